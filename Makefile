@@ -1,0 +1,55 @@
+# hierlearn's build. `make demo` runs the main job, `make test` every test;
+# both install what they need first (tools/setup.sh). The build uses
+# OpenBLAS (tag openblas); `make TAGS=` builds the pure-Go fallback.
+GO      ?= go
+TAGS    ?= openblas
+BIN     := bin/hierlearn
+GOFLAGS_TAGS := $(if $(TAGS),-tags $(TAGS),)
+# Two cores here: one test binary at a time keeps memory and timings sane.
+TESTFLAGS ?= -p 1 -timeout 60m
+
+.PHONY: all build setup setup-demo demo test test-short vet bench bench-train bench-kernel bench-import fuzz generate clean
+
+all: build
+
+build:
+	$(GO) build $(GOFLAGS_TAGS) -o $(BIN) ./cmd/hierlearn
+
+setup:
+	bash tools/setup.sh
+
+setup-demo:
+	bash tools/setup.sh --demo
+
+demo: setup-demo build
+	./$(BIN) demo -o demo-out/
+
+vet:
+	$(GO) vet $(GOFLAGS_TAGS) ./...
+	$(GO) vet ./...
+
+test: setup vet
+	$(GO) test $(GOFLAGS_TAGS) $(TESTFLAGS) ./...
+	# The pure-Go fallback must keep building and computing right.
+	$(GO) test -timeout 10m ./internal/numeric ./internal/npy
+
+test-short:
+	$(GO) test $(GOFLAGS_TAGS) -short ./...
+
+fuzz:
+	$(GO) test ./internal/npy -run '^$$' -fuzz FuzzDecode$$ -fuzztime 60s
+
+bench-train: build
+	./$(BIN) bench train
+
+bench-kernel: build
+	./$(BIN) bench kernel
+
+bench-import: build
+	./$(BIN) bench import
+
+generate:
+	$(GO) generate ./...
+
+clean:
+	rm -rf bin demo-out

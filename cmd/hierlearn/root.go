@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hierlearn/hierlearn/internal/numeric"
+)
+
+// subcommands are registered by the init functions of this package's
+// files, one file per command, so that commands can be added without
+// touching this file.
+var subcommands []func() *cobra.Command
+
+func register(f func() *cobra.Command) { subcommands = append(subcommands, f) }
+
+// globalFlags are the flags every command has.
+type globalFlags struct {
+	quiet    bool
+	logLevel string
+	threads  int
+}
+
+var global globalFlags
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "hierlearn",
+		Short: "Hierarchical learning toolkit: concept classes, learners, kernels, ONNX interop",
+		Long: `hierlearn generates hierarchical concept classes (compositions of quadratic
+layers, after Allen-Zhu & Li, "Backward Feature Correction"), trains
+hierarchical learners and kernel baselines on them natively in Go, exports
+every model to ONNX and imports external ONNX models (PyTorch ResNets
+among them) to run, differentiate and compare them.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			var lvl slog.Level
+			if err := lvl.UnmarshalText([]byte(global.logLevel)); err != nil {
+				return fmt.Errorf("--log-level %q: want debug, info, warn or error", global.logLevel)
+			}
+			slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
+			if global.threads < 0 {
+				return fmt.Errorf("--threads %d: must be >= 0", global.threads)
+			}
+			if global.threads > 0 {
+				runtime.GOMAXPROCS(global.threads)
+				numeric.SetBLASThreads(global.threads)
+			}
+			return nil
+		},
+	}
+	root.PersistentFlags().BoolVarP(&global.quiet, "quiet", "q", false, "no progress bars")
+	root.PersistentFlags().StringVar(&global.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
+	root.PersistentFlags().IntVar(&global.threads, "threads", 0, "compute threads (Go and BLAS); 0 = all cores")
+	for _, f := range subcommands {
+		root.AddCommand(f())
+	}
+	root.SetErr(os.Stderr)
+	return root
+}
+
+// Execute runs the root command and prints an error the way every command
+// does: "hierlearn: <message>" on stderr.
+func execute(root *cobra.Command) error {
+	err := root.Execute()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hierlearn:", err)
+	}
+	return err
+}
