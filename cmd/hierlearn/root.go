@@ -18,6 +18,23 @@ var subcommands []func() *cobra.Command
 
 func register(f func() *cobra.Command) { subcommands = append(subcommands, f) }
 
+// children holds the subcommands of the group commands (concept, data,
+// bench), keyed by the group's name, so that files owned by different
+// packages' commands can add to one group.
+var children = map[string][]func() *cobra.Command{}
+
+// registerSub adds a subcommand to a group command such as "concept".
+func registerSub(group string, f func() *cobra.Command) {
+	children[group] = append(children[group], f)
+}
+
+// groups are the commands that only hold subcommands.
+var groups = []struct{ name, short string }{
+	{"concept", "Generate, inspect, sample and export hierarchical concept classes"},
+	{"data", "Prepare real datasets (Fashion-MNIST) as .npz files"},
+	{"bench", "Benchmarks that print our time against the reference tool's, measured in the same run"},
+}
+
 // globalFlags are the flags every command has.
 type globalFlags struct {
 	quiet    bool
@@ -59,6 +76,17 @@ among them) to run, differentiate and compare them.`,
 	root.PersistentFlags().IntVar(&global.threads, "threads", 0, "compute threads (Go and BLAS); 0 = all cores")
 	for _, f := range subcommands {
 		root.AddCommand(f())
+	}
+	for _, g := range groups {
+		if len(children[g.name]) == 0 {
+			continue
+		}
+		gc := &cobra.Command{Use: g.name, Short: g.short, Args: cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() }}
+		for _, f := range children[g.name] {
+			gc.AddCommand(f())
+		}
+		root.AddCommand(gc)
 	}
 	root.SetErr(os.Stderr)
 	return root
