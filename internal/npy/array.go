@@ -12,6 +12,7 @@ const (
 	Float32 DType = iota + 1
 	Float64
 	Int64
+	Uint8
 )
 
 func (t DType) String() string {
@@ -22,6 +23,8 @@ func (t DType) String() string {
 		return "float64"
 	case Int64:
 		return "int64"
+	case Uint8:
+		return "uint8"
 	}
 	return fmt.Sprintf("DType(%d)", int(t))
 }
@@ -35,18 +38,35 @@ func (t DType) descr() string {
 		return "<f8"
 	case Int64:
 		return "<i8"
+	case Uint8:
+		return "|u1"
 	}
 	return ""
 }
 
-// Array is an n-dimensional C-order array. Exactly one of F32, F64 and I64
-// holds the data, according to DType.
+// Array is an n-dimensional C-order array. Exactly one of F32, F64, I64
+// and U8 holds the data, according to DType.
 type Array struct {
 	DType DType
 	Shape []int
 	F32   []float32
 	F64   []float64
 	I64   []int64
+	U8    []byte
+}
+
+// NewBytes wraps b as a 1-D uint8 array; used for metadata members such as
+// a JSON document (in numpy: bytes(z["meta"]).decode()).
+func NewBytes(b []byte) *Array {
+	return &Array{DType: Uint8, Shape: []int{len(b)}, U8: b}
+}
+
+// Bytes returns the data of a uint8 array, or an error for other types.
+func (a *Array) Bytes() ([]byte, error) {
+	if a.DType != Uint8 {
+		return nil, fmt.Errorf("array is %v, want uint8", a.DType)
+	}
+	return a.U8, nil
 }
 
 // NewFloat64 wraps data (not copied) as a float64 array of the given shape.
@@ -92,6 +112,8 @@ func (a *Array) Len() int {
 		return len(a.F64)
 	case Int64:
 		return len(a.I64)
+	case Uint8:
+		return len(a.U8)
 	}
 	return 0
 }
@@ -114,6 +136,12 @@ func (a *Array) Float64s() []float64 {
 			out[i] = float64(v)
 		}
 		return out
+	case Uint8:
+		out := make([]float64, len(a.U8))
+		for i, v := range a.U8 {
+			out[i] = float64(v)
+		}
+		return out
 	}
 	return nil
 }
@@ -132,6 +160,12 @@ func (a *Array) Float32s() []float32 {
 	case Int64:
 		out := make([]float32, len(a.I64))
 		for i, v := range a.I64 {
+			out[i] = float32(v)
+		}
+		return out
+	case Uint8:
+		out := make([]float32, len(a.U8))
+		for i, v := range a.U8 {
 			out[i] = float32(v)
 		}
 		return out

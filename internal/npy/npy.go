@@ -87,6 +87,8 @@ func Write(w io.Writer, a *Array) error {
 		for i, v := range a.I64 {
 			binary.LittleEndian.PutUint64(data[8*i:], uint64(v))
 		}
+	case Uint8:
+		data = a.U8
 	}
 	_, err := w.Write(data)
 	return err
@@ -226,6 +228,9 @@ func Decode(b []byte) (*Array, error) {
 		for i := range a.F64 {
 			a.F64[i] = math.Float64frombits(binary.LittleEndian.Uint64(data[8*i:]))
 		}
+	case "u1":
+		a.DType = Uint8
+		a.U8 = append([]byte{}, data...)
 	case "f2":
 		a.DType = Float32
 		a.F32 = make([]float32, n)
@@ -256,7 +261,7 @@ func Decode(b []byte) (*Array, error) {
 				a.I64[i] = int64(binary.LittleEndian.Uint16(p))
 			case "i1":
 				a.I64[i] = int64(int8(p[0]))
-			case "u1", "b1":
+			case "b1":
 				a.I64[i] = int64(p[0])
 			}
 		}

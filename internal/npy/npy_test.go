@@ -24,6 +24,7 @@ func TestRoundTrip(t *testing.T) {
 		{"i64 3d", NewInt64([]int64{1, -2, 3, math.MaxInt64}, 1, 2, 2)},
 		{"scalar", NewFloat64([]float64{7})},
 		{"empty", NewFloat64([]float64{}, 0, 5)},
+		{"bytes", NewBytes([]byte(`{"a":1}`))},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -31,7 +32,7 @@ func TestRoundTrip(t *testing.T) {
 			if err := Write(&buf, c.a); err != nil {
 				t.Fatal(err)
 			}
-			if buf.Len() < 64 || (buf.Len()-c.a.Len()*map[DType]int{Float32: 4, Float64: 8, Int64: 8}[c.a.DType])%64 != 0 {
+			if buf.Len() < 64 || (buf.Len()-c.a.Len()*map[DType]int{Float32: 4, Float64: 8, Int64: 8, Uint8: 1}[c.a.DType])%64 != 0 {
 				t.Errorf("header not 64-byte aligned: total %d", buf.Len())
 			}
 			got, err := Decode(buf.Bytes())
