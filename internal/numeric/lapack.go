@@ -1,0 +1,95 @@
+package numeric
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrNotPositiveDefinite is wrapped by Cholesky's error when the matrix is
+// not (numerically) positive definite.
+var ErrNotPositiveDefinite = errors.New("numeric: matrix is not positive definite")
+
+func cholError(info int) error {
+	if info > 0 {
+		return fmt.Errorf("%w (leading minor of order %d)", ErrNotPositiveDefinite, info)
+	}
+	return ErrNotPositiveDefinite
+}
+
+// Cholesky factorises the symmetric positive definite n×n matrix a
+// (row-major, only its lower triangle read) in place: on return the lower
+// triangle holds L with A = L Lᵀ. The strict upper triangle is neither read
+// nor written, so a caller can keep A there and restore it with
+// RestoreLower. A matrix that is not positive definite gives an error
+// wrapping ErrNotPositiveDefinite.
+func Cholesky(n int, a []float64) error {
+	if n == 0 {
+		return nil
+	}
+	if len(a) < n*n {
+		panic(fmt.Sprintf("numeric: Cholesky: len(a) = %d < n*n = %d", len(a), n*n))
+	}
+	return cholesky(n, a)
+}
+
+// CholSolve solves A X = B in place for B (n×nrhs, row-major) given the
+// factor that Cholesky left in the lower triangle of a.
+func CholSolve(n int, a []float64, nrhs int, b []float64) error {
+	if n == 0 || nrhs == 0 {
+		return nil
+	}
+	if len(a) < n*n || len(b) < n*nrhs {
+		panic(fmt.Sprintf("numeric: CholSolve: len(a) = %d, len(b) = %d for n = %d, nrhs = %d", len(a), len(b), n, nrhs))
+	}
+	return cholSolve(n, a, nrhs, b)
+}
+
+// SymEig computes all eigenvalues (ascending, into w, length n) and
+// eigenvectors of the symmetric n×n matrix a (row-major, lower triangle
+// read). On return column j of a holds the unit eigenvector of w[j].
+func SymEig(n int, a, w []float64) error {
+	if n == 0 {
+		return nil
+	}
+	if len(a) < n*n || len(w) < n {
+		panic(fmt.Sprintf("numeric: SymEig: len(a) = %d, len(w) = %d for n = %d", len(a), len(w), n))
+	}
+	return symEig(n, a, w)
+}
+
+// RestoreLower copies the strict upper triangle of the row-major n×n
+// matrix a into its strict lower triangle and sets the diagonal to diag,
+// undoing Cholesky on a matrix whose upper triangle still holds A.
+func RestoreLower(n int, a, diag []float64) {
+	const tile = 64 // blocked, so that the column reads stay in cache
+	for i0 := 0; i0 < n; i0 += tile {
+		i1 := min(i0+tile, n)
+		for j0 := 0; j0 <= i0; j0 += tile {
+			j1 := min(j0+tile, n)
+			for i := i0; i < i1; i++ {
+				for j := j0; j < min(j1, i); j++ {
+					a[i*n+j] = a[j*n+i]
+				}
+			}
+		}
+	}
+	for i := 0; i < n; i++ {
+		a[i*n+i] = diag[i]
+	}
+}
+
+func transpose(rows, cols int, src, dst []float64) {
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			dst[j*rows+i] = src[i*cols+j]
+		}
+	}
+}
+
+func transposeSquare(n int, a []float64) {
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			a[i*n+j], a[j*n+i] = a[j*n+i], a[i*n+j]
+		}
+	}
+}

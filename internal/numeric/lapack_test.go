@@ -1,0 +1,119 @@
+package numeric
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// spd returns a random symmetric positive definite n×n matrix B Bᵀ + n I.
+func spd(n int, rng *rand.Rand) []float64 {
+	b := make([]float64, n*n)
+	for i := range b {
+		b[i] = rng.NormFloat64()
+	}
+	a := make([]float64, n*n)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			s := 0.0
+			for k := 0; k < n; k++ {
+				s += b[i*n+k] * b[j*n+k]
+			}
+			a[i*n+j] = s
+		}
+		a[i*n+i] += float64(n)
+	}
+	return a
+}
+
+func matVec(n, cols int, a, x []float64, col int) []float64 {
+	y := make([]float64, n)
+	for i := 0; i < n; i++ {
+		for k := 0; k < n; k++ {
+			y[i] += a[i*n+k] * x[k*cols+col]
+		}
+	}
+	return y
+}
+
+func TestCholeskySolve(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tc := range []struct{ n, nrhs int }{{1, 1}, {5, 1}, {37, 3}, {130, 10}} {
+		a := spd(tc.n, rng)
+		orig := append([]float64(nil), a...)
+		diag := make([]float64, tc.n)
+		for i := range diag {
+			diag[i] = a[i*tc.n+i]
+		}
+		b := make([]float64, tc.n*tc.nrhs)
+		for i := range b {
+			b[i] = rng.NormFloat64()
+		}
+		x := append([]float64(nil), b...)
+		if err := Cholesky(tc.n, a); err != nil {
+			t.Fatalf("n=%d: %v", tc.n, err)
+		}
+		// The strict upper triangle must be untouched.
+		for i := 0; i < tc.n; i++ {
+			for j := i + 1; j < tc.n; j++ {
+				if a[i*tc.n+j] != orig[i*tc.n+j] {
+					t.Fatalf("n=%d: upper triangle written at (%d,%d)", tc.n, i, j)
+				}
+			}
+		}
+		if err := CholSolve(tc.n, a, tc.nrhs, x); err != nil {
+			t.Fatal(err)
+		}
+		for c := 0; c < tc.nrhs; c++ {
+			ax := matVec(tc.n, tc.nrhs, orig, x, c)
+			for i := range ax {
+				if d := math.Abs(ax[i] - b[i*tc.nrhs+c]); d > 1e-9*float64(tc.n) {
+					t.Fatalf("n=%d nrhs=%d: residual %g at (%d,%d)", tc.n, tc.nrhs, d, i, c)
+				}
+			}
+		}
+		RestoreLower(tc.n, a, diag)
+		for i := range a {
+			if a[i] != orig[i] {
+				t.Fatalf("n=%d: RestoreLower differs at %d", tc.n, i)
+			}
+		}
+	}
+}
+
+func TestCholeskyNotPD(t *testing.T) {
+	a := []float64{1, 2, 2, 1} // eigenvalues 3 and -1
+	if err := Cholesky(2, a); !errors.Is(err, ErrNotPositiveDefinite) {
+		t.Fatalf("err = %v, want ErrNotPositiveDefinite", err)
+	}
+}
+
+func TestSymEig(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	n := 40
+	a := spd(n, rng)
+	orig := append([]float64(nil), a...)
+	w := make([]float64, n)
+	if err := SymEig(n, a, w); err != nil {
+		t.Fatal(err)
+	}
+	for j := 0; j < n; j++ {
+		if j > 0 && w[j] < w[j-1] {
+			t.Fatalf("eigenvalues not ascending: %v", w)
+		}
+		av := matVec(n, n, orig, a, j)
+		for i := 0; i < n; i++ {
+			if d := math.Abs(av[i] - w[j]*a[i*n+j]); d > 1e-9*w[n-1] {
+				t.Fatalf("A v != lambda v for eigenpair %d: diff %g", j, d)
+			}
+		}
+		norm := 0.0
+		for i := 0; i < n; i++ {
+			norm += a[i*n+j] * a[i*n+j]
+		}
+		if math.Abs(norm-1) > 1e-12 {
+			t.Fatalf("eigenvector %d has norm^2 %g", j, norm)
+		}
+	}
+}
