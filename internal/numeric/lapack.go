@@ -17,31 +17,33 @@ func cholError(info int) error {
 }
 
 // Cholesky factorises the symmetric positive definite n×n matrix a
-// (row-major, only its lower triangle read) in place: on return the lower
+// (row-major with row stride lda >= n, only its lower triangle read; a may
+// be the leading block of a larger matrix) in place: on return the lower
 // triangle holds L with A = L Lᵀ. The strict upper triangle is neither read
 // nor written, so a caller can keep A there and restore it with
 // RestoreLower. A matrix that is not positive definite gives an error
 // wrapping ErrNotPositiveDefinite.
-func Cholesky(n int, a []float64) error {
+func Cholesky(n int, a []float64, lda int) error {
 	if n == 0 {
 		return nil
 	}
-	if len(a) < n*n {
-		panic(fmt.Sprintf("numeric: Cholesky: len(a) = %d < n*n = %d", len(a), n*n))
+	if lda < n || len(a) < (n-1)*lda+n {
+		panic(fmt.Sprintf("numeric: Cholesky: len(a) = %d, lda = %d for n = %d", len(a), lda, n))
 	}
-	return cholesky(n, a)
+	return cholesky(n, a, lda)
 }
 
-// CholSolve solves A X = B in place for B (n×nrhs, row-major) given the
-// factor that Cholesky left in the lower triangle of a.
-func CholSolve(n int, a []float64, nrhs int, b []float64) error {
+// CholSolve solves A X = B in place for B (n×nrhs, row-major, contiguous)
+// given the factor that Cholesky left in the lower triangle of a (row
+// stride lda).
+func CholSolve(n int, a []float64, lda, nrhs int, b []float64) error {
 	if n == 0 || nrhs == 0 {
 		return nil
 	}
-	if len(a) < n*n || len(b) < n*nrhs {
-		panic(fmt.Sprintf("numeric: CholSolve: len(a) = %d, len(b) = %d for n = %d, nrhs = %d", len(a), len(b), n, nrhs))
+	if lda < n || len(a) < (n-1)*lda+n || len(b) < n*nrhs {
+		panic(fmt.Sprintf("numeric: CholSolve: len(a) = %d, lda = %d, len(b) = %d for n = %d, nrhs = %d", len(a), lda, len(b), n, nrhs))
 	}
-	return cholSolve(n, a, nrhs, b)
+	return cholSolve(n, a, lda, nrhs, b)
 }
 
 // SymEig computes all eigenvalues (ascending, into w, length n) and
@@ -58,9 +60,9 @@ func SymEig(n int, a, w []float64) error {
 }
 
 // RestoreLower copies the strict upper triangle of the row-major n×n
-// matrix a into its strict lower triangle and sets the diagonal to diag,
+// matrix a (row stride lda) into its strict lower triangle and sets the diagonal to diag,
 // undoing Cholesky on a matrix whose upper triangle still holds A.
-func RestoreLower(n int, a, diag []float64) {
+func RestoreLower(n int, a []float64, lda int, diag []float64) {
 	const tile = 64 // blocked, so that the column reads stay in cache
 	for i0 := 0; i0 < n; i0 += tile {
 		i1 := min(i0+tile, n)
@@ -68,13 +70,13 @@ func RestoreLower(n int, a, diag []float64) {
 			j1 := min(j0+tile, n)
 			for i := i0; i < i1; i++ {
 				for j := j0; j < min(j1, i); j++ {
-					a[i*n+j] = a[j*n+i]
+					a[i*lda+j] = a[j*lda+i]
 				}
 			}
 		}
 	}
 	for i := 0; i < n; i++ {
-		a[i*n+i] = diag[i]
+		a[i*lda+i] = diag[i]
 	}
 }
 

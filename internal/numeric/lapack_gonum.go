@@ -14,16 +14,16 @@ import (
 // LAPACKName names the LAPACK implementation in use.
 func LAPACKName() string { return "gonum (pure Go)" }
 
-func cholesky(n int, a []float64) error {
-	t := blas64.Symmetric{Uplo: blas.Lower, N: n, Stride: n, Data: a}
+func cholesky(n int, a []float64, lda int) error {
+	t := blas64.Symmetric{Uplo: blas.Lower, N: n, Stride: lda, Data: a}
 	if _, ok := lapack64.Potrf(t); !ok {
 		return cholError(-1)
 	}
 	return nil
 }
 
-func cholSolve(n int, a []float64, nrhs int, b []float64) error {
-	t := blas64.Triangular{Uplo: blas.Lower, Diag: blas.NonUnit, N: n, Stride: n, Data: a}
+func cholSolve(n int, a []float64, lda, nrhs int, b []float64) error {
+	t := blas64.Triangular{Uplo: blas.Lower, Diag: blas.NonUnit, N: n, Stride: lda, Data: a}
 	lapack64.Potrs(t, blas64.General{Rows: n, Cols: nrhs, Stride: nrhs, Data: b})
 	return nil
 }

@@ -12,11 +12,11 @@ package numeric
 // extern void dpotrf_(const char*, const int*, double*, const int*, int*, size_t);
 // extern void dpotrs_(const char*, const int*, const int*, const double*, const int*, double*, const int*, int*, size_t);
 // extern void dsyevd_(const char*, const char*, const int*, double*, const int*, double*, double*, const int*, int*, const int*, int*, size_t, size_t);
-// static int hl_dpotrf(char uplo, int n, double* a) {
-//   int info = 0; dpotrf_(&uplo, &n, a, &n, &info, 1); return info;
+// static int hl_dpotrf(char uplo, int n, double* a, int lda) {
+//   int info = 0; dpotrf_(&uplo, &n, a, &lda, &info, 1); return info;
 // }
-// static int hl_dpotrs(char uplo, int n, int nrhs, const double* a, double* b) {
-//   int info = 0; dpotrs_(&uplo, &n, &nrhs, a, &n, b, &n, &info, 1); return info;
+// static int hl_dpotrs(char uplo, int n, int nrhs, const double* a, int lda, double* b) {
+//   int info = 0; dpotrs_(&uplo, &n, &nrhs, a, &lda, b, &n, &info, 1); return info;
 // }
 // static int hl_dsyevd(int n, double* a, double* w, double* work, int lwork, int* iwork, int liwork) {
 //   int info = 0; char jobz = 'V', uplo = 'U';
@@ -32,14 +32,14 @@ func LAPACKName() string { return "openblas (Fortran dpotrf_/dpotrs_/dsyevd_)" }
 // A row-major n×n matrix read as column-major is its transpose, so the
 // row-major lower triangle is LAPACK's upper one: every call passes 'U'.
 
-func cholesky(n int, a []float64) error {
-	if info := C.hl_dpotrf('U', C.int(n), (*C.double)(&a[0])); info != 0 {
+func cholesky(n int, a []float64, lda int) error {
+	if info := C.hl_dpotrf('U', C.int(n), (*C.double)(&a[0]), C.int(lda)); info != 0 {
 		return cholError(int(info))
 	}
 	return nil
 }
 
-func cholSolve(n int, a []float64, nrhs int, b []float64) error {
+func cholSolve(n int, a []float64, lda, nrhs int, b []float64) error {
 	// LAPACK wants B column-major (n×nrhs); row-major n×nrhs is its
 	// transpose, identical when nrhs == 1.
 	bt := b
@@ -47,7 +47,7 @@ func cholSolve(n int, a []float64, nrhs int, b []float64) error {
 		bt = make([]float64, len(b))
 		transpose(n, nrhs, b, bt)
 	}
-	if info := C.hl_dpotrs('U', C.int(n), C.int(nrhs), (*C.double)(&a[0]), (*C.double)(&bt[0])); info != 0 {
+	if info := C.hl_dpotrs('U', C.int(n), C.int(nrhs), (*C.double)(&a[0]), C.int(lda), (*C.double)(&bt[0])); info != 0 {
 		return fmt.Errorf("numeric: dpotrs info %d", int(info))
 	}
 	if nrhs > 1 {

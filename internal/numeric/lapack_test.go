@@ -51,7 +51,7 @@ func TestCholeskySolve(t *testing.T) {
 			b[i] = rng.NormFloat64()
 		}
 		x := append([]float64(nil), b...)
-		if err := Cholesky(tc.n, a); err != nil {
+		if err := Cholesky(tc.n, a, tc.n); err != nil {
 			t.Fatalf("n=%d: %v", tc.n, err)
 		}
 		// The strict upper triangle must be untouched.
@@ -62,7 +62,7 @@ func TestCholeskySolve(t *testing.T) {
 				}
 			}
 		}
-		if err := CholSolve(tc.n, a, tc.nrhs, x); err != nil {
+		if err := CholSolve(tc.n, a, tc.n, tc.nrhs, x); err != nil {
 			t.Fatal(err)
 		}
 		for c := 0; c < tc.nrhs; c++ {
@@ -73,7 +73,7 @@ func TestCholeskySolve(t *testing.T) {
 				}
 			}
 		}
-		RestoreLower(tc.n, a, diag)
+		RestoreLower(tc.n, a, tc.n, diag)
 		for i := range a {
 			if a[i] != orig[i] {
 				t.Fatalf("n=%d: RestoreLower differs at %d", tc.n, i)
@@ -84,7 +84,7 @@ func TestCholeskySolve(t *testing.T) {
 
 func TestCholeskyNotPD(t *testing.T) {
 	a := []float64{1, 2, 2, 1} // eigenvalues 3 and -1
-	if err := Cholesky(2, a); !errors.Is(err, ErrNotPositiveDefinite) {
+	if err := Cholesky(2, a, 2); !errors.Is(err, ErrNotPositiveDefinite) {
 		t.Fatalf("err = %v, want ErrNotPositiveDefinite", err)
 	}
 }
@@ -114,6 +114,43 @@ func TestSymEig(t *testing.T) {
 		}
 		if math.Abs(norm-1) > 1e-12 {
 			t.Fatalf("eigenvector %d has norm^2 %g", j, norm)
+		}
+	}
+}
+
+// TestCholeskyLeadingBlock factorises the leading block of a larger matrix
+// (lda > n), as the ridge search does, and checks the rest is untouched.
+func TestCholeskyLeadingBlock(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	big, n := 30, 17
+	a := spd(big, rng)
+	orig := append([]float64(nil), a...)
+	sub := make([]float64, n*n)
+	for i := 0; i < n; i++ {
+		copy(sub[i*n:(i+1)*n], a[i*big:i*big+n])
+	}
+	b := make([]float64, n)
+	for i := range b {
+		b[i] = rng.NormFloat64()
+	}
+	x := append([]float64(nil), b...)
+	if err := Cholesky(n, a, big); err != nil {
+		t.Fatal(err)
+	}
+	if err := CholSolve(n, a, big, 1, x); err != nil {
+		t.Fatal(err)
+	}
+	ax := matVec(n, 1, sub, x, 0)
+	for i := range ax {
+		if d := math.Abs(ax[i] - b[i]); d > 1e-9 {
+			t.Fatalf("residual %g at %d", d, i)
+		}
+	}
+	for i := 0; i < big; i++ {
+		for j := 0; j < big; j++ {
+			if (i >= n || j >= n || j > i) && a[i*big+j] != orig[i*big+j] {
+				t.Fatalf("element (%d,%d) outside the block's lower triangle changed", i, j)
+			}
 		}
 	}
 }
