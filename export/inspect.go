@@ -175,7 +175,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "parameters:  %d (in %d float initializers)\n", s.Params, s.FloatInits)
 	if s.OtherInits > 0 {
-		fmt.Fprintf(&b, "other initializers: %d (%d elements: shapes, indices)\n", s.OtherInits, s.OtherInitElems)
+		fmt.Fprintf(&b, "other initializers: %d, holding %d values (shapes, axes, indices)\n", s.OtherInits, s.OtherInitElems)
 	}
 	if len(s.Metadata) > 0 {
 		b.WriteString("metadata:\n")
