@@ -87,6 +87,12 @@ func scaleBy(v []float64, f float64) {
 	}
 }
 
+// Every product that is added to something is wrapped in float64(...):
+// the Go spec lets a compiler fuse x*y + z into one FMA instruction (it
+// does on arm64), which would change the last bits on some machines; an
+// explicit conversion forbids the fusion, so the bytes are the same on
+// every machine.
+
 // normalise estimates the constants layer by layer: pass l (re-drawing the
 // same normalisation inputs) evaluates the finished layers below l and
 // accumulates the first two even moments of layer l's pre-activation
@@ -110,9 +116,9 @@ func (c *Concept) normalise() error {
 				fillNormal(r, x)
 				e.hq(x, l)
 				for i, p := range e.pre[l] {
-					p2 := p * p
+					p2 := float64(p * p)
 					m2[i] += p2
-					m4[i] += p2 * p2
+					m4[i] += float64(p2 * p2)
 				}
 			}
 			ly.Scale = make([]float64, ly.Rows)
@@ -122,8 +128,8 @@ func (c *Concept) normalise() error {
 				e2 := m2[i] / float64(n)
 				e4 := m4[i] / float64(n)
 				sc := math.Sqrt(e2)
-				mu := e2 / (sc * sc)
-				v := e4/(e2*e2) - mu*mu
+				mu := e2 / float64(sc*sc)
+				v := e4/float64(e2*e2) - float64(mu*mu)
 				if !(sc > 0) || !(v > 0) || math.IsInf(e4, 0) {
 					return fmt.Errorf("layer %d feature %d is degenerate on the normalisation samples (s=%v, var G=%v)", l, i, sc, v)
 				}
@@ -144,7 +150,7 @@ func (c *Concept) normalise() error {
 		yraw[i] = e.raw(x)
 		if s.Family == FamilyHQ {
 			for t := range nt {
-				terms[t][i] = s.Alpha[t] * e.term[t+2]
+				terms[t][i] = float64(s.Alpha[t] * e.term[t+2])
 			}
 		}
 	}
@@ -177,7 +183,7 @@ func meanStd(v []float64) (mean, std float64) {
 	mean /= float64(len(v))
 	var ss float64
 	for _, x := range v {
-		ss += (x - mean) * (x - mean)
+		ss += float64((x - mean) * (x - mean))
 	}
 	return mean, math.Sqrt(ss / float64(len(v)))
 }
@@ -188,7 +194,7 @@ func covariance(a, b []float64) float64 {
 	mb, _ := meanStd(b)
 	var s float64
 	for i := range a {
-		s += (a[i] - ma) * (b[i] - mb)
+		s += float64((a[i] - ma) * (b[i] - mb))
 	}
 	return s / float64(len(a))
 }
@@ -236,7 +242,7 @@ func (e *evaluator) hq(x []float64, upto int) {
 	e.gc[0] = x
 	g1 := e.gc[1]
 	for i, v := range x {
-		g1[i] = (v*v - 1) * invSqrt2
+		g1[i] = (float64(v*v) - 1) * invSqrt2
 	}
 	for l := 2; l <= upto; l++ {
 		ly := &e.c.layers[l-2]
@@ -247,7 +253,7 @@ func (e *evaluator) hq(x []float64, upto int) {
 				in := e.gc[j]
 				row := ly.W[b][r*len(in) : (r+1)*len(in)]
 				for q, w := range row {
-					acc += w * in[q]
+					acc += float64(w * in[q])
 				}
 			}
 			pre[r] = acc
@@ -259,7 +265,7 @@ func (e *evaluator) hq(x []float64, upto int) {
 		var t float64
 		for r, p := range pre {
 			sr := p / ly.Scale[r]
-			g := sr * sr
+			g := float64(sr * sr)
 			sv[r] = sr
 			t += g
 			gc[r] = (g - ly.Mu[r]) / ly.Sd[r]
@@ -278,7 +284,7 @@ func (e *evaluator) relu(x []float64) {
 		for r := range out {
 			var acc float64
 			for q, v := range w[r*len(in) : (r+1)*len(in)] {
-				acc += v * in[q]
+				acc += float64(v * in[q])
 			}
 			out[r] = max(acc, 0)
 		}
@@ -293,14 +299,14 @@ func (e *evaluator) raw(x []float64) float64 {
 		e.relu(x)
 		var y float64
 		for i, v := range e.gc[s.Layers] {
-			y += e.c.outW[i] * v
+			y += float64(e.c.outW[i] * v)
 		}
 		return y
 	}
 	e.hq(x, s.Layers)
 	var y float64
 	for l := 2; l <= s.Layers; l++ {
-		y += s.Alpha[l-2] * e.term[l]
+		y += float64(s.Alpha[l-2] * e.term[l])
 	}
 	return y
 }
