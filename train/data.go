@@ -1,11 +1,11 @@
 package train
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
-	"github.com/hierlearn/hierlearn/internal/npy"
+	"github.com/hierlearn/hierlearn/concept"
 )
 
 // Data is a training or test set: N points x (rows of X, N x D row-major),
@@ -22,54 +22,41 @@ type Data struct {
 	HiddenWidths []int
 }
 
-// LoadData reads an .npz dataset as the concept package writes it:
-// members x (n x d), y (n), s2, s3, ... (n x k_l, optional) and meta (a
-// JSON document whose "task" field, when present, names the task).
+// LoadData reads an .npz dataset written by the concept package (members
+// x, y, s2..sL, meta; see concept.Dataset) and checks its shapes.
 func LoadData(path string) (*Data, error) {
-	z, err := npy.ReadNPZ(path)
+	ds, err := concept.LoadDataset(path)
+	if err != nil {
+		if strings.Contains(err.Error(), path) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("dataset %s: %w", path, err)
+	}
+	d, err := FromDataset(ds)
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", path, err)
 	}
-	d := &Data{Path: path, Task: Regression}
-	xa, err := z.Get("x")
-	if err != nil {
-		return nil, fmt.Errorf("dataset %s: %w", path, err)
-	}
-	if len(xa.Shape) != 2 {
-		return nil, fmt.Errorf("dataset %s: x has shape %v, want (n, d)", path, xa.Shape)
-	}
-	d.X, d.N, d.D = xa.Float64s(), xa.Shape[0], xa.Shape[1]
-	ya, err := z.Get("y")
-	if err != nil {
-		return nil, fmt.Errorf("dataset %s: %w", path, err)
-	}
-	if len(ya.Shape) != 1 && !(len(ya.Shape) == 2 && ya.Shape[1] == 1) {
-		return nil, fmt.Errorf("dataset %s: y has shape %v, want (%d,)", path, ya.Shape, d.N)
-	}
-	d.Y = ya.Float64s()
-	for l := 2; ; l++ {
-		sa, ok := z.Arrays["s"+strconv.Itoa(l)]
-		if !ok {
-			break
-		}
-		if len(sa.Shape) != 2 || sa.Shape[0] != d.N {
-			return nil, fmt.Errorf("dataset %s: s%d has shape %v, want (%d, k)", path, l, sa.Shape, d.N)
-		}
-		d.Hidden = append(d.Hidden, sa.Float64s())
-		d.HiddenWidths = append(d.HiddenWidths, sa.Shape[1])
-	}
-	if ma, ok := z.Arrays["meta"]; ok {
-		if b, err := ma.Bytes(); err == nil {
-			var meta struct {
-				Task string `json:"task"`
-			}
-			if json.Unmarshal(b, &meta) == nil && meta.Task != "" {
-				d.Task = meta.Task
-			}
-		}
-	}
+	d.Path = path
 	if err := d.Validate(); err != nil {
 		return nil, err
+	}
+	return d, nil
+}
+
+// FromDataset adapts a concept dataset (sharing its arrays). Hidden
+// features are kept only for the hq family (members s2..sL), the ones the
+// feature error compares with.
+func FromDataset(ds *concept.Dataset) (*Data, error) {
+	if ds.Task != Regression && ds.Task != Classification {
+		return nil, fmt.Errorf("task %q: the learners handle regression and binary classification", ds.Task)
+	}
+	d := &Data{Task: ds.Task, N: ds.N, D: ds.D, X: ds.X, Y: ds.Y}
+	for i, h := range ds.Hidden {
+		if ds.HiddenNames != nil && ds.HiddenNames[i] != "s"+strconv.Itoa(i+2) {
+			break
+		}
+		d.Hidden = append(d.Hidden, h)
+		d.HiddenWidths = append(d.HiddenWidths, ds.HiddenWidths[i])
 	}
 	return d, nil
 }
@@ -125,5 +112,19 @@ func checkPair(tr, te *Data) error {
 	if tr.Task != te.Task {
 		return fmt.Errorf("training set %s is %s but test set %s is %s", tr.Path, tr.Task, te.Path, te.Task)
 	}
+	return nil
+}
+
+// UseConcept checks that d was drawn in c's input space and, when d lacks
+// hidden features, computes them with c (hq concepts only).
+func (d *Data) UseConcept(c *concept.Concept, conceptPath string) error {
+	if s := c.Spec(); s.D != d.D {
+		return fmt.Errorf("concept %s has d = %d but dataset %s has x of shape (%d, %d)", conceptPath, s.D, d.Path, d.N, d.D)
+	}
+	if len(d.Hidden) > 0 || len(c.HiddenNames()) == 0 || c.HiddenNames()[0] != "s2" {
+		return nil
+	}
+	_, hidden := c.Eval(d.X, d.N)
+	d.Hidden, d.HiddenWidths = hidden, c.Widths()
 	return nil
 }
