@@ -1,7 +1,110 @@
 package compare
 
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/hierlearn/hierlearn/train"
+)
+
 // DefaultRunners wires in the learners of this module: HNet and the MLP
 // from train, every kernel from train/kernel.
 func DefaultRunners() map[string]Runner {
-	return map[string]Runner{}
+	return map[string]Runner{
+		"hnet":   RunnerFunc(runTrain),
+		"mlp":    RunnerFunc(runTrain),
+		"kernel": RunnerFunc(runKernel),
+	}
+}
+
+// toMap turns a metrics struct into the generic map a Result holds.
+func toMap(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	err = json.Unmarshal(b, &m)
+	return m, err
+}
+
+// trainConfig builds the train.Config of an "hnet:MODE" or "mlp" cell.
+// Options understood: steps_per_stage, width, batch, lr, dtype, hidden.
+func trainConfig(c Cell) (train.Config, error) {
+	cfg := train.DefaultConfig()
+	cfg.Seed = c.Seed
+	fam, mode, _ := strings.Cut(c.Learner, ":")
+	switch fam {
+	case "hnet":
+		cfg.Learner = train.LearnerHNet
+		if mode == "" {
+			mode = train.ModeProgressive
+		}
+		cfg.Mode = mode
+	case "mlp":
+		cfg.Learner = train.LearnerMLP
+		cfg.Mode = train.ModeE2E
+	default:
+		return cfg, fmt.Errorf("learner %q is not a train learner", c.Learner)
+	}
+	b, err := json.Marshal(c.Options)
+	if err != nil {
+		return cfg, err
+	}
+	var o struct {
+		StepsPerStage int     `json:"steps_per_stage"`
+		Width         int     `json:"width"`
+		Batch         int     `json:"batch"`
+		LR            float64 `json:"lr"`
+		DType         string  `json:"dtype"`
+		Hidden        []int   `json:"hidden"`
+	}
+	if err := json.Unmarshal(b, &o); err != nil {
+		return cfg, fmt.Errorf("options of %s: %w", c.Learner, err)
+	}
+	if o.StepsPerStage > 0 {
+		cfg.StepsPerStage = o.StepsPerStage
+	}
+	if o.Width > 0 {
+		cfg.Width = o.Width
+	}
+	if o.Batch > 0 {
+		cfg.Batch = o.Batch
+	}
+	if o.LR > 0 {
+		cfg.LR = o.LR
+	}
+	if o.DType != "" {
+		cfg.DType = o.DType
+	}
+	if len(o.Hidden) > 0 {
+		cfg.Hidden = o.Hidden
+	}
+	return cfg, cfg.Validate()
+}
+
+func runTrain(ctx context.Context, c Cell, d Data) (map[string]any, error) {
+	cfg, err := trainConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := train.FromDataset(d.Train)
+	if err != nil {
+		return nil, err
+	}
+	te, err := train.FromDataset(d.Test)
+	if err != nil {
+		return nil, err
+	}
+	res, err := train.Run(ctx, cfg, tr, te, train.Options{OutDir: d.Dir})
+	if err != nil {
+		return nil, err
+	}
+	return toMap(res.Metrics)
+}
+
+func runKernel(ctx context.Context, c Cell, d Data) (map[string]any, error) {
+	return nil, fmt.Errorf("kernel runner not wired yet")
 }
