@@ -153,4 +153,3 @@ func newCompareReportCmd() *cobra.Command {
 		},
 	}
 }
-
