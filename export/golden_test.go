@@ -10,6 +10,7 @@ import (
 
 	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/version"
+	"github.com/hierlearn/hierlearn/train"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/export")
@@ -62,6 +63,61 @@ func TestGoldenConceptDumps(t *testing.T) {
 				t.Fatal(err)
 			}
 			m, err := Concept(con, c.opset)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := Dump(&b, m); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.file, stable(b.Bytes()))
+		})
+	}
+}
+
+// handHNet is a small HNet with fixed weights (d=2, L=3, k'=2), so that
+// its golden dump does not depend on training (and hence on the BLAS).
+func handHNet() *train.HNet {
+	a := train.NewArch(2, 3, 2)
+	return &train.HNet{Format: train.HNetFormat, Learner: "hnet", DType: "float32", Arch: a, NormEps: 1e-5,
+		Layers: []train.HNetLayer{
+			{Layer: 2, K: [][]float64{{1, 0, 0.5, 0}, {0, -1, 0, 0.25}},
+				R:        [][]float64{{1, 0}, {0, 1}, {0.6, 0.8}},
+				NormMean: []float64{1, 1, 1}, NormVar: []float64{2, 2, 3}},
+			{Layer: 3, K: [][]float64{{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7}, {-0.1, -0.2, -0.3, -0.4, -0.5, -0.6, -0.7}}},
+		},
+		A: []float64{0.5, 0.25}, B: 0.125}
+}
+
+func handMLP() *train.MLP {
+	return &train.MLP{Format: train.MLPFormat, Learner: "mlp", DType: "float64", Activation: "relu", Sizes: []int{2, 3, 1},
+		Layers: []train.MLPLayer{
+			{W: [][]float64{{1, 2}, {3, 4}, {5, 6}}, B: []float64{0.1, 0.2, 0.3}},
+			{W: [][]float64{{1, -1, 0.5}}, B: []float64{-0.5}},
+		}}
+}
+
+// TestGoldenLearnerDumps pins the graphs of a hand-made HNet and MLP,
+// exported from run directories through Run.
+func TestGoldenLearnerDumps(t *testing.T) {
+	cases := []struct {
+		file  string
+		model train.Model
+		opset int
+	}{
+		{"hnet_L3_opset17.txt", handHNet(), 17},
+		{"mlp_opset13.txt", handMLP(), 13},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "golden_run")
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := train.SaveModel(dir, c.model); err != nil {
+				t.Fatal(err)
+			}
+			m, err := Run(dir, c.opset)
 			if err != nil {
 				t.Fatal(err)
 			}
