@@ -134,4 +134,3 @@ func noFile(t *testing.T, path string) {
 		t.Errorf("temporary files left: %v", matches)
 	}
 }
-
