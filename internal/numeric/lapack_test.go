@@ -2,6 +2,7 @@ package numeric
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -152,5 +153,46 @@ func TestCholeskyLeadingBlock(t *testing.T) {
 				t.Fatalf("element (%d,%d) outside the block's lower triangle changed", i, j)
 			}
 		}
+	}
+}
+
+func benchSPD(b *testing.B, n int) []float64 {
+	rng := rand.New(rand.NewPCG(1, 1))
+	a := make([]float64, n*n)
+	for i := range a {
+		a[i] = rng.NormFloat64() / float64(n)
+	}
+	for i := 0; i < n; i++ {
+		for j := 0; j < i; j++ {
+			a[j*n+i] = a[i*n+j]
+		}
+		a[i*n+i] = 2
+	}
+	return a
+}
+
+// BenchmarkFactor compares one Cholesky with one symmetric
+// eigendecomposition, the two ways to solve a ridge grid.
+func BenchmarkFactor(b *testing.B) {
+	for _, n := range []int{1000, 2000} {
+		a := benchSPD(b, n)
+		work := make([]float64, n*n)
+		w := make([]float64, n)
+		b.Run(fmt.Sprintf("cholesky/n=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				copy(work, a)
+				if err := Cholesky(n, work, n); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("symeig/n=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				copy(work, a)
+				if err := SymEig(n, work, w); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

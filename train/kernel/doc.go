@@ -67,7 +67,8 @@
 //     lower triangle is restored from the upper one afterwards. One
 //     Cholesky per lambda was preferred to one eigendecomposition for the
 //     whole grid: on the 2-core reference machine dsyevd costs about as
-//     much as 10-20 Choleskys, more than a 7-point grid.
+//     much as 15-25 Choleskys (BenchmarkFactor in internal/numeric), more
+//     than a 7-point grid.
 //   - exact with a FeatureMap narrower than n (random features): ridge in
 //     the primal, (PhiᵀPhi + mu I) beta = Phiᵀ y, same predictions.
 //   - nystrom:M: subset of regressors with M landmarks drawn from the
