@@ -29,7 +29,7 @@ func newEmpiricalNTK(m, d int, seed uint64) *empiricalNTK {
 	return e
 }
 
-func (e *empiricalNTK) String() string   { return "empirical-ntk" }
+func (e *empiricalNTK) String() string  { return "empirical-ntk" }
 func (e *empiricalNTK) Width(d int) int { return e.w.Rows * (d + 2) }
 func (e *empiricalNTK) Features(x Matrix) (Matrix, error) {
 	m, d := e.w.Rows, x.Cols
