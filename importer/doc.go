@@ -1,0 +1,58 @@
+// Package importer loads ONNX models (above all PyTorch-exported ResNets)
+// and runs them natively in Go, in float32.
+//
+// # Pipeline
+//
+//	Load / LoadBytes   decode the protobuf (internal/onnxpb), read the
+//	                   opset imports, decode initializers (raw_data, typed
+//	                   fields, external data confined to the model's
+//	                   directory, sizes checked against the bytes present),
+//	                   check every node's operator at its opset (an
+//	                   *UnsupportedError at load time, never mid-run) and
+//	                   sort the graph topologically (cycles are errors).
+//	simplify           fold Constant nodes and every node whose inputs are
+//	                   constants; fold BatchNormalization into the
+//	                   preceding Conv; fuse Relu into Conv, Gemm and Add.
+//	validate           plan once with symbolic dims set to 1, so that shape
+//	                   errors surface at load time.
+//	Session.Run        plan per distinct set of input shapes (cached): shape
+//	                   inference with concrete shapes folds torch's shape
+//	                   plumbing (Shape/Gather/Unsqueeze/Concat/Reshape for
+//	                   x.view(x.size(0), -1), the ConstantOfShape/Slice/Pad
+//	                   of F.pad) into constants, reshape-like ops become
+//	                   views, and intermediate values are laid out in
+//	                   buffers reused by liveness. Each plan keeps a pool of
+//	                   workspaces, so concurrent Runs are safe and steady
+//	                   state allocates only the returned outputs.
+//
+// Symbolic dimensions (a dynamic batch axis) take any size: the symbolic
+// batch is resolved when a Run supplies it, which is why shape plumbing is
+// folded per plan rather than once at load time. Small int64/bool inputs
+// (at most 64 elements: shapes, axes) are folded into the plan as
+// constants, so models that take shapes as inputs run too.
+//
+// # Operators
+//
+// Dispatch is on (op, domain, opset): only the default ai.onnx domain,
+// opsets 7 to 17; where a signature changed across opsets (axes of
+// Squeeze/Unsqueeze/ReduceSum becoming inputs at 13, Split at 13, Clip
+// min/max at 11, Pad pads at 11, Slice starts/ends at 10) build functions
+// branch on Node.Opset. SupportedOps lists the operators; CheckSupport lists
+// every unsupported node of a model without running it.
+//
+// # Kernels
+//
+// Conv is im2col + GEMM through gonum's blas32 (OpenBLAS under the
+// `openblas` build tag, pure Go otherwise; no cgo here). 1x1 stride-1
+// convolutions need no im2col; for small spatial outputs several images are
+// packed into one wide GEMM, so that the BLAS threads have work at batch
+// > 1. Pooling, broadcasting elementwise ops, reductions and shape ops are
+// plain Go loops.
+//
+// # Gradients later
+//
+// A plan is a linear list of steps over numbered values with concrete
+// shapes: a reverse-mode tape can be added by keeping every value alive
+// (no buffer reuse) and giving each opDef a backward function that maps
+// output gradients to input gradients.
+package importer

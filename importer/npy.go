@@ -1,0 +1,91 @@
+package importer
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/hierlearn/hierlearn/internal/npy"
+)
+
+// FromNPY converts an .npy array to a tensor of element type want,
+// casting as needed (float64 and int64 arrays feed float32 inputs; integer
+// arrays feed int64 and bool inputs).
+func FromNPY(a *npy.Array, want DType) (*Tensor, error) {
+	shape := append([]int{}, a.Shape...)
+	n := numel(shape)
+	t := &Tensor{DType: want, Shape: shape}
+	switch want {
+	case Float32:
+		t.F = make([]float32, n)
+		switch a.DType {
+		case npy.Float32:
+			copy(t.F, a.F32)
+		case npy.Float64:
+			for i, v := range a.F64 {
+				t.F[i] = float32(v)
+			}
+		case npy.Int64:
+			for i, v := range a.I64 {
+				t.F[i] = float32(v)
+			}
+		case npy.Uint8:
+			for i, v := range a.U8 {
+				t.F[i] = float32(v)
+			}
+		default:
+			return nil, fmt.Errorf("cannot cast %v to float32", a.DType)
+		}
+	case Int64, Bool:
+		t.I = make([]int64, n)
+		switch a.DType {
+		case npy.Int64:
+			copy(t.I, a.I64)
+		case npy.Uint8:
+			for i, v := range a.U8 {
+				t.I[i] = int64(v)
+			}
+		case npy.Float32, npy.Float64:
+			for i := 0; i < n; i++ {
+				var v float64
+				if a.DType == npy.Float32 {
+					v = float64(a.F32[i])
+				} else {
+					v = a.F64[i]
+				}
+				if v != math.Trunc(v) {
+					return nil, fmt.Errorf("value %v is not an integer", v)
+				}
+				t.I[i] = int64(v)
+			}
+		default:
+			return nil, fmt.Errorf("cannot cast %v to %v", a.DType, want)
+		}
+		if want == Bool {
+			for i, v := range t.I {
+				if v != 0 {
+					t.I[i] = 1
+				}
+			}
+		}
+	default:
+		return nil, fmt.Errorf("unknown element type %v", want)
+	}
+	return t, nil
+}
+
+// ToNPY converts a tensor to an .npy array (bool tensors become uint8).
+func (t *Tensor) ToNPY() *npy.Array {
+	shape := append([]int{}, t.Shape...)
+	switch t.DType {
+	case Float32:
+		return npy.NewFloat32(append([]float32{}, t.F...), shape...)
+	case Bool:
+		b := make([]byte, len(t.I))
+		for i, v := range t.I {
+			b[i] = byte(v)
+		}
+		return &npy.Array{DType: npy.Uint8, Shape: shape, U8: b}
+	default:
+		return npy.NewInt64(append([]int64{}, t.I...), shape...)
+	}
+}

@@ -1,0 +1,291 @@
+package importer
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+func sqrt32(v float32) float32 { return float32(math.Sqrt(float64(v))) }
+
+func checkPool(n *Node) error {
+	if err := checkAutoPad(n); err != nil {
+		return err
+	}
+	if n.attrInt("storage_order", 0) != 0 {
+		return fmt.Errorf("storage_order=1 is not supported")
+	}
+	if n.attrInts("kernel_shape") == nil {
+		return fmt.Errorf("kernel_shape is required")
+	}
+	return nil
+}
+
+// buildPool handles MaxPool and AveragePool.
+func buildPool(isMax bool) func(n *Node, in []*info) ([]*info, *kernel, error) {
+	return func(n *Node, in []*info) ([]*info, *kernel, error) {
+		if err := wantInputs(in, 1); err != nil {
+			return nil, nil, err
+		}
+		if err := wantFloat(in, 0); err != nil {
+			return nil, nil, err
+		}
+		if isMax && len(n.Outputs) > 1 && n.Outputs[1] != "" {
+			return nil, nil, fmt.Errorf("the Indices output is not supported")
+		}
+		x := in[0]
+		if len(x.shape) < 3 {
+			return nil, nil, fmt.Errorf("input %v needs spatial dims", x.shape)
+		}
+		if !isMax && n.has("dilations") && !sameShape(n.attrInts("dilations"), ones(len(x.shape)-2)) {
+			return nil, nil, fmt.Errorf("AveragePool dilations are not supported")
+		}
+		w, err := geometry(n, x.shape[2:], n.attrInts("kernel_shape"), n.attrInt("ceil_mode", 0) != 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		includePad := n.attrInt("count_include_pad", 0) != 0
+		out := append([]int{x.shape[0], x.shape[1]}, w.out[3-(len(x.shape)-2):]...)
+		planes := x.shape[0] * x.shape[1]
+		k := &kernel{run: func(in, o []*Tensor, _ []float32) {
+			isz, osz := w.inSize(), w.outSize()
+			for p := 0; p < planes; p++ {
+				poolPlane(w, in[0].F[p*isz:(p+1)*isz], o[0].F[p*osz:(p+1)*osz], isMax, includePad)
+			}
+		}}
+		return []*info{{dt: Float32, shape: out}}, k, nil
+	}
+}
+
+func poolPlane(w *window, src, dst []float32, isMax, includePad bool) {
+	ID, IH, IW := w.in[0], w.in[1], w.in[2]
+	o := 0
+	for od := 0; od < w.out[0]; od++ {
+		d0 := od*w.s[0] - w.pb[0]
+		for oh := 0; oh < w.out[1]; oh++ {
+			h0 := oh*w.s[1] - w.pb[1]
+			for ow := 0; ow < w.out[2]; ow++ {
+				w0 := ow*w.s[2] - w.pb[2]
+				if isMax {
+					m := float32(math.Inf(-1))
+					for kd := 0; kd < w.k[0]; kd++ {
+						id := d0 + kd*w.d[0]
+						if id < 0 || id >= ID {
+							continue
+						}
+						for kh := 0; kh < w.k[1]; kh++ {
+							ih := h0 + kh*w.d[1]
+							if ih < 0 || ih >= IH {
+								continue
+							}
+							row := src[(id*IH+ih)*IW:]
+							for kw := 0; kw < w.k[2]; kw++ {
+								iw := w0 + kw*w.d[2]
+								if iw >= 0 && iw < IW && row[iw] > m {
+									m = row[iw]
+								}
+							}
+						}
+					}
+					dst[o] = m
+				} else {
+					// Window clipped to the padded input, then to the input.
+					de, he, we := min(d0+w.k[0], ID+w.pe[0]), min(h0+w.k[1], IH+w.pe[1]), min(w0+w.k[2], IW+w.pe[2])
+					padCount := (de - d0) * (he - h0) * (we - w0)
+					ds, hs, ws := max(d0, 0), max(h0, 0), max(w0, 0)
+					de, he, we = min(de, ID), min(he, IH), min(we, IW)
+					var s float32
+					for id := ds; id < de; id++ {
+						for ih := hs; ih < he; ih++ {
+							row := src[(id*IH+ih)*IW:]
+							for iw := ws; iw < we; iw++ {
+								s += row[iw]
+							}
+						}
+					}
+					cnt := (de - ds) * (he - hs) * (we - ws)
+					if includePad {
+						cnt = padCount
+					}
+					if cnt > 0 {
+						dst[o] = s / float32(cnt)
+					} else {
+						dst[o] = 0
+					}
+				}
+				o++
+			}
+		}
+	}
+}
+
+// buildGlobalPool handles GlobalAveragePool and GlobalMaxPool.
+func buildGlobalPool(isMax bool) func(n *Node, in []*info) ([]*info, *kernel, error) {
+	return func(n *Node, in []*info) ([]*info, *kernel, error) {
+		if err := wantInputs(in, 1); err != nil {
+			return nil, nil, err
+		}
+		if err := wantFloat(in, 0); err != nil {
+			return nil, nil, err
+		}
+		x := in[0]
+		if len(x.shape) < 2 {
+			return nil, nil, fmt.Errorf("input %v needs a channel dim", x.shape)
+		}
+		out := []int{x.shape[0], x.shape[1]}
+		for range x.shape[2:] {
+			out = append(out, 1)
+		}
+		plane := numel(x.shape[2:])
+		k := &kernel{run: func(in, o []*Tensor, _ []float32) {
+			for p := range o[0].F {
+				s := in[0].F[p*plane : (p+1)*plane]
+				if isMax {
+					m := float32(math.Inf(-1))
+					for _, v := range s {
+						if v > m {
+							m = v
+						}
+					}
+					o[0].F[p] = m
+				} else {
+					var acc float32
+					for _, v := range s {
+						acc += v
+					}
+					o[0].F[p] = acc / float32(plane)
+				}
+			}
+		}}
+		return []*info{{dt: Float32, shape: out}}, k, nil
+	}
+}
+
+func buildGemm(n *Node, in []*info) ([]*info, *kernel, error) {
+	if err := wantInputs(in, 2); err != nil {
+		return nil, nil, err
+	}
+	if err := wantFloat(in, 0, 1, 2); err != nil {
+		return nil, nil, err
+	}
+	a, b, c := in[0], in[1], input(in, 2)
+	if len(a.shape) != 2 || len(b.shape) != 2 {
+		return nil, nil, fmt.Errorf("A %v and B %v must be matrices", a.shape, b.shape)
+	}
+	ta, tb := n.attrInt("transA", 0) != 0, n.attrInt("transB", 0) != 0
+	alpha, beta := n.attrFloat("alpha", 1), n.attrFloat("beta", 1)
+	M, K := a.shape[0], a.shape[1]
+	if ta {
+		M, K = K, M
+	}
+	K2, N := b.shape[0], b.shape[1]
+	if tb {
+		K2, N = N, K2
+	}
+	if K != K2 {
+		return nil, nil, fmt.Errorf("A %v and B %v do not multiply (transA=%v, transB=%v)", a.shape, b.shape, ta, tb)
+	}
+	out := []int{M, N}
+	var bc *bcast
+	if c != nil {
+		s, err := broadcastShape(out, c.shape)
+		if err != nil || !sameShape(s, out) {
+			return nil, nil, fmt.Errorf("C %v does not broadcast to %v", c.shape, out)
+		}
+		bc = newBcast(out, c.shape)
+	}
+	relu := n.fuseRelu
+	tA, tB := blas.NoTrans, blas.NoTrans
+	if ta {
+		tA = blas.Trans
+	}
+	if tb {
+		tB = blas.Trans
+	}
+	k := &kernel{run: func(in, o []*Tensor, _ []float32) {
+		d := o[0].F
+		betaG := float32(0)
+		if bc != nil && beta != 0 {
+			cv := in[2].F
+			bc.rows(func(oi int, offs []int, n int, st []int) {
+				for i := 0; i < n; i++ {
+					d[oi+i] = beta * cv[offs[0]+i*st[0]]
+				}
+			})
+			betaG = 1
+		}
+		if M > 0 && N > 0 && K > 0 {
+			blas32.Gemm(tA, tB, alpha,
+				blas32.General{Rows: a.shape[0], Cols: a.shape[1], Stride: a.shape[1], Data: in[0].F},
+				blas32.General{Rows: b.shape[0], Cols: b.shape[1], Stride: b.shape[1], Data: in[1].F},
+				betaG, blas32.General{Rows: M, Cols: N, Stride: N, Data: d})
+		} else if betaG == 0 {
+			clear(d)
+		}
+		if relu {
+			reluInPlace(d)
+		}
+	}}
+	return []*info{{dt: Float32, shape: out}}, k, nil
+}
+
+func buildMatMul(n *Node, in []*info) ([]*info, *kernel, error) {
+	if err := wantInputs(in, 2); err != nil {
+		return nil, nil, err
+	}
+	if err := wantFloat(in, 0, 1); err != nil {
+		return nil, nil, err
+	}
+	as, bs := in[0].shape, in[1].shape
+	if len(as) == 0 || len(bs) == 0 {
+		return nil, nil, fmt.Errorf("MatMul of a scalar")
+	}
+	a1, b1 := len(as) == 1, len(bs) == 1
+	if a1 {
+		as = []int{1, as[0]}
+	}
+	if b1 {
+		bs = []int{bs[0], 1}
+	}
+	M, K, K2, N := as[len(as)-2], as[len(as)-1], bs[len(bs)-2], bs[len(bs)-1]
+	if K != K2 {
+		return nil, nil, fmt.Errorf("shapes %v and %v do not multiply", in[0].shape, in[1].shape)
+	}
+	batch, err := broadcastShape(as[:len(as)-2], bs[:len(bs)-2])
+	if err != nil {
+		return nil, nil, err
+	}
+	out := append([]int{}, batch...)
+	if !a1 {
+		out = append(out, M)
+	}
+	if !b1 {
+		out = append(out, N)
+	}
+	bc := newBcast(batch, as[:len(as)-2], bs[:len(bs)-2])
+	nb := numel(batch)
+	k := &kernel{run: func(in, o []*Tensor, _ []float32) {
+		if M == 0 || N == 0 {
+			return
+		}
+		if K == 0 {
+			clear(o[0].F)
+			return
+		}
+		bi := 0
+		bc.rows(func(oi int, offs []int, n int, st []int) {
+			for i := 0; i < n; i++ {
+				ao, bo := (offs[0]+i*st[0])*M*K, (offs[1]+i*st[1])*K*N
+				blas32.Gemm(blas.NoTrans, blas.NoTrans, 1,
+					blas32.General{Rows: M, Cols: K, Stride: K, Data: in[0].F[ao : ao+M*K]},
+					blas32.General{Rows: K, Cols: N, Stride: N, Data: in[1].F[bo : bo+K*N]},
+					0, blas32.General{Rows: M, Cols: N, Stride: N, Data: o[0].F[bi*M*N : (bi+1)*M*N]})
+				bi++
+			}
+		})
+		_ = nb
+	}}
+	return []*info{{dt: Float32, shape: out}}, k, nil
+}

@@ -1,0 +1,410 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// info is what the planner knows of a value: its type, its concrete shape
+// and, when it is known before running, its contents.
+type info struct {
+	dt    DType
+	shape []int
+	c     *Tensor
+}
+
+func constInfo(t *Tensor) *info { return &info{dt: t.DType, shape: t.Shape, c: t} }
+
+// kernel is an operator instance specialised to concrete input shapes.
+type kernel struct {
+	// run computes out from in. Output tensors come with their shapes
+	// and (unless alias) their preallocated data; scratch holds at least
+	// the requested number of float32s.
+	run     func(in, out []*Tensor, scratch []float32)
+	scratch int
+	// alias marks ops whose output 0 is a view of input 0's data
+	// (Reshape, Flatten, Squeeze, Identity...): run only sets out[0].F/I.
+	alias bool
+}
+
+// step is one kernel call of a plan.
+type step struct {
+	node    *Node
+	k       *kernel
+	in, out []int // value ids; -1 for an absent optional input
+}
+
+// plan is the model specialised to one set of input shapes: every shape
+// is concrete, everything computable from constants and shapes has been
+// computed, and every intermediate value has a slot in a reusable buffer.
+type plan struct {
+	steps    []step
+	infos    []*info
+	names    []string
+	inputs   []int // value ids of the graph inputs, in Model.Inputs order
+	outputs  []int // value ids of the graph outputs
+	bufOf    []int // buffer id of each value, -1 if const, input or alias
+	bufSize  []int
+	bufType  []DType
+	scratch  int
+	runtimeIn []bool // inputs whose data is supplied at run time
+}
+
+// planKey identifies the plan for a set of inputs: their shapes, and the
+// contents of the small integer inputs that are folded as constants.
+func (m *Model) planKey(in []*Tensor) string {
+	var b strings.Builder
+	for _, t := range in {
+		b.WriteString(shapeStr(t.Shape))
+		if foldableInput(t) {
+			fmt.Fprint(&b, t.I)
+		}
+		b.WriteByte(';')
+	}
+	return b.String()
+}
+
+// foldableInput reports whether an input is folded into the plan as a
+// constant: small int64/bool tensors are shapes, axes or indices.
+func foldableInput(t *Tensor) bool { return t.DType != Float32 && t.Len() <= 64 }
+
+// buildPlan specialises the model to the given inputs (Model.Inputs order;
+// only shapes and foldable contents are used).
+func (m *Model) buildPlan(in []*Tensor) (*plan, error) {
+	p := &plan{}
+	ids := map[string]int{}
+	add := func(name string, inf *info) int {
+		p.infos = append(p.infos, inf)
+		p.names = append(p.names, name)
+		ids[name] = len(p.infos) - 1
+		return len(p.infos) - 1
+	}
+	lookup := func(name string) (int, error) {
+		if id, ok := ids[name]; ok {
+			return id, nil
+		}
+		if t, ok := m.consts[name]; ok {
+			return add(name, constInfo(t)), nil
+		}
+		return -1, fmt.Errorf("value %q is not defined", name)
+	}
+	for i, vi := range m.Inputs {
+		t := in[i]
+		inf := &info{dt: vi.DType, shape: append([]int{}, t.Shape...)}
+		if foldableInput(t) {
+			inf.c = t.Clone()
+		}
+		p.inputs = append(p.inputs, add(vi.Name, inf))
+		p.runtimeIn = append(p.runtimeIn, inf.c == nil)
+	}
+	for _, n := range m.nodes {
+		ins := make([]*info, len(n.Inputs))
+		inIDs := make([]int, len(n.Inputs))
+		allConst := true
+		for j, name := range n.Inputs {
+			inIDs[j] = -1
+			if name == "" {
+				continue
+			}
+			id, err := lookup(name)
+			if err != nil {
+				return nil, fmt.Errorf("node %q (%s): %w", n.Name, n.Op, err)
+			}
+			inIDs[j] = id
+			ins[j] = p.infos[id]
+			if ins[j].c == nil {
+				allConst = false
+			}
+		}
+		outs, k, err := registry[n.Op].build(n, ins)
+		if err != nil {
+			return nil, fmt.Errorf("node %q (%s, opset %d): %w", n.Name, n.Op, n.Opset, err)
+		}
+		if len(outs) < len(n.Outputs) {
+			for _, o := range n.Outputs[len(outs):] {
+				if o != "" {
+					return nil, fmt.Errorf("node %q (%s): output %q is not supported", n.Name, n.Op, o)
+				}
+			}
+		}
+		for _, o := range outs {
+			if _, err := checkedNumel(toInt64s(o.shape)); err != nil {
+				return nil, fmt.Errorf("node %q (%s): output %w", n.Name, n.Op, err)
+			}
+		}
+		if k == nil {
+			for _, o := range outs {
+				if o.c == nil {
+					return nil, fmt.Errorf("node %q (%s): internal error: no kernel and no constant output", n.Name, n.Op)
+				}
+			}
+		} else if allConst {
+			if err := evalConst(k, ins, outs); err != nil {
+				return nil, fmt.Errorf("node %q (%s): %w", n.Name, n.Op, err)
+			}
+		}
+		outIDs := make([]int, len(n.Outputs))
+		for j, name := range n.Outputs {
+			outIDs[j] = -1
+			if name == "" || j >= len(outs) {
+				continue
+			}
+			outIDs[j] = add(name, outs[j])
+		}
+		if k != nil && !allConst {
+			p.steps = append(p.steps, step{node: n, k: k, in: inIDs, out: outIDs})
+			if k.scratch > p.scratch {
+				p.scratch = k.scratch
+			}
+		}
+	}
+	for _, o := range m.Outputs {
+		id, err := lookup(o.Name)
+		if err != nil {
+			return nil, fmt.Errorf("graph output: %w", err)
+		}
+		p.outputs = append(p.outputs, id)
+	}
+	p.assignBuffers()
+	return p, nil
+}
+
+func toInt64s(s []int) []int64 {
+	out := make([]int64, len(s))
+	for i, d := range s {
+		out[i] = int64(d)
+	}
+	return out
+}
+
+// evalConst runs a kernel on constant inputs at plan time and stores the
+// results as the outputs' contents.
+func evalConst(k *kernel, ins, outs []*info) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("evaluating constant: %v", r)
+		}
+	}()
+	in := make([]*Tensor, len(ins))
+	for i, x := range ins {
+		if x != nil {
+			in[i] = x.c
+		}
+	}
+	out := make([]*Tensor, len(outs))
+	for i, o := range outs {
+		if k.alias && i == 0 {
+			out[i] = &Tensor{DType: o.dt, Shape: o.shape}
+		} else {
+			out[i] = newTensor(o.dt, o.shape)
+		}
+	}
+	k.run(in, out, make([]float32, k.scratch))
+	for i, o := range outs {
+		if k.alias && i == 0 {
+			// Copy so that a constant never aliases another.
+			out[i] = out[i].Clone()
+		}
+		o.c = out[i]
+	}
+	return nil
+}
+
+// assignBuffers gives every computed value a buffer, reusing the buffer
+// of values that are dead (greedy best fit by size, per element type).
+// Aliased values share their source's buffer.
+func (p *plan) assignBuffers() {
+	nv := len(p.infos)
+	p.bufOf = make([]int, nv)
+	root := make([]int, nv)
+	for i := range root {
+		root[i] = i
+		p.bufOf[i] = -1
+	}
+	for _, s := range p.steps {
+		if s.k.alias && s.in[0] >= 0 {
+			root[s.out[0]] = root[s.in[0]]
+		}
+	}
+	const forever = 1 << 30
+	last := make([]int, nv)
+	for i := range last {
+		last[i] = -1
+	}
+	for si, s := range p.steps {
+		for _, id := range s.in {
+			if id >= 0 {
+				last[root[id]] = si
+			}
+		}
+		for _, id := range s.out {
+			if id >= 0 && last[root[id]] < si {
+				last[root[id]] = si
+			}
+		}
+	}
+	for _, id := range p.outputs {
+		last[root[id]] = forever
+	}
+	var free []int
+	for si, s := range p.steps {
+		for j, id := range s.out {
+			if id < 0 || (s.k.alias && j == 0) {
+				continue
+			}
+			inf := p.infos[id]
+			need := numel(inf.shape)
+			best := -1
+			for fi, b := range free {
+				if p.bufType[b] != bufKind(inf.dt) {
+					continue
+				}
+				if best < 0 || betterFit(p.bufSize[b], p.bufSize[free[best]], need) {
+					best = fi
+				}
+			}
+			if best >= 0 {
+				b := free[best]
+				free = append(free[:best], free[best+1:]...)
+				if p.bufSize[b] < need {
+					p.bufSize[b] = need
+				}
+				p.bufOf[id] = b
+			} else {
+				p.bufSize = append(p.bufSize, need)
+				p.bufType = append(p.bufType, bufKind(inf.dt))
+				p.bufOf[id] = len(p.bufSize) - 1
+			}
+		}
+		// Release buffers whose values (and aliases) die at this step.
+		seen := map[int]bool{}
+		for _, id := range append(append([]int{}, s.in...), s.out...) {
+			if id < 0 {
+				continue
+			}
+			r := root[id]
+			if seen[r] || last[r] != si || p.bufOf[r] < 0 {
+				continue
+			}
+			seen[r] = true
+			free = append(free, p.bufOf[r])
+		}
+	}
+	for id := range p.bufOf {
+		if p.bufOf[id] < 0 && root[id] != id && p.bufOf[root[id]] >= 0 {
+			// aliases get their data at run time; keep -1
+		}
+	}
+}
+
+func bufKind(dt DType) DType {
+	if dt == Float32 {
+		return Float32
+	}
+	return Int64
+}
+
+// betterFit prefers the smallest buffer that holds need, else the largest.
+func betterFit(a, b, need int) bool {
+	aFits, bFits := a >= need, b >= need
+	switch {
+	case aFits && bFits:
+		return a < b
+	case aFits != bFits:
+		return aFits
+	default:
+		return a > b
+	}
+}
+
+// workspace is the per-run memory of a plan: one is used by one Run at a
+// time, and they are pooled so that Runs allocate almost nothing.
+type workspace struct {
+	vals    []*Tensor
+	stepIn  [][]*Tensor
+	stepOut [][]*Tensor
+	scratch []float32
+}
+
+func (p *plan) newWorkspace() *workspace {
+	ws := &workspace{vals: make([]*Tensor, len(p.infos)), scratch: make([]float32, p.scratch)}
+	bufF := make([][]float32, len(p.bufSize))
+	bufI := make([][]int64, len(p.bufSize))
+	for b, n := range p.bufSize {
+		if p.bufType[b] == Float32 {
+			bufF[b] = make([]float32, n)
+		} else {
+			bufI[b] = make([]int64, n)
+		}
+	}
+	for id, inf := range p.infos {
+		if inf.c != nil {
+			ws.vals[id] = inf.c
+			continue
+		}
+		t := &Tensor{DType: inf.dt, Shape: inf.shape}
+		if b := p.bufOf[id]; b >= 0 {
+			n := numel(inf.shape)
+			if inf.dt == Float32 {
+				t.F = bufF[b][:n]
+			} else {
+				t.I = bufI[b][:n]
+			}
+		}
+		ws.vals[id] = t
+	}
+	for _, s := range p.steps {
+		in := make([]*Tensor, len(s.in))
+		for j, id := range s.in {
+			if id >= 0 {
+				in[j] = ws.vals[id]
+			}
+		}
+		out := make([]*Tensor, len(s.out))
+		for j, id := range s.out {
+			if id >= 0 {
+				out[j] = ws.vals[id]
+			} else {
+				out[j] = &Tensor{} // unused optional output
+			}
+		}
+		ws.stepIn = append(ws.stepIn, in)
+		ws.stepOut = append(ws.stepOut, out)
+	}
+	return ws
+}
+
+// run executes the plan on ws with the given inputs and returns copies of
+// the outputs.
+func (p *plan) run(ws *workspace, in []*Tensor) (out []*Tensor, err error) {
+	for i, id := range p.inputs {
+		if p.runtimeIn[i] {
+			ws.vals[id].F, ws.vals[id].I = in[i].F, in[i].I
+		}
+	}
+	si := -1
+	defer func() {
+		if r := recover(); r != nil {
+			name := "?"
+			if si >= 0 {
+				name = p.steps[si].node.Name + " (" + p.steps[si].node.Op + ")"
+			}
+			err = fmt.Errorf("importer: internal error at node %s: %v", name, r)
+		}
+	}()
+	for si = range p.steps {
+		p.steps[si].k.run(ws.stepIn[si], ws.stepOut[si], ws.scratch)
+	}
+	for _, id := range p.outputs {
+		out = append(out, ws.vals[id].Clone())
+	}
+	for i, id := range p.inputs {
+		if p.runtimeIn[i] {
+			ws.vals[id].F, ws.vals[id].I = nil, nil
+		}
+	}
+	return out, nil
+}
+
+var errNotConst = errors.New("must be a constant (or computable from shapes) when the model is planned")

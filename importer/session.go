@@ -1,0 +1,119 @@
+package importer
+
+import (
+	"fmt"
+	"sync"
+)
+
+// Session runs a Model. Load once, create a Session, and call Run as often
+// as needed, from any number of goroutines: each distinct set of input
+// shapes is planned once (shapes inferred, shape plumbing folded, buffers
+// laid out) and every plan keeps a pool of workspaces, so that steady-state
+// Runs reuse their activation buffers.
+type Session struct {
+	m     *Model
+	mu    sync.Mutex
+	plans map[string]*sessionPlan
+}
+
+type sessionPlan struct {
+	p    *plan
+	pool sync.Pool
+}
+
+// maxPlans bounds the number of cached plans (distinct input shapes); the
+// oldest is not tracked, the cache is simply cleared when full.
+const maxPlans = 16
+
+// NewSession returns a Session for m.
+func NewSession(m *Model) *Session {
+	return &Session{m: m, plans: map[string]*sessionPlan{}}
+}
+
+// Model returns the session's model.
+func (s *Session) Model() *Model { return s.m }
+
+// Run computes the model's outputs for the named inputs. Inputs must have
+// the element type the model declares and a shape matching its fixed
+// dimensions; symbolic dimensions (a dynamic batch axis) take any size.
+// The returned tensors belong to the caller.
+func (s *Session) Run(inputs map[string]*Tensor) (map[string]*Tensor, error) {
+	in := make([]*Tensor, len(s.m.Inputs))
+	for i, vi := range s.m.Inputs {
+		t, ok := inputs[vi.Name]
+		if !ok || t == nil {
+			return nil, fmt.Errorf("importer: input %q missing", vi.Name)
+		}
+		if err := checkInput(vi, t); err != nil {
+			return nil, err
+		}
+		in[i] = t
+	}
+	for name := range inputs {
+		if _, ok := s.m.Input(name); !ok {
+			return nil, fmt.Errorf("importer: the model has no input %q", name)
+		}
+	}
+	sp, err := s.planFor(in)
+	if err != nil {
+		return nil, err
+	}
+	ws, _ := sp.pool.Get().(*workspace)
+	if ws == nil {
+		ws = sp.p.newWorkspace()
+	}
+	outs, err := sp.p.run(ws, in)
+	sp.pool.Put(ws)
+	if err != nil {
+		return nil, err
+	}
+	res := make(map[string]*Tensor, len(outs))
+	for i, o := range s.m.Outputs {
+		res[o.Name] = outs[i]
+	}
+	return res, nil
+}
+
+func (s *Session) planFor(in []*Tensor) (*sessionPlan, error) {
+	key := s.m.planKey(in)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sp, ok := s.plans[key]; ok {
+		return sp, nil
+	}
+	p, err := s.m.buildPlan(in)
+	if err != nil {
+		return nil, fmt.Errorf("importer: planning for input shapes %s: %w", key, err)
+	}
+	if len(s.plans) >= maxPlans {
+		s.plans = map[string]*sessionPlan{}
+	}
+	sp := &sessionPlan{p: p}
+	s.plans[key] = sp
+	return sp, nil
+}
+
+func checkInput(vi ValueInfo, t *Tensor) error {
+	if t.DType != vi.DType {
+		return fmt.Errorf("importer: input %q is %v, the model wants %v", vi.Name, t.DType, vi.DType)
+	}
+	n, err := checkedNumel(toInt64s(t.Shape))
+	if err != nil {
+		return fmt.Errorf("importer: input %q: %w", vi.Name, err)
+	}
+	if (t.DType == Float32 && len(t.F) != n) || (t.DType != Float32 && len(t.I) != n) {
+		return fmt.Errorf("importer: input %q: data length does not match shape %v", vi.Name, t.Shape)
+	}
+	if vi.Shape == nil {
+		return nil
+	}
+	if len(t.Shape) != len(vi.Shape) {
+		return fmt.Errorf("importer: input %q has shape %v, the model wants rank %d %v", vi.Name, t.Shape, len(vi.Shape), vi.Shape)
+	}
+	for i, d := range vi.Shape {
+		if d >= 0 && t.Shape[i] != d {
+			return fmt.Errorf("importer: input %q has shape %v, the model wants %v (-1 = any)", vi.Name, t.Shape, vi.Shape)
+		}
+	}
+	return nil
+}
