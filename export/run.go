@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/hierlearn/hierlearn/internal/npy"
 	"github.com/hierlearn/hierlearn/internal/onnxpb"
 	"github.com/hierlearn/hierlearn/internal/version"
 	"github.com/hierlearn/hierlearn/train"
+	"github.com/hierlearn/hierlearn/train/kernel"
 )
 
 // ErrRun is wrapped by Run's errors about a missing or unusable run
@@ -28,7 +30,9 @@ var ErrRun = errors.New("cannot export run")
 // hidden features s2..sL [N,k'_l]; the quadratic lifts R_l and the
 // running-statistics normalisation (mean, sqrt(var + eps)) are constants.
 // Every training mode saves the same model layout, so one exporter covers
-// them all. An MLP becomes Gemm/Relu layers with output y [N].
+// them all. An MLP becomes Gemm/Relu layers with output y [N]. A kernel
+// run (predictor.npz instead of model.json) becomes the graph of
+// KernelGraph.
 //
 // The metadata carries the run's config.json and metrics.json (compact
 // JSON), its seed, the learner and mode, the version that trained it and
@@ -44,21 +48,17 @@ func Run(runDir string, opset int) (*onnxpb.ModelProto, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%w: %s is not a run directory", ErrRun, runDir)
 	}
-	model, err := train.LoadModel(runDir)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrRun, err)
-	}
 	var g *Graph
-	switch m := model.(type) {
-	case *train.HNet:
-		g, err = HNetGraph(m, opset)
-	case *train.MLP:
-		g, err = MLPGraph(m, opset)
+	switch {
+	case exists(filepath.Join(runDir, train.ModelFile)):
+		g, err = learnerGraph(runDir, opset)
+	case exists(filepath.Join(runDir, kernel.PredictorFile)):
+		g, err = kernelRunGraph(runDir, opset)
 	default:
-		err = fmt.Errorf("model type %T not supported", model)
+		return nil, fmt.Errorf("%w: %s holds neither %s (HNet, MLP) nor %s (kernel predictor)", ErrRun, runDir, train.ModelFile, kernel.PredictorFile)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w %s: %v", ErrRun, runDir, err)
+		return nil, err
 	}
 	g.SetMetadata("source", "run "+filepath.Base(filepath.Clean(runDir)))
 	for _, f := range []struct{ file, key string }{{train.ConfigFile, "config"}, {train.MetricsFile, "metrics"}} {
@@ -93,6 +93,64 @@ func Run(runDir string, opset int) (*onnxpb.ModelProto, error) {
 	}
 	g.SetMetadata("hierlearn_version", version.Full())
 	return g.Build()
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// learnerGraph loads model.json of a run directory and builds its graph.
+func learnerGraph(runDir string, opset int) (*Graph, error) {
+	model, err := train.LoadModel(runDir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrRun, err)
+	}
+	var g *Graph
+	switch m := model.(type) {
+	case *train.HNet:
+		g, err = HNetGraph(m, opset)
+	case *train.MLP:
+		g, err = MLPGraph(m, opset)
+	default:
+		err = fmt.Errorf("model type %T not supported", model)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w %s: %v", ErrRun, runDir, err)
+	}
+	return g, nil
+}
+
+// kernelRunGraph loads predictor.npz of a run directory and builds its
+// graph, with the predictor's own metadata (kernel, seed, version).
+func kernelRunGraph(runDir string, opset int) (*Graph, error) {
+	path := filepath.Join(runDir, kernel.PredictorFile)
+	p, err := kernel.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrRun, err)
+	}
+	g, err := KernelGraph(p, opset)
+	if err != nil {
+		return nil, fmt.Errorf("%w %s: %v", ErrRun, runDir, err)
+	}
+	z, err := npy.ReadNPZ(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrRun, err)
+	}
+	if a, err := z.Get("meta"); err == nil {
+		if raw, err := a.Bytes(); err == nil {
+			var compact bytes.Buffer
+			if json.Compact(&compact, raw) == nil {
+				g.SetMetadata("predictor_meta", compact.String())
+			}
+			var meta kernel.PredictorMeta
+			if json.Unmarshal(raw, &meta) == nil {
+				g.SetMetadata("seed", strconv.FormatUint(meta.Seed, 10))
+				g.SetMetadata("trained_with_version", meta.Version)
+			}
+		}
+	}
+	return g, nil
 }
 
 // hName is the graph name of the HNet input H_j: x itself for j = 0.
