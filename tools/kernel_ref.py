@@ -10,9 +10,10 @@ Go code. Run with Debian's /usr/bin/python3 (numpy, scikit-learn 1.2).
   kernel_ref.py krr IN.npz OUT.npz --kernel poly:P|rbf --ridge LAMBDA
       IN: x_train, y_train (n or n x c), x_test.  scikit-learn KernelRidge with
       alpha = LAMBDA * trace(K_train) / n.  OUT: pred, alpha_abs.
-  kernel_ref.py bench IN.npz --kernel rbf --ridge LAMBDA [--repeat R]
-      times scikit-learn KernelRidge fit + predict on IN (x_train, y_train,
-      x_test); prints JSON {"fit_predict_s": [...], "n": n}.
+  kernel_ref.py bench IN.npz [OUT.npz] --kernel rbf --ridge ALPHA [--repeat R]
+      times scikit-learn KernelRidge(alpha=ALPHA, absolute) fit + predict on IN
+      (x_train, y_train, x_test); prints JSON {"fit_predict_s": [...], "n": n};
+      OUT gets the last predictions (pred).
 
 Specs: poly:P[:c=C]  (<x,y>/d + C)^P;  rbf[:gamma=G]  exp(-G|x-y|^2), G = 1/(2d)
 by default;  ntk:D / nngp:D  ReLU network of depth D on z = [x/sqrt(d), 1];
@@ -166,8 +167,10 @@ def main():
     for _ in range(args.repeat):
         t0 = time.perf_counter()
         m = sklearn_model(args.kernel, d, alpha).fit(x, y)
-        m.predict(xt)
+        pred = m.predict(xt)
         times.append(time.perf_counter() - t0)
+    if args.out:
+        np.savez(args.out, pred=pred)
     json.dump({"fit_predict_s": times, "n": n, "d": d}, sys.stdout)
     print()
 

@@ -101,7 +101,7 @@ func (s *solver) cg(res *Result) error {
 				}
 			}
 			vl := s.valLoss(pred)
-			g.ValLoss, g.ValMSE = vl.ValLoss, vl.ValMSE
+			g.ValLoss, g.ValMSE, g.ValRel = vl.ValLoss, vl.ValMSE, vl.ValRel
 		}
 		res.Grid = append(res.Grid, g)
 	}

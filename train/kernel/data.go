@@ -132,10 +132,10 @@ func Score(pred Matrix, d Data) (Metrics, error) {
 		sse += (pred.Data[i] - v) * (pred.Data[i] - v)
 		sst += (v - mean[i%classes]) * (v - mean[i%classes])
 	}
-	m := Metrics{MSE: sse / float64(len(t.Data)), RelMSE: sse / sst}
 	if sst == 0 {
-		m.RelMSE = math.Inf(1)
+		return Metrics{}, fmt.Errorf("score: the test targets are constant, relative MSE undefined")
 	}
+	m := Metrics{MSE: sse / float64(len(t.Data)), RelMSE: sse / sst}
 	switch d.Task {
 	case Classification:
 		wrong := 0

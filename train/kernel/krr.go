@@ -68,6 +68,7 @@ type GridPoint struct {
 	Ridge   float64 `json:"ridge"`
 	ValLoss float64 `json:"val_loss"` // validation MSE (regression) or 0-1 error
 	ValMSE  float64 `json:"val_mse"`
+	ValRel  float64 `json:"val_rel_mse"` // ValMSE / population variance of the validation targets
 	Failed  string  `json:"failed,omitempty"` // why the solve failed (not positive definite)
 }
 
@@ -204,6 +205,17 @@ func (s *solver) valLoss(pred []float64) GridPoint {
 	}
 	nv := s.n() - s.nFit
 	g := GridPoint{ValMSE: sse / float64(len(yv))}
+	mean := make([]float64, c)
+	for i, v := range yv {
+		mean[i%c] += v / float64(nv)
+	}
+	var sst float64
+	for i, v := range yv {
+		sst += (v - mean[i%c]) * (v - mean[i%c])
+	}
+	if sst > 0 {
+		g.ValRel = sse / sst
+	}
 	switch s.task {
 	case Classification:
 		wrong := 0
@@ -293,7 +305,7 @@ func (s *solver) exact(res *Result) error {
 				blas64.General{Rows: nf, Cols: c, Stride: c, Data: alpha},
 				0, blas64.General{Rows: nv, Cols: c, Stride: c, Data: pred})
 			vl := s.valLoss(pred)
-			g.ValLoss, g.ValMSE = vl.ValLoss, vl.ValMSE
+			g.ValLoss, g.ValMSE, g.ValRel = vl.ValLoss, vl.ValMSE, vl.ValRel
 		}
 		res.Grid = append(res.Grid, g)
 		numeric.RestoreLower(nf, K, n, diag)
@@ -386,7 +398,7 @@ func (s *solver) primal(fm FeatureMap, res *Result) error {
 			pred := NewMatrix(n-nf, c)
 			gemmNN(phi.SliceRows(nf, n), Matrix{Rows: w, Cols: c, Data: beta}, pred)
 			vl := s.valLoss(pred.Data)
-			g.ValLoss, g.ValMSE = vl.ValLoss, vl.ValMSE
+			g.ValLoss, g.ValMSE, g.ValRel = vl.ValLoss, vl.ValMSE, vl.ValRel
 		}
 		res.Grid = append(res.Grid, g)
 	}

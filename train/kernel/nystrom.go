@@ -114,7 +114,7 @@ func (s *solver) nystrom(res *Result) error {
 			pred := NewMatrix(n-nf, c)
 			gemmNN(Matrix{Rows: n - nf, Cols: m, Data: cVal}, Matrix{Rows: m, Cols: c, Data: beta}, pred)
 			vl := s.valLoss(pred.Data)
-			g.ValLoss, g.ValMSE = vl.ValLoss, vl.ValMSE
+			g.ValLoss, g.ValMSE, g.ValRel = vl.ValLoss, vl.ValMSE, vl.ValRel
 		}
 		res.Grid = append(res.Grid, g)
 	}

@@ -86,3 +86,5 @@ func (f *RandomFeatures) Features(x Matrix) (Matrix, error) {
 	}
 	return out, nil
 }
+
+func newRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x62656e6368)) }
