@@ -22,7 +22,7 @@ type BenchRow struct {
 	N          int     `json:"n"`
 	D          int     `json:"d"`
 	NTest      int     `json:"n_test"`
-	Ours       float64 `json:"ours_s"`    // fit + predict, seconds
+	Ours       float64 `json:"ours_s"` // fit + predict, seconds
 	Gram       float64 `json:"ours_gram_s"`
 	Sklearn    float64 `json:"sklearn_s"` // KernelRidge fit + predict, seconds
 	Ratio      float64 `json:"ratio"`     // ours / sklearn

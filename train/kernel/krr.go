@@ -68,7 +68,7 @@ type GridPoint struct {
 	Ridge   float64 `json:"ridge"`
 	ValLoss float64 `json:"val_loss"` // validation MSE (regression) or 0-1 error
 	ValMSE  float64 `json:"val_mse"`
-	ValRel  float64 `json:"val_rel_mse"` // ValMSE / population variance of the validation targets
+	ValRel  float64 `json:"val_rel_mse"`      // ValMSE / population variance of the validation targets
 	Failed  string  `json:"failed,omitempty"` // why the solve failed (not positive definite)
 }
 
