@@ -1,12 +1,38 @@
 package main
 
 import (
+	"fmt"
+	"os"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/hierlearn/hierlearn/export"
+	"github.com/hierlearn/hierlearn/importer"
 )
 
 func init() { register(newInspectCmd) }
+
+// importSupport says whether hierlearn's importer runs the model: "yes",
+// or "no" with the unsupported operators.
+func importSupport(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	unsupported, err := importer.CheckSupport(b)
+	if err != nil {
+		return "no (" + err.Error() + ")"
+	}
+	if len(unsupported) == 0 {
+		return "yes"
+	}
+	var list []string
+	for _, u := range unsupported {
+		list = append(list, u.Error())
+	}
+	return fmt.Sprintf("no (%d nodes: %s)", len(unsupported), strings.Join(list, "; "))
+}
 
 func newInspectCmd() *cobra.Command {
 	var dump bool
@@ -16,7 +42,9 @@ func newInspectCmd() *cobra.Command {
 		Long: `inspect reads any ONNX file (hierlearn's exports, PyTorch's, ...) and prints
 its producer, IR version, opset imports, inputs and outputs with their
 shapes (symbolic dimensions by name), an operator histogram, the number of
-parameters (elements of float initializers) and the metadata. --dump lists
+parameters (elements of float initializers), the metadata and whether
+hierlearn's importer supports every operator (listing those it does not,
+with node, domain and opset). --dump lists
 the whole graph instead: every initializer (shape, leading values), every
 node with its attributes.`,
 		Args: cobra.ExactArgs(1),
@@ -28,7 +56,9 @@ node with its attributes.`,
 			if dump {
 				return export.Dump(cmd.OutOrStdout(), m)
 			}
-			return export.Inspect(m).WriteText(cmd.OutOrStdout())
+			s := export.Inspect(m)
+			s.Support = importSupport(args[0])
+			return s.WriteText(cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().BoolVar(&dump, "dump", false, "list every initializer and node instead of the summary")

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hierlearn/hierlearn/concept"
+	"github.com/hierlearn/hierlearn/export"
 	"github.com/hierlearn/hierlearn/internal/version"
 )
 
@@ -132,5 +133,24 @@ func noFile(t *testing.T, path string) {
 	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*"))
 	if len(matches) > 0 {
 		t.Errorf("temporary files left: %v", matches)
+	}
+}
+
+func TestInspectImporterSupport(t *testing.T) {
+	g := export.NewGraph("trig")
+	x := g.Input("x", export.Float32, export.Batch, 2)
+	h := g.Node("Asin", "arcsine", []string{x})
+	g.Output(g.Node("Relu", "y", []string{h}), export.Float32, "", export.Batch, 2)
+	path := filepath.Join(t.TempDir(), "trig.onnx")
+	if err := g.Write(path); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCLI(t, "inspect", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `supported by hierlearn's importer: no (1 nodes: unsupported operator Asin (domain ai.onnx, opset 17) at node "arcsine")`
+	if !strings.Contains(out, want) {
+		t.Errorf("inspect output lacks %q:\n%s", want, out)
 	}
 }
