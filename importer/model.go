@@ -53,9 +53,9 @@ type Model struct {
 	Producer  string
 	IRVersion int64
 
-	nodes  []*Node             // topologically sorted
-	consts map[string]*Tensor  // initializers, Constant outputs, folded values
-	origOps map[string]int      // operator histogram before simplification
+	nodes   []*Node            // topologically sorted
+	consts  map[string]*Tensor // initializers, Constant outputs, folded values
+	origOps map[string]int     // operator histogram before simplification
 }
 
 // Load reads an ONNX model file. External data files are looked up

@@ -138,7 +138,7 @@ func buildBinary(op binOp) func(n *Node, in []*info) ([]*info, *kernel, error) {
 		if n.Opset < 7 || (n.has("broadcast") && n.attrInt("axis", -1) >= 0) {
 			return nil, nil, fmt.Errorf("legacy broadcast attributes are not supported")
 		}
-		if a.dt != b.dt && !(op == opPow && a.dt == Float32 && b.dt == Int64) {
+		if a.dt != b.dt && !(op == opPow && a.dt != Bool && b.dt != Bool) {
 			return nil, nil, fmt.Errorf("input types %v and %v differ", a.dt, b.dt)
 		}
 		if a.dt == Bool {
@@ -159,6 +159,12 @@ func buildBinary(op binOp) func(n *Node, in []*info) ([]*info, *kernel, error) {
 		k := &kernel{run: func(in, out []*Tensor, _ []float32) {
 			x, y, o := in[0], in[1], out[0]
 			switch {
+			case mixed && !floatIn: // int64 ^ float32
+				bc.rows(func(oi int, offs []int, n int, st []int) {
+					for i := 0; i < n; i++ {
+						o.I[oi+i] = int64(math.Pow(float64(x.I[offs[0]+i*st[0]]), float64(y.F[offs[1]+i*st[1]])))
+					}
+				})
 			case mixed:
 				bc.rows(func(oi int, offs []int, n int, st []int) {
 					for i := 0; i < n; i++ {

@@ -570,6 +570,7 @@ func buildPad(n *Node, in []*info) ([]*info, *kernel, error) {
 	var pads []int
 	var err error
 	value := float64(n.attrFloat("value", 0))
+	runtimeValue := false
 	if n.Opset < 11 {
 		pads = n.attrInts("pads")
 		if pads == nil {
@@ -581,9 +582,8 @@ func buildPad(n *Node, in []*info) ([]*info, *kernel, error) {
 		}
 		if cv := input(in, 2); cv != nil {
 			if cv.c == nil {
-				return nil, nil, fmt.Errorf("constant_value %w", errNotConst)
-			}
-			if cv.c.Len() > 0 {
+				runtimeValue = true
+			} else if cv.c.Len() > 0 {
 				value = cv.c.floatAt(0)
 			}
 		}
@@ -610,6 +610,10 @@ func buildPad(n *Node, in []*info) ([]*info, *kernel, error) {
 	}
 	xs := stridesOf(x.shape)
 	k := &kernel{run: func(in, o []*Tensor, _ []float32) {
+		value := value
+		if runtimeValue && in[2].Len() > 0 {
+			value = in[2].floatAt(0)
+		}
 		idx := make([]int, r)
 		total := numel(out)
 		for oi := 0; oi < total; oi++ {

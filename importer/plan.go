@@ -39,15 +39,15 @@ type step struct {
 // is concrete, everything computable from constants and shapes has been
 // computed, and every intermediate value has a slot in a reusable buffer.
 type plan struct {
-	steps    []step
-	infos    []*info
-	names    []string
-	inputs   []int // value ids of the graph inputs, in Model.Inputs order
-	outputs  []int // value ids of the graph outputs
-	bufOf    []int // buffer id of each value, -1 if const, input or alias
-	bufSize  []int
-	bufType  []DType
-	scratch  int
+	steps     []step
+	infos     []*info
+	names     []string
+	inputs    []int // value ids of the graph inputs, in Model.Inputs order
+	outputs   []int // value ids of the graph outputs
+	bufOf     []int // buffer id of each value, -1 if const, input or alias
+	bufSize   []int
+	bufType   []DType
+	scratch   int
 	runtimeIn []bool // inputs whose data is supplied at run time
 }
 

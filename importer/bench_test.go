@@ -1,0 +1,36 @@
+package importer_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/hierlearn/hierlearn/importer"
+)
+
+// BenchmarkRun times Session.Run on the model named by $HIERLEARN_BENCH_MODEL
+// with input shape 1x3xSxS (S from $HIERLEARN_BENCH_SIZE, default 224).
+func BenchmarkRun(b *testing.B) {
+	path := os.Getenv("HIERLEARN_BENCH_MODEL")
+	if path == "" {
+		b.Skip("set HIERLEARN_BENCH_MODEL to an exported model")
+	}
+	size := 224
+	if os.Getenv("HIERLEARN_BENCH_SIZE") == "32" {
+		size = 32
+	}
+	m, err := importer.Load(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := importer.NewSession(m)
+	in := map[string]*importer.Tensor{m.Inputs[0].Name: randInput(1, 1, 3, size, size)}
+	if _, err := s.Run(in); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Run(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
