@@ -108,7 +108,7 @@ func Separation(ctx context.Context, sc SeparationConfig, log io.Writer) (*Separ
 				m := res.Metrics
 				rep.Runs = append(rep.Runs, SeparationRun{Depth: L, Seed: seed, Learner: name, Metrics: m})
 				if log != nil {
-					fmt.Fprintf(log, "L=%d seed=%d %-12s test rel MSE %.3g  e2 %.3g  %.1f s\n", L, seed, name, *m.TestRelMSE, m.FeatureError["2"], m.TrainSeconds)
+					fmt.Fprintf(log, "L=%d seed=%d %-12s test rel MSE %.3g  e2 %s  %.1f s\n", L, seed, name, *m.TestRelMSE, orDash(m.FeatureError["2"], name), m.TrainSeconds)
 				}
 			}
 		}

@@ -10,11 +10,76 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
+	"github.com/hierlearn/hierlearn/internal/reftools"
 	"github.com/hierlearn/hierlearn/train"
 )
 
 func init() {
+	registerSub("bench", newBenchTrainCmd)
 	registerSub("bench", newBenchBFCCmd)
+}
+
+func newBenchTrainCmd() *cobra.Command {
+	bc := train.DefaultBench()
+	var out string
+	cmd := &cobra.Command{
+		Use:   "train",
+		Short: "Train the reference HNet in Go and in PyTorch (tools/hnet_ref.py) and compare wall times",
+		Long: `train generates the reference configuration (d=20, L=3, k=3, alpha 1, 0.3,
+n=10k), trains the HNet progressively (2 x 4000 steps of 512) in Go and then
+with tools/hnet_ref.py on Debian's PyTorch (torch.set_num_threads(1)), and
+prints both training wall times, their ratio (target Go/torch <= 1), the test
+relative MSEs, Go's heap allocations per step and its heap and RSS early and
+late in training (steady state must not grow).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := bc.Train.Validate(); err != nil {
+				return err
+			}
+			py, err := reftools.Python("torch", "numpy")
+			if err != nil {
+				return err
+			}
+			script, err := reftools.Tool("hnet_ref.py")
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			rep, err := train.BenchTrain(ctx, bc, py, script)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			c := bc.Train
+			fmt.Fprintf(w, "HNet d=%d L=%d k=%d n=%d %s %d steps/stage batch %d %s; %s\n", bc.D, bc.Depth, c.Width, bc.N, c.Mode, c.StepsPerStage, c.Batch, c.DType, rep.BLAS)
+			fmt.Fprintf(w, "go:    %7.2f s  (%6.0f steps/s)  test rel MSE %.3g\n", rep.GoSeconds, rep.GoStepsPerSec, rep.GoRelMSE)
+			fmt.Fprintf(w, "torch: %7.2f s  (%6.0f steps/s)  test rel MSE %.3g  (1 thread)\n", rep.TorchSeconds, rep.TorchStepsPerS, rep.TorchRelMSE)
+			fmt.Fprintf(w, "ratio go/torch: %.3f (target <= 1)\n", rep.Ratio)
+			fmt.Fprintf(w, "go memory: %.2f heap allocations/step; heap %.2f -> %.2f MB, RSS %.1f -> %.1f MB (early -> late in the last stage); torch RSS %.1f -> %.1f MB\n",
+				rep.AllocsPerStep, rep.HeapEarlyMB, rep.HeapLateMB, rep.RSSEarlyMB, rep.RSSLateMB, rep.TorchRSSStartMB, rep.TorchRSSEndMB)
+			if out != "" {
+				b, err := json.MarshalIndent(rep, "", "  ")
+				if err != nil {
+					return err
+				}
+				if err := atomicfile.WriteBytes(out, append(b, '\n')); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&bc.N, "n", bc.N, "training points")
+	f.IntVar(&bc.Depth, "depth", bc.Depth, "concept and HNet depth L")
+	f.StringVar(&bc.Train.Mode, "mode", bc.Train.Mode, "HNet training mode")
+	f.IntVar(&bc.Train.StepsPerStage, "steps-per-stage", bc.Train.StepsPerStage, "steps per stage")
+	f.IntVar(&bc.Train.Batch, "batch", bc.Train.Batch, "batch size")
+	f.StringVar(&bc.Train.DType, "dtype", bc.Train.DType, "float32 or float64 (both sides)")
+	f.IntVar(&bc.Threads, "blas-threads", bc.Threads, "OpenBLAS threads for Go (torch runs 1)")
+	f.StringVarP(&out, "out", "o", "", "also write the report as JSON")
+	return cmd
 }
 
 func newBenchBFCCmd() *cobra.Command {

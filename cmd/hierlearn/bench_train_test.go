@@ -1,0 +1,64 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hierlearn/hierlearn/internal/testutil"
+)
+
+func TestBenchTrainSmall(t *testing.T) {
+	testutil.Python(t, "torch", "numpy")
+	out := filepath.Join(t.TempDir(), "bench.json")
+	stdout, err := runCLI(t, "bench", "train", "--n", "2000", "--steps-per-stage", "30", "--batch", "64", "-o", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"go:", "torch:", "ratio go/torch:", "heap allocations/step"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	var rep map[string]any
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"go_seconds", "torch_seconds", "ratio", "version"} {
+		if _, ok := rep[k]; !ok {
+			t.Errorf("report lacks %q", k)
+		}
+	}
+	// The two implementations of the same training (different random
+	// streams) end close to each other.
+	if g, p := rep["go_test_rel_mse"].(float64), rep["torch_test_rel_mse"].(float64); !(g < 2*p && p < 2*g) {
+		t.Errorf("rel MSE go %v torch %v after 60 steps", g, p)
+	}
+}
+
+func TestBenchBFCSmall(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "bfc.json")
+	stdout, err := runCLI(t, "--quiet", "bench", "bfc", "--d", "6", "--depths", "3", "--n", "500", "--n-test", "500",
+		"--seeds", "1,2", "--modes", "progressive,layerwise", "--steps-per-stage", "40", "--mlp=false", "-o", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| progressive |", "| layerwise |", "L=3  progressive mean test rel MSE <= 1e-3"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	var rep struct {
+		Runs []json.RawMessage `json:"runs"`
+	}
+	b, _ := os.ReadFile(out)
+	if err := json.Unmarshal(b, &rep); err != nil || len(rep.Runs) != 4 {
+		t.Fatalf("report: %d runs, err %v", len(rep.Runs), err)
+	}
+}
