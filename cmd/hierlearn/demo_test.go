@@ -1,0 +1,38 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hierlearn/hierlearn/concept"
+)
+
+func TestDemo(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	out, err := runCLI(t, "demo", "-o", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"concept: hq d=20 L=3 degree=8", "variance share", "train.npz (10000 samples", "test.npz (2000 samples"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	c, err := concept.Load(filepath.Join(dir, "concept.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Spec().D != 20 || c.Degree() != 8 {
+		t.Errorf("demo concept %s", c.Summary())
+	}
+	for name, n := range map[string]int{"train.npz": 10000, "test.npz": 2000} {
+		ds, err := concept.LoadDataset(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ds.N != n || ds.D != 20 || len(ds.Hidden) != 2 {
+			t.Errorf("%s: n=%d d=%d hidden=%d", name, ds.N, ds.D, len(ds.Hidden))
+		}
+	}
+}
