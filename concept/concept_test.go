@@ -554,3 +554,65 @@ func ExampleNew() {
 	fmt.Println(c.Degree(), c.Widths(), ds.N, ds.D, ds.HiddenWidths, c.HiddenNames())
 	// Output: 8 [3 3] 1000 20 [3 3] [s2 s3]
 }
+
+// TestNormalisationExact re-draws the normalisation inputs from the
+// documented stream (rng.go) and evaluates the finished concept on them
+// with Eval: on exactly those samples every S_l coordinate must have mean
+// square 1, every standardised G_l mean 0 and variance 1, y mean 0 and
+// variance 1, and half of the y must lie at or above the median. This
+// pins the constants to the documented samples far more tightly than
+// fresh samples can (TestStatistics).
+func TestNormalisationExact(t *testing.T) {
+	for name, s := range testSpecs() {
+		t.Run(name, func(t *testing.T) {
+			c := mustNew(t, s)
+			x := make([]float64, NormSamples*s.D)
+			fillNormal(newRand(s.Seed, streamNorm), x)
+			y, hidden := c.Eval(x, NormSamples)
+			const tol = 1e-9
+			m, sd := meanStd(y)
+			if math.Abs(m) > tol || math.Abs(sd-1) > tol {
+				t.Errorf("y on the normalisation samples: mean %g, std %.12f", m, sd)
+			}
+			above := 0
+			for _, v := range y {
+				if v >= c.Median() {
+					above++
+				}
+			}
+			if above != NormSamples/2 {
+				t.Errorf("%d of %d normalisation outputs at or above the median", above, NormSamples)
+			}
+			if s.Family != FamilyHQ {
+				return
+			}
+			for li, ly := range c.Layers() {
+				k := ly.Rows
+				for i := range k {
+					var ms float64
+					g := make([]float64, NormSamples)
+					for r := range NormSamples {
+						v := hidden[li][r*k+i]
+						ms += v * v
+						g[r] = (v*v - ly.Mu[i]) / ly.Sd[i]
+					}
+					ms /= NormSamples
+					gm, gs := meanStd(g)
+					if math.Abs(ms-1) > tol || math.Abs(gm) > tol || math.Abs(gs-1) > tol {
+						t.Errorf("layer %d feature %d: mean square of S %.12f, standardised G mean %g std %.12f", ly.L, i, ms, gm, gs)
+					}
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkNew(b *testing.B) {
+	for _, s := range []Spec{DefaultSpec(), {D: 100, Layers: 4, Widths: []int{10}, Seed: 1}} {
+		b.Run(s.summary(), func(b *testing.B) {
+			for b.Loop() {
+				mustNew(b, s)
+			}
+		})
+	}
+}

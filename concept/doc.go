@@ -50,7 +50,9 @@
 // k_1..k_D), W_l with iid N(0, 2/k_{l-1}) entries (He scaling, k_0 = d),
 // y_raw = a · h_D with a ~ N(0, 1/k_D), standardised like hq with m, s
 // from the 100,000 normalisation samples. The hidden features are the
-// h_l. Alpha, Skip and Gain do not apply.
+// h_l. Alpha, Skip and Gain do not apply. Without biases, narrow layers
+// die often: with widths 16, 8, 4 about a third of the inputs give h_D = 0
+// (and the same y); widths of 16 and more rarely do.
 //
 // # Randomness
 //

@@ -41,15 +41,8 @@ The same flags always give the same bytes.`,
 				return errors.New("-o CONCEPT.json is required")
 			}
 			s.Widths = widths
-			if s.Family == concept.FamilyReLU {
-				if !cmd.Flags().Changed("alpha") {
-					s.Alpha = nil
-				}
-				if !cmd.Flags().Changed("skip") {
-					s.Skip = ""
-				}
-			} else if !cmd.Flags().Changed("alpha") {
-				s.Alpha = nil // DefaultAlpha(L)
+			if s.Family == concept.FamilyReLU && !cmd.Flags().Changed("skip") {
+				s.Skip = "" // skip sets do not apply
 			}
 			c, err := concept.New(s)
 			if err != nil {
@@ -71,7 +64,7 @@ The same flags always give the same bytes.`,
 	f.IntVar(&s.Layers, "layers", def.Layers, "hq: number of quadratic layers L >= 2 (degree 2^L); relu-teacher: depth D")
 	f.IntSliceVar(&widths, "width", []int{3}, "hidden widths: one value for every layer, or one per layer (k_2..k_L; relu-teacher k_1..k_D)")
 	f.StringVar(&s.Skip, "skip", def.Skip, "hq skip sets: default {0,1,l-1}, chain {0,l-1}, dense {0..l-1}")
-	f.Float64SliceVar(&s.Alpha, "alpha", def.Alpha, "hq output weights alpha_2..alpha_L (default 1,0.3,0.09,... for any L)")
+	f.Float64SliceVar(&s.Alpha, "alpha", nil, "hq output weights alpha_2..alpha_L (default 1,0.3,0.09,... for any L)")
 	f.Float64Var(&s.Gain, "gain", def.Gain, "hq deep-path gain w (multiplies W_{l,l-1}, l >= 3)")
 	f.StringVar(&s.Task, "task", def.Task, "regression or classification (label = sign(y - median))")
 	f.Float64Var(&s.LabelNoise, "label-noise", 0, "classification: probability of flipping each label")
