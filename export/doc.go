@@ -28,13 +28,28 @@
 //
 // # Exporters
 //
-// Concept rebuilds a concept target (the teacher G*) as a graph with
-// input x [N,d] and outputs y [N] and the hidden features (s2..sL for the
-// hierarchical quadratic family, h1..hD for the ReLU teacher). Weights are
-// stored as float32, computed from the float64 weights of the concept;
-// the normalisation constants are float32 constants. Evaluation in
-// float32 agrees with the concept's float64 Eval to about 1e-6 of the
-// output's scale (see the tests).
+// Every exporter takes an opset (13 or 17), rounds weights to float32 at
+// the ONNX boundary (input x [N,d] float32, outputs float32) and writes
+// metadata_props: the producing configuration, seed, metrics where there
+// are any, and the version.
+//
+//   - Concept: a concept target G* with outputs y [N] and the hidden
+//     features (s2..sL for the hierarchical quadratic family, h1..hD for the
+//     ReLU teacher), mirroring concept.Layer step by step.
+//   - Run: a `hierlearn train` run directory. model.json holds an HNet
+//     (any training mode: the saved layout is the same) or an MLP; an HNet
+//     gets outputs y [N] and s2..sL, its quadratic lifts R_l and its
+//     running-statistics normalisation as constants. predictor.npz holds
+//     a kernel predictor (KernelGraph): poly, rbf, ntk, nngp in the dual
+//     form (Gram against the stored centers times the dual coefficients)
+//     and random features in the primal form; these graphs compute in
+//     float64 internally, since kernel predictions cancel large terms.
+//
+// The tests check every exported file with onnx.checker (full_check) and
+// compare onnxruntime-node with the Go models on 1,000 random inputs:
+// the largest error relative to the output's scale (max |ort - go| over
+// max |go|, see exporttest.RelDiff) must be <= 1e-5; seen: <= 7e-7 for
+// concepts and learners, <= 1.2e-7 for kernels.
 //
 // # Reading
 //

@@ -11,6 +11,7 @@ import (
 	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/version"
 	"github.com/hierlearn/hierlearn/train"
+	"github.com/hierlearn/hierlearn/train/kernel"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/export")
@@ -118,6 +119,39 @@ func TestGoldenLearnerDumps(t *testing.T) {
 				t.Fatal(err)
 			}
 			m, err := Run(dir, c.opset)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := Dump(&b, m); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.file, stable(b.Bytes()))
+		})
+	}
+}
+
+// TestGoldenKernelDumps pins the graphs of two hand-made kernel
+// predictors (poly:3 and ntk:2, two centers in d=2), saved and exported
+// through Run.
+func TestGoldenKernelDumps(t *testing.T) {
+	centers := kernel.Matrix{Rows: 2, Cols: 2, Data: []float64{1, 0, -0.5, 2}}
+	alpha := kernel.Matrix{Rows: 2, Cols: 1, Data: []float64{0.75, -0.25}}
+	cases := []struct {
+		file string
+		k    kernel.Kernel
+	}{
+		{"kernel_poly3_opset17.txt", kernel.Poly{Degree: 3, C: 1}},
+		{"kernel_ntk2_opset17.txt", kernel.ReLU{Depth: 2}},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			p := &kernel.Predictor{Kernel: c.k, Task: kernel.Regression, D: 2, Form: kernel.FormDual, Centers: centers, Alpha: alpha}
+			dir := filepath.Join(t.TempDir(), "golden_run")
+			if err := p.Save(filepath.Join(dir, kernel.PredictorFile), 5); err != nil {
+				t.Fatal(err)
+			}
+			m, err := Run(dir, 17)
 			if err != nil {
 				t.Fatal(err)
 			}

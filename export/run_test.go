@@ -15,6 +15,7 @@ import (
 	"github.com/hierlearn/hierlearn/export/exporttest"
 	"github.com/hierlearn/hierlearn/internal/npy"
 	"github.com/hierlearn/hierlearn/train"
+	"github.com/hierlearn/hierlearn/train/kernel"
 )
 
 // trainRuns trains tiny runs of every learner and mode into dir and
@@ -212,6 +213,9 @@ func TestRunBadInput(t *testing.T) {
 	os.WriteFile(filepath.Join(wrongShape, train.ModelFile), []byte(`{"format":"hierlearn-mlp/1","activation":"relu","sizes":[2,1],"layers":[{"W":[[1]],"b":[0]}]}`), 0o644)
 	empty := filepath.Join(dir, "empty")
 	os.MkdirAll(empty, 0o755)
+	badKernel := filepath.Join(dir, "badkernel")
+	os.MkdirAll(badKernel, 0o755)
+	os.WriteFile(filepath.Join(badKernel, kernel.PredictorFile), []byte("PK\x03\x04 truncated"), 0o644)
 	file := filepath.Join(dir, "file.txt")
 	os.WriteFile(file, []byte("x"), 0o644)
 	cases := []struct {
@@ -220,7 +224,8 @@ func TestRunBadInput(t *testing.T) {
 		want  string
 	}{
 		{filepath.Join(dir, "nope"), 17, "no such file"},
-		{empty, 17, "model.json"},
+		{empty, 17, "holds neither model.json (HNet, MLP) nor predictor.npz"},
+		{badKernel, 17, "load predictor"},
 		{corrupt, 17, "load model"},
 		{wrongShape, 17, "row 0 has 1 entries, want 2"},
 		{file, 17, "not a run directory"},
