@@ -65,9 +65,15 @@ func applyI(op binOp, x, y int64) int64 {
 		}
 		return x / y
 	case opPow:
+		if y < 0 {
+			return int64(math.Pow(float64(x), float64(y)))
+		}
 		r := int64(1)
-		for i := int64(0); i < y; i++ {
-			r *= x
+		for ; y > 0; y >>= 1 { // exponentiation by squaring
+			if y&1 == 1 {
+				r *= x
+			}
+			x *= x
 		}
 		return r
 	case opMax:

@@ -30,6 +30,10 @@ func (m *Model) simplify() error {
 		if err != nil {
 			return err
 		}
+		if outs == nil { // too big to fold: computed at run time
+			keep = append(keep, n)
+			continue
+		}
 		for i, name := range n.Outputs {
 			if name != "" && i < len(outs) {
 				m.consts[name] = outs[i]
@@ -50,15 +54,13 @@ func (m *Model) foldNode(n *Node) ([]*Tensor, error) {
 			ins[i] = constInfo(m.consts[name])
 		}
 	}
-	outs, k, err := registry[n.Op].build(n, ins)
+	outs, k, err := safeBuild(n, ins)
 	if err != nil {
-		return nil, fmt.Errorf("node %q (%s, opset %d): %w", n.Name, n.Op, n.Opset, err)
+		return nil, err
 	}
 	if k != nil {
-		for _, o := range outs {
-			if _, err := checkedNumel(toInt64s(o.shape)); err != nil {
-				return nil, fmt.Errorf("node %q (%s): output %w", n.Name, n.Op, err)
-			}
+		if !foldable(outs) {
+			return nil, nil
 		}
 		if err := evalConst(k, ins, outs); err != nil {
 			return nil, fmt.Errorf("node %q (%s): %w", n.Name, n.Op, err)

@@ -117,9 +117,9 @@ func (m *Model) buildPlan(in []*Tensor) (*plan, error) {
 				allConst = false
 			}
 		}
-		outs, k, err := registry[n.Op].build(n, ins)
+		outs, k, err := safeBuild(n, ins)
 		if err != nil {
-			return nil, fmt.Errorf("node %q (%s, opset %d): %w", n.Name, n.Op, n.Opset, err)
+			return nil, err
 		}
 		if len(outs) < len(n.Outputs) {
 			for _, o := range n.Outputs[len(outs):] {
@@ -128,21 +128,18 @@ func (m *Model) buildPlan(in []*Tensor) (*plan, error) {
 				}
 			}
 		}
-		for _, o := range outs {
-			if _, err := checkedNumel(toInt64s(o.shape)); err != nil {
-				return nil, fmt.Errorf("node %q (%s): output %w", n.Name, n.Op, err)
-			}
-		}
+		folded := false
 		if k == nil {
 			for _, o := range outs {
 				if o.c == nil {
 					return nil, fmt.Errorf("node %q (%s): internal error: no kernel and no constant output", n.Name, n.Op)
 				}
 			}
-		} else if allConst {
+		} else if allConst && foldable(outs) {
 			if err := evalConst(k, ins, outs); err != nil {
 				return nil, fmt.Errorf("node %q (%s): %w", n.Name, n.Op, err)
 			}
+			folded = true
 		}
 		outIDs := make([]int, len(n.Outputs))
 		for j, name := range n.Outputs {
@@ -152,7 +149,7 @@ func (m *Model) buildPlan(in []*Tensor) (*plan, error) {
 			}
 			outIDs[j] = add(name, outs[j])
 		}
-		if k != nil && !allConst {
+		if k != nil && !folded {
 			p.steps = append(p.steps, step{node: n, k: k, in: inIDs, out: outIDs})
 			if k.scratch > p.scratch {
 				p.scratch = k.scratch
@@ -168,6 +165,40 @@ func (m *Model) buildPlan(in []*Tensor) (*plan, error) {
 	}
 	p.assignBuffers()
 	return p, nil
+}
+
+// foldLimit bounds the size of values computed at load or plan time:
+// bigger constant results are computed at run time instead, so that
+// loading a model never allocates more than its data plus this.
+const foldLimit = 1 << 24
+
+func foldable(outs []*info) bool {
+	for _, o := range outs {
+		if numel(o.shape) > foldLimit {
+			return false
+		}
+	}
+	return true
+}
+
+// safeBuild calls the operator's build, turning a panic on malformed
+// attributes into an error.
+func safeBuild(n *Node, ins []*info) (outs []*info, k *kernel, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("node %q (%s, opset %d): malformed node: %v", n.Name, n.Op, n.Opset, r)
+		}
+	}()
+	outs, k, err = registry[n.Op].build(n, ins)
+	if err != nil {
+		return nil, nil, fmt.Errorf("node %q (%s, opset %d): %w", n.Name, n.Op, n.Opset, err)
+	}
+	for _, o := range outs {
+		if _, err := checkedNumel(toInt64s(o.shape)); err != nil {
+			return nil, nil, fmt.Errorf("node %q (%s): output %w", n.Name, n.Op, err)
+		}
+	}
+	return outs, k, nil
 }
 
 func toInt64s(s []int) []int64 {
