@@ -49,7 +49,7 @@ func int64Init(name string, data []int64, dims ...int64) *onnxpb.TensorProto {
 func model(opset int64, nodes []*onnxpb.NodeProto, inits []*onnxpb.TensorProto, in, out []*onnxpb.ValueInfoProto) []byte {
 	m := &onnxpb.ModelProto{IrVersion: proto.Int64(8),
 		OpsetImport: []*onnxpb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(opset)}},
-		Graph: &onnxpb.GraphProto{Name: proto.String("g"), Node: nodes, Initializer: inits, Input: in, Output: out}}
+		Graph:       &onnxpb.GraphProto{Name: proto.String("g"), Node: nodes, Initializer: inits, Input: in, Output: out}}
 	b, err := proto.Marshal(m)
 	if err != nil {
 		panic(err)
