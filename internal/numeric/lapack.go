@@ -46,6 +46,29 @@ func CholSolve(n int, a []float64, lda, nrhs int, b []float64) error {
 	return cholSolve(n, a, lda, nrhs, b)
 }
 
+// Cholesky32 is Cholesky in float32 (LAPACK spotrf; about twice as fast
+// as float64 with OpenBLAS), used as a preconditioner for float64 solves.
+func Cholesky32(n int, a []float32, lda int) error {
+	if n == 0 {
+		return nil
+	}
+	if lda < n || len(a) < (n-1)*lda+n {
+		panic(fmt.Sprintf("numeric: Cholesky32: len(a) = %d, lda = %d for n = %d", len(a), lda, n))
+	}
+	return cholesky32(n, a, lda)
+}
+
+// CholSolve32 is CholSolve in float32, with the factor of Cholesky32.
+func CholSolve32(n int, a []float32, lda, nrhs int, b []float32) error {
+	if n == 0 || nrhs == 0 {
+		return nil
+	}
+	if lda < n || len(a) < (n-1)*lda+n || len(b) < n*nrhs {
+		panic(fmt.Sprintf("numeric: CholSolve32: len(a) = %d, lda = %d, len(b) = %d for n = %d, nrhs = %d", len(a), lda, len(b), n, nrhs))
+	}
+	return cholSolve32(n, a, lda, nrhs, b)
+}
+
 // SymEig computes all eigenvalues (ascending, into w, length n) and
 // eigenvectors of the symmetric n×n matrix a (row-major, lower triangle
 // read). On return column j of a holds the unit eigenvector of w[j].
@@ -81,6 +104,14 @@ func RestoreLower(n int, a []float64, lda int, diag []float64) {
 }
 
 func transpose(rows, cols int, src, dst []float64) {
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			dst[j*rows+i] = src[i*cols+j]
+		}
+	}
+}
+
+func transpose32(rows, cols int, src, dst []float32) {
 	for i := 0; i < rows; i++ {
 		for j := 0; j < cols; j++ {
 			dst[j*rows+i] = src[i*cols+j]

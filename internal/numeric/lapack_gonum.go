@@ -38,3 +38,43 @@ func symEig(n int, a, w []float64) error {
 	}
 	return nil
 }
+
+// gonum has no float32 LAPACK: the float32 factorisation goes through
+// float64 and is rounded back, so it is correct but not faster.
+func cholesky32(n int, a []float32, lda int) error {
+	a64 := make([]float64, n*n)
+	for i := 0; i < n; i++ {
+		for j := 0; j <= i; j++ {
+			a64[i*n+j] = float64(a[i*lda+j])
+		}
+	}
+	if err := cholesky(n, a64, n); err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		for j := 0; j <= i; j++ {
+			a[i*lda+j] = float32(a64[i*n+j])
+		}
+	}
+	return nil
+}
+
+func cholSolve32(n int, a []float32, lda, nrhs int, b []float32) error {
+	a64 := make([]float64, n*n)
+	for i := 0; i < n; i++ {
+		for j := 0; j <= i; j++ {
+			a64[i*n+j] = float64(a[i*lda+j])
+		}
+	}
+	b64 := make([]float64, n*nrhs)
+	for i, v := range b[:n*nrhs] {
+		b64[i] = float64(v)
+	}
+	if err := cholSolve(n, a64, n, nrhs, b64); err != nil {
+		return err
+	}
+	for i, v := range b64 {
+		b[i] = float32(v)
+	}
+	return nil
+}

@@ -83,6 +83,42 @@ func TestCholeskySolve(t *testing.T) {
 	}
 }
 
+func TestCholesky32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, tc := range []struct{ n, lda, nrhs int }{{1, 1, 1}, {20, 20, 1}, {33, 40, 4}} {
+		a := spd(tc.lda, rng)
+		a32 := make([]float32, len(a))
+		for i, v := range a {
+			a32[i] = float32(v)
+		}
+		b := make([]float32, tc.n*tc.nrhs)
+		for i := range b {
+			b[i] = float32(rng.NormFloat64())
+		}
+		x := append([]float32(nil), b...)
+		if err := Cholesky32(tc.n, a32, tc.lda); err != nil {
+			t.Fatal(err)
+		}
+		if err := CholSolve32(tc.n, a32, tc.lda, tc.nrhs, x); err != nil {
+			t.Fatal(err)
+		}
+		for c := 0; c < tc.nrhs; c++ {
+			for i := 0; i < tc.n; i++ {
+				s := 0.0
+				for k := 0; k < tc.n; k++ {
+					s += a[i*tc.lda+k] * float64(x[k*tc.nrhs+c])
+				}
+				if d := math.Abs(s - float64(b[i*tc.nrhs+c])); d > 1e-4*float64(tc.n) {
+					t.Fatalf("n=%d: float32 residual %g at (%d,%d)", tc.n, d, i, c)
+				}
+			}
+		}
+	}
+	if err := Cholesky32(2, []float32{1, 2, 2, 1}, 2); !errors.Is(err, ErrNotPositiveDefinite) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 func TestCholeskyNotPD(t *testing.T) {
 	a := []float64{1, 2, 2, 1} // eigenvalues 3 and -1
 	if err := Cholesky(2, a, 2); !errors.Is(err, ErrNotPositiveDefinite) {

@@ -37,6 +37,9 @@ type Options struct {
 	MemLimit    int64     // bytes; 0: DefaultMemLimit()
 	CGTol       float64   // relative residual; default 1e-6
 	CGMaxIter   int       // default 1000
+	// Float64Only disables the mixed-precision exact solve (float32
+	// Cholesky preconditioning float64 CG) and factorises in float64.
+	Float64Only bool
 }
 
 // ParseMethod reads "exact", "cg", "cg:M", "nystrom" or "nystrom:M" into
@@ -79,7 +82,11 @@ type Result struct {
 	RidgeAbs   float64     // lambda * tr(K)/n
 	Grid       []GridPoint // empty with a fixed ridge
 	Method     string      // the method actually used ("exact-primal" for narrow feature maps)
-	Iterations int         // CG iterations of the final fit
+	Iterations int         // CG iterations (the most of any solve)
+	// Solver is how the exact method solved: "float32-cholesky+cg" (mixed
+	// precision) or "float64-cholesky".
+	Solver     string
+	Fallbacks  int // mixed-precision solves that fell back to float64
 	FitSeconds float64
 }
 
@@ -258,17 +265,24 @@ func choose(grid []GridPoint) (float64, error) {
 	return grid[best].Ridge, nil
 }
 
-// exact: the dense Gram of all n points is built once. Each ridge of the
-// grid factorises the fit block's lower triangle in place (its upper
-// triangle keeps K, from which the lower one is restored), predicts the
-// validation rows from the untouched validation×fit block, and the final
-// fit factorises the whole matrix. Memory: one n×n matrix.
+// exact: the dense Gram of all n points is built once (both triangles)
+// and kept intact; each ridge of the grid solves on its leading (fit)
+// block and predicts the validation rows from the validation×fit block,
+// then the final fit solves on all of it. Each solve is mixed precision
+// (float32 Cholesky + float64 CG, see solveMixed) when OpenBLAS is linked
+// and the float32 factor fits in memory; otherwise, or when that fails,
+// the float64 Cholesky factorises the lower triangle in place while the
+// upper one keeps K, and the lower triangle is restored afterwards.
 func (s *solver) exact(res *Result) error {
 	n, c := s.n(), s.y.Cols
 	need := int64(8*n*n)*int64(gramCopies(s.k)) + int64(8*n*(s.x.Cols+2*c))
 	if err := checkMem(need, s.opt.MemLimit, fmt.Sprintf("exact KRR (dense %d×%d Gram)", n, n),
 		"use --method nystrom:M or cg"); err != nil {
 		return err
+	}
+	var f32 []float32
+	if numeric.OpenBLAS && !s.opt.Float64Only && need+int64(4*n*n) <= s.opt.MemLimit {
+		f32 = make([]float32, n*n)
 	}
 	K := make([]float64, n*n)
 	if err := SymGram(s.k, s.x, K); err != nil {
@@ -285,17 +299,39 @@ func (s *solver) exact(res *Result) error {
 		}
 		return t
 	}
-	nf := s.nFit
-	for _, lam := range s.ridges() {
-		mu := lam * trace(nf) / float64(nf)
-		for i := 0; i < nf; i++ {
+	// solve returns the solution of (K[:m,:m] + mu I) X = Y[:m].
+	solve := func(m int, mu float64, final bool) ([]float64, error) {
+		rhs := s.y.Data[:m*c]
+		if f32 != nil {
+			x, it, err := solveMixed(K, n, m, mu, rhs, c, f32)
+			if err == nil {
+				res.Solver = "float32-cholesky+cg"
+				res.Iterations = max(res.Iterations, it)
+				return x, nil
+			}
+			res.Fallbacks++
+		}
+		if res.Solver == "" {
+			res.Solver = "float64-cholesky"
+		}
+		for i := 0; i < m; i++ {
 			K[i*n+i] += mu
 		}
-		alpha := append([]float64(nil), s.y.Data[:nf*c]...)
+		x := append([]float64(nil), rhs...)
+		err := numeric.Cholesky(m, K, n)
+		if err == nil {
+			err = numeric.CholSolve(m, K, n, c, x)
+		}
+		if !final {
+			numeric.RestoreLower(m, K, n, diag)
+		}
+		return x, err
+	}
+	nf := s.nFit
+	for _, lam := range s.ridges() {
 		g := GridPoint{Ridge: lam}
-		if err := numeric.Cholesky(nf, K, n); err != nil {
-			g.Failed = err.Error()
-		} else if err := numeric.CholSolve(nf, K, n, c, alpha); err != nil {
+		alpha, err := solve(nf, lam*trace(nf)/float64(nf), false)
+		if err != nil {
 			g.Failed = err.Error()
 		} else {
 			nv := n - nf
@@ -308,7 +344,6 @@ func (s *solver) exact(res *Result) error {
 			g.ValLoss, g.ValMSE, g.ValRel = vl.ValLoss, vl.ValMSE, vl.ValRel
 		}
 		res.Grid = append(res.Grid, g)
-		numeric.RestoreLower(nf, K, n, diag)
 	}
 	lam := s.opt.Ridge
 	if len(res.Grid) > 0 {
@@ -319,15 +354,9 @@ func (s *solver) exact(res *Result) error {
 	}
 	res.Ridge = lam
 	res.RidgeAbs = lam * trace(n) / float64(n)
-	for i := 0; i < n; i++ {
-		K[i*n+i] += res.RidgeAbs
-	}
-	alpha := append([]float64(nil), s.y.Data...)
-	if err := numeric.Cholesky(n, K, n); err != nil {
+	alpha, err := solve(n, res.RidgeAbs, true)
+	if err != nil {
 		return fmt.Errorf("ridge %g: %w; try a larger ridge", lam, err)
-	}
-	if err := numeric.CholSolve(n, K, n, c, alpha); err != nil {
-		return err
 	}
 	p := res.Predictor
 	p.Form = FormDual

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hierlearn/hierlearn/internal/numeric"
 )
 
 func regData(n, d int, seed uint64) Data {
@@ -327,5 +329,47 @@ func TestSaveLoad(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.npz")); err == nil {
 		t.Error("Load of a missing file succeeded")
+	}
+}
+
+// TestMixedPrecision: the mixed-precision exact solve (float32 Cholesky
+// preconditioning float64 CG) gives the float64 Cholesky's predictions,
+// and an ill-conditioned system (poly:2 on d=6 has rank 28 < n; tiny ridge)
+// falls back to float64.
+func TestMixedPrecision(t *testing.T) {
+	train := regData(500, 6, 12)
+	test := gaussian(80, 6, 13)
+	for _, c := range []struct {
+		spec  string
+		ridge float64
+	}{{"rbf", 1e-3}, {"poly:4", 1e-4}, {"ntk:3", 1e-5}, {"poly:2", 1e-12}} {
+		k, _ := Parse(c.spec, 1)
+		mixed, err := Fit(k, train, Options{Ridge: c.ridge})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, err := Fit(k, train, Options{Ridge: c.ridge, Float64Only: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plain.Solver != "float64-cholesky" {
+			t.Fatalf("Float64Only used %q", plain.Solver)
+		}
+		a, _ := mixed.Predictor.Predict(test)
+		b, _ := plain.Predictor.Predict(test)
+		d := relDiff(a.Data, b.Data)
+		t.Logf("%s ridge %g: solver %s, %d iterations, %d fallbacks, max rel diff %.2g", c.spec, c.ridge, mixed.Solver, mixed.Iterations, mixed.Fallbacks, d)
+		if d > 1e-9 && mixed.Solver != "float64-cholesky" {
+			t.Errorf("%s: mixed precision differs from float64 by %g", c.spec, d)
+		}
+		if !numeric.OpenBLAS {
+			continue
+		}
+		if c.ridge > 1e-9 && mixed.Solver != "float32-cholesky+cg" {
+			t.Errorf("%s ridge %g: solver %s, want mixed precision", c.spec, c.ridge, mixed.Solver)
+		}
+		if c.ridge < 1e-9 && mixed.Fallbacks == 0 {
+			t.Errorf("%s ridge %g: no fallback on an ill-conditioned system", c.spec, c.ridge)
+		}
 	}
 }

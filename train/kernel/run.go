@@ -47,6 +47,7 @@ type RunMetrics struct {
 	RidgeChosen    bool        `json:"ridge_chosen_on_validation"`
 	Grid           []GridPoint `json:"grid,omitempty"`
 	Method         string      `json:"method"`
+	Solver         string      `json:"solver,omitempty"`
 	CGIterations   int         `json:"cg_iterations,omitempty"`
 	Metrics                    // test_rel_mse, test_mse, test_error
 	FitSeconds     float64     `json:"fit_seconds"`
@@ -137,7 +138,7 @@ func Run(c RunConfig) (*RunMetrics, error) {
 		Kernel: k.String(), KernelParams: KernelParams(k, train.X.Cols), Task: train.Task,
 		NTrain: train.X.Rows, NTest: test.X.Rows, D: train.X.Cols,
 		Ridge: res.Ridge, RidgeAbs: res.RidgeAbs, RidgeChosen: opt.Ridge == 0, Grid: res.Grid,
-		Method: res.Method, CGIterations: res.Iterations, Metrics: score,
+		Method: res.Method, Solver: res.Solver, CGIterations: res.Iterations, Metrics: score,
 		FitSeconds: res.FitSeconds, PredictSeconds: predSec, Seed: c.Seed,
 		BLAS: numeric.BLASName(), Version: version.Full(),
 	}
