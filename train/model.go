@@ -86,15 +86,24 @@ func rows(flat []float64, r, c int) [][]float64 {
 	return out
 }
 
-func flatten(m [][]float64, r, c int, what string) ([]float64, error) {
+func checkRows(m [][]float64, r, c int, what string) error {
 	if len(m) != r {
-		return nil, fmt.Errorf("%s has %d rows, want %d", what, len(m), r)
+		return fmt.Errorf("%s has %d rows, want %d", what, len(m), r)
 	}
-	out := make([]float64, 0, r*c)
 	for i, row := range m {
 		if len(row) != c {
-			return nil, fmt.Errorf("%s row %d has %d entries, want %d", what, i, len(row), c)
+			return fmt.Errorf("%s row %d has %d entries, want %d", what, i, len(row), c)
 		}
+	}
+	return nil
+}
+
+func flatten(m [][]float64, r, c int, what string) ([]float64, error) {
+	if err := checkRows(m, r, c, what); err != nil {
+		return nil, err
+	}
+	out := make([]float64, 0, r*c)
+	for _, row := range m {
 		out = append(out, row...)
 	}
 	return out, nil
@@ -129,6 +138,19 @@ func hnetEngine[T Float](h *HNet) (*hnet[T], error) {
 	}
 	if h.NormEps != normEps {
 		return nil, fmt.Errorf("hnet: norm_eps %v, this version uses %v", h.NormEps, normEps)
+	}
+	// Check every shape against the data present before allocating, so
+	// that a hostile file cannot ask for a huge engine.
+	for l := 2; l <= a.L; l++ {
+		ly := h.Layers[l-2]
+		if err := checkRows(ly.K, a.Width(l), a.FanIn(l), fmt.Sprintf("layer %d K", l)); err != nil {
+			return nil, fmt.Errorf("hnet: %w", err)
+		}
+		if l < a.L {
+			if err := checkRows(ly.R, a.LiftDim(l), a.Width(l), fmt.Sprintf("layer %d R", l)); err != nil {
+				return nil, fmt.Errorf("hnet: %w", err)
+			}
+		}
 	}
 	m := newHNetEngine[T](a)
 	for l := 2; l <= a.L; l++ {
@@ -190,6 +212,11 @@ func mlpEngine[T Float](p *MLP) (*mlp[T], error) {
 	for _, s := range p.Sizes {
 		if s < 1 {
 			return nil, fmt.Errorf("mlp: sizes %v", p.Sizes)
+		}
+	}
+	for i, ly := range p.Layers {
+		if err := checkRows(ly.W, p.Sizes[i+1], p.Sizes[i], fmt.Sprintf("layer %d W", i)); err != nil {
+			return nil, fmt.Errorf("mlp: %w", err)
 		}
 	}
 	m := newMLPEngine[T](p.Sizes)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/npy"
 )
 
@@ -316,4 +317,36 @@ func TestPlan(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestClassificationLearnsAboveChance(t *testing.T) {
+	c, err := concept.New(concept.Spec{D: 6, Layers: 3, Widths: []int{2}, Task: concept.TaskClassification, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sets [2]*Data
+	for i, n := range []int{3000, 2000} {
+		ds, err := c.Sample(n, uint64(i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sets[i], err = FromDataset(ds); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := smallConfig(ModeProgressive)
+	cfg.Width, cfg.StepsPerStage, cfg.Batch = 2, 300, 128
+	res, err := Run(context.Background(), cfg, sets[0], sets[1], Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Metrics
+	if m.TestError == nil || m.TestRelMSE != nil {
+		t.Fatalf("classification metrics: %+v", m)
+	}
+	// Labels are balanced (median split): chance is 0.5.
+	if *m.TestError > 0.2 {
+		t.Errorf("test 0-1 error %v after training", *m.TestError)
+	}
+	t.Logf("test 0-1 error %.3f", *m.TestError)
 }
