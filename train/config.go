@@ -64,7 +64,7 @@ func (c Config) Validate() error {
 			return fmt.Errorf("width %d: must be >= 1", c.Width)
 		}
 	case LearnerMLP:
-		if c.Mode != ModeE2E && c.Mode != ModeProgressive {
+		if c.Mode != ModeE2E {
 			return fmt.Errorf("mode %q: the MLP trains end to end only (mode e2e)", c.Mode)
 		}
 		if len(c.Hidden) == 0 {

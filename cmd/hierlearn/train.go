@@ -33,6 +33,9 @@ SIGTERM saves OUT/checkpoint.json; the same command with --resume continues it
 to the same model as an uninterrupted run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cfg.Learner == train.LearnerMLP && !cmd.Flags().Changed("mode") {
+				cfg.Mode = train.ModeE2E
+			}
 			if trainPath == "" || testPath == "" || out == "" {
 				return fmt.Errorf("--train, --test and -o are required")
 			}

@@ -114,3 +114,24 @@ func TestTrainCommandBadInput(t *testing.T) {
 		t.Error("a failed run wrote model.json")
 	}
 }
+
+func TestTrainCommandMLP(t *testing.T) {
+	dir := t.TempDir()
+	tr, te, _ := trainData(t, dir)
+	out := filepath.Join(dir, "mlp")
+	if _, err := runCLI(t, "train", "--train", tr, "--test", te, "--learner", "mlp", "--hidden", "8,8",
+		"--steps-per-stage", "10", "--batch", "32", "-o", out); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "metrics.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct{ Learner, Mode string }
+	if err := json.Unmarshal(b, &m); err != nil || m.Learner != "mlp" || m.Mode != "e2e" {
+		t.Errorf("metrics learner %q mode %q (err %v)", m.Learner, m.Mode, err)
+	}
+	if _, err := runCLI(t, "train", "--train", tr, "--test", te, "--learner", "mlp", "--mode", "layerwise", "-o", out); err == nil || !strings.Contains(err.Error(), "end to end") {
+		t.Errorf("mlp layerwise: err = %v", err)
+	}
+}
