@@ -84,7 +84,7 @@ func TestConceptExportBadInput(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
 			}
-			noFile(t, out)
+			exportNoFile(t, out)
 		})
 	}
 	if _, err := runCLI(t, "concept", "export", good); err == nil || !strings.Contains(err.Error(), "-o") {

@@ -10,8 +10,8 @@ import (
 	"github.com/hierlearn/hierlearn/train"
 )
 
-// writeRun saves a small hand-made MLP as a run directory.
-func writeRun(t *testing.T, dir string) string {
+// writeExportRun saves a small hand-made MLP as a run directory.
+func writeExportRun(t *testing.T, dir string) string {
 	t.Helper()
 	run := filepath.Join(dir, "runs", "tiny")
 	if err := os.MkdirAll(run, 0o755); err != nil {
@@ -34,7 +34,7 @@ func writeRun(t *testing.T, dir string) string {
 
 func TestExportCLI(t *testing.T) {
 	dir := t.TempDir()
-	run := writeRun(t, dir)
+	run := writeExportRun(t, dir)
 	var paths []string
 	for _, opset := range []string{"13", "17"} {
 		out := filepath.Join(dir, "model"+opset+".onnx")
@@ -61,7 +61,7 @@ func TestExportCLI(t *testing.T) {
 
 func TestExportBadInput(t *testing.T) {
 	dir := t.TempDir()
-	good := writeRun(t, dir)
+	good := writeExportRun(t, dir)
 	corrupt := filepath.Join(dir, "runs", "corrupt")
 	os.MkdirAll(corrupt, 0o755)
 	os.WriteFile(filepath.Join(corrupt, train.ModelFile), []byte("{not json"), 0o644)
@@ -89,7 +89,7 @@ func TestExportBadInput(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
 			}
-			noFile(t, out)
+			exportNoFile(t, out)
 		})
 	}
 	if _, err := runCLI(t, "export", "--run", good); err == nil || !strings.Contains(err.Error(), "-o") {

@@ -24,23 +24,23 @@ func init() {
 	}
 }
 
-func updateGolden() bool {
+func exportUpdateGolden() bool {
 	f := flag.Lookup("update")
 	return f != nil && f.Value.String() == "true"
 }
 
 const exportGoldenDir = "../../testdata/export"
 
-// stableText replaces what changes from build to build by placeholders.
-func stableText(s string) string {
+// exportStableText replaces what changes from build to build by placeholders.
+func exportStableText(s string) string {
 	s = strings.ReplaceAll(s, version.Full(), "VERSION")
 	return regexp.MustCompile(`(?m)^(  concept_checksum = ).*$`).ReplaceAllString(s, "${1}CHECKSUM")
 }
 
-func goldenText(t *testing.T, name, got string) {
+func exportGoldenText(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join(exportGoldenDir, name)
-	if updateGolden() {
+	if exportUpdateGolden() {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +80,7 @@ func TestInspectGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			goldenText(t, tc.golden, stableText(out))
+			exportGoldenText(t, tc.golden, exportStableText(out))
 		})
 	}
 }
@@ -123,8 +123,8 @@ func TestInspectDump(t *testing.T) {
 	}
 }
 
-// noFile fails t if path exists.
-func noFile(t *testing.T, path string) {
+// exportNoFile fails t if path exists.
+func exportNoFile(t *testing.T, path string) {
 	t.Helper()
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("%s exists after a failed command (stat: %v)", path, err)
