@@ -84,6 +84,13 @@ func dotGram(k dotKernel, a, b Matrix, out []float64) {
 // (n×n, both triangles): DSYRK for the lower triangle, the map on the lower
 // triangle only, then a mirror.
 func dotSymGram(k dotKernel, x Matrix, out []float64) {
+	dotSymGramLower(k, x, out)
+	mirrorLower(x.Rows, out)
+}
+
+// dotSymGramLower is dotSymGram without the mirror: only the lower
+// triangle of out is written.
+func dotSymGramLower(k dotKernel, x Matrix, out []float64) {
 	n := x.Rows
 	l := k.lifts(x)
 	na := k.naux()
@@ -101,7 +108,6 @@ func dotSymGram(k dotKernel, x Matrix, out []float64) {
 		}
 		k.mapRow(out[i*n:i*n+i+1], gi, aux[i*na:(i+1)*na], aux)
 	})
-	mirrorLower(n, out)
 }
 
 // syrkLower writes the lower triangle of a aᵀ into out (a.Rows square).
@@ -167,6 +173,16 @@ func parallelRows(n int, f func(i int)) {
 // package it takes the BLAS path.
 func Gram(k Kernel, a, b Matrix, out []float64) error {
 	return k.Gram(a, b, out)
+}
+
+// symGramLower writes at least the lower triangle of the Gram matrix of
+// x into out; it reports whether the upper triangle was written too.
+func symGramLower(k Kernel, x Matrix, out []float64) (full bool, err error) {
+	if b, ok := k.(binder); ok {
+		dotSymGramLower(b.bind(x.Cols), x, out)
+		return false, nil
+	}
+	return true, k.Gram(x, x, out)
 }
 
 // SymGram computes the symmetric Gram matrix of x (both triangles) into

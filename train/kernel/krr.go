@@ -265,14 +265,15 @@ func choose(grid []GridPoint) (float64, error) {
 	return grid[best].Ridge, nil
 }
 
-// exact: the dense Gram of all n points is built once (both triangles)
-// and kept intact; each ridge of the grid solves on its leading (fit)
+// exact: the dense Gram of all n points is built once (its lower
+// triangle) and kept intact; each ridge of the grid solves on its leading (fit)
 // block and predicts the validation rows from the validation×fit block,
 // then the final fit solves on all of it. Each solve is mixed precision
 // (float32 Cholesky + float64 CG, see solveMixed) when OpenBLAS is linked
 // and the float32 factor fits in memory; otherwise, or when that fails,
 // the float64 Cholesky factorises the lower triangle in place while the
-// upper one keeps K, and the lower triangle is restored afterwards.
+// upper one keeps K (mirrored on first use), and the lower triangle is
+// restored afterwards.
 func (s *solver) exact(res *Result) error {
 	n, c := s.n(), s.y.Cols
 	need := int64(8*n*n)*int64(gramCopies(s.k)) + int64(8*n*(s.x.Cols+2*c))
@@ -285,7 +286,8 @@ func (s *solver) exact(res *Result) error {
 		f32 = make([]float32, n*n)
 	}
 	K := make([]float64, n*n)
-	if err := SymGram(s.k, s.x, K); err != nil {
+	mirrored, err := symGramLower(s.k, s.x, K)
+	if err != nil {
 		return err
 	}
 	diag := make([]float64, n)
@@ -313,6 +315,10 @@ func (s *solver) exact(res *Result) error {
 		}
 		if res.Solver == "" {
 			res.Solver = "float64-cholesky"
+		}
+		if !mirrored && !final {
+			mirrorLower(n, K) // the upper triangle keeps K during the factorisation
+			mirrored = true
 		}
 		for i := 0; i < m; i++ {
 			K[i*n+i] += mu
@@ -347,7 +353,6 @@ func (s *solver) exact(res *Result) error {
 	}
 	lam := s.opt.Ridge
 	if len(res.Grid) > 0 {
-		var err error
 		if lam, err = choose(res.Grid); err != nil {
 			return err
 		}

@@ -27,7 +27,7 @@ const (
 var errMixed = errors.New("mixed precision did not converge")
 
 // solveMixed solves (K[:m,:m] + mu I) X = B for X (m×c), K float64 with
-// row stride ld and both triangles stored; f is scratch of at least m*m
+// row stride ld, its lower triangle read; f is scratch of at least m*m
 // float32s. It returns the iterations used.
 func solveMixed(K []float64, ld, m int, mu float64, b []float64, c int, f []float32) ([]float64, int, error) {
 	f = f[:m*m]
@@ -41,13 +41,13 @@ func solveMixed(K []float64, ld, m int, mu float64, b []float64, c int, f []floa
 	if err := numeric.Cholesky32(m, f, m); err != nil {
 		return nil, 0, fmt.Errorf("float32 Cholesky: %w", err)
 	}
-	k := blas64.General{Rows: m, Cols: m, Stride: ld, Data: K}
+	k := blas64.Symmetric{Uplo: blas.Lower, N: m, Stride: ld, Data: K}
 	// apply writes (K + mu I) v into out.
 	apply := func(v, out []float64) {
 		if c == 1 {
-			blas64.Gemv(blas.NoTrans, 1, k, blas64.Vector{N: m, Inc: 1, Data: v}, 0, blas64.Vector{N: m, Inc: 1, Data: out})
+			blas64.Symv(1, k, blas64.Vector{N: m, Inc: 1, Data: v}, 0, blas64.Vector{N: m, Inc: 1, Data: out})
 		} else {
-			blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, k, blas64.General{Rows: m, Cols: c, Stride: c, Data: v},
+			blas64.Symm(blas.Left, 1, k, blas64.General{Rows: m, Cols: c, Stride: c, Data: v},
 				0, blas64.General{Rows: m, Cols: c, Stride: c, Data: out})
 		}
 		for i := range out {
