@@ -1,0 +1,62 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hierlearn/hierlearn/importer/crosscheck"
+	"github.com/hierlearn/hierlearn/internal/atomicfile"
+)
+
+func init() { registerSub("bench", newBenchImportCmd) }
+
+func newBenchImportCmd() *cobra.Command {
+	var (
+		cfg crosscheck.BenchConfig
+		out string
+	)
+	cmd := &cobra.Command{
+		Use:   "import",
+		Short: "Latency of imported ResNets: native executor vs onnxruntime-node (and onnx-go)",
+		Long: `bench import exports the ResNets with tools/export_resnets.py (cached under
+$HIERLEARN_CACHE or the user cache dir), then for every thread count and
+batch size times our executor and onnxruntime-node on the same model and
+inputs in the same run, with the same thread count (GOMAXPROCS and
+OpenBLAS threads = onnxruntime intra-op threads), and onnx-go v0.5.0 at
+batch 1 where it loads. It prints median milliseconds, the ratio
+native/onnxruntime (targets: <= 1.5 on resnet18, <= 2 on ResNet-20) and
+onnx-go/native, and peak memory (Go process max RSS, onnxruntime-node RSS).
+Timings on a shared machine are noisy: run it alone.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cfg.Repeat < 1 || cfg.Warmup < 0 {
+				return fmt.Errorf("--repeat must be >= 1 and --warmup >= 0")
+			}
+			rep, err := crosscheck.BenchImport(cmd.OutOrStdout(), cfg)
+			if err != nil {
+				return err
+			}
+			if out != "" {
+				b, err := json.MarshalIndent(rep, "", "  ")
+				if err != nil {
+					return err
+				}
+				return atomicfile.WriteBytes(out, append(b, '\n'))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&cfg.Models, "models", []string{"resnet18", "resnet20a", "resnet20b"}, "models (tools/export_resnets.py names)")
+	f.IntVar(&cfg.Opset, "opset", 13, "export opset")
+	f.StringVar(&cfg.BN, "bn", "folded", "folded or kept")
+	f.IntSliceVar(&cfg.Threads, "thread-counts", []int{1, 2}, "thread counts to compare at")
+	f.IntSliceVar(&cfg.Batches, "batches", []int{1, 8}, "batch sizes")
+	f.IntVar(&cfg.Repeat, "repeat", 10, "timed runs per engine and setting")
+	f.IntVar(&cfg.Warmup, "warmup", 2, "untimed warm-up runs")
+	f.BoolVar(&cfg.OnnxGo, "onnx-go", true, "also time onnx-go v0.5.0 at batch 1")
+	f.StringVarP(&out, "out", "o", "", "also write the report as JSON")
+	return cmd
+}

@@ -1,0 +1,169 @@
+package crosscheck
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hierlearn/hierlearn/importer"
+	"github.com/hierlearn/hierlearn/importer/ortrun"
+	"github.com/hierlearn/hierlearn/internal/numeric"
+	"github.com/hierlearn/hierlearn/internal/version"
+)
+
+// BenchConfig selects what BenchImport measures.
+type BenchConfig struct {
+	Models  []string // export_resnets.py names, e.g. resnet18, resnet20a
+	Opset   int
+	BN      string // folded or kept
+	Threads []int
+	Batches []int
+	Repeat  int  // timed runs per engine and setting (onnx-go: at most 3)
+	Warmup  int  // untimed runs first
+	OnnxGo  bool // also time onnx-go v0.5.0 (batch 1 only: it is slow)
+}
+
+// BenchRow is one (model, threads, batch) measurement; times are medians.
+type BenchRow struct {
+	Model        string  `json:"model"`
+	Threads      int     `json:"threads"`
+	Batch        int     `json:"batch"`
+	NativeMS     float64 `json:"native_ms"`
+	ORTMS        float64 `json:"onnxruntime_ms"`
+	Ratio        float64 `json:"native_over_onnxruntime"`
+	OnnxGoMS     float64 `json:"onnx_go_ms,omitempty"`
+	OnnxGoNote   string  `json:"onnx_go_note,omitempty"`
+	ORTRSSMB     float64 `json:"onnxruntime_rss_mb"`
+	NativeHeapMB float64 `json:"native_heap_mb"`
+}
+
+// BenchReport is the result of BenchImport.
+type BenchReport struct {
+	Version    string      `json:"version"`
+	BLAS       string      `json:"blas"`
+	Config     BenchConfig `json:"config"`
+	Rows       []BenchRow  `json:"rows"`
+	GoMaxRSSMB float64     `json:"go_process_max_rss_mb"`
+}
+
+func median(v []float64) float64 {
+	s := append([]float64{}, v...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)/2]
+}
+
+func imageSize(model string) int {
+	if strings.HasPrefix(model, "resnet18") || strings.HasPrefix(model, "resnet50") {
+		return 224
+	}
+	return 32
+}
+
+// BenchImport times our executor against onnxruntime-node (same model,
+// inputs, thread count, in the same run) and onnx-go where it loads, and
+// prints one line per setting to w.
+func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
+	dir, err := ExportResNets(strings.Join(cfg.Models, ","), fmt.Sprint(cfg.Opset), cfg.BN)
+	if err != nil {
+		return nil, err
+	}
+	rep := &BenchReport{Version: version.Full(), BLAS: numeric.BLASName(), Config: cfg}
+	prev := runtime.GOMAXPROCS(0)
+	defer func() {
+		runtime.GOMAXPROCS(prev)
+		numeric.SetBLASThreads(prev)
+	}()
+	fmt.Fprintf(w, "%-10s %7s %5s %11s %11s %9s %11s %9s %9s\n", "model", "threads", "batch", "native ms", "ort ms", "nat/ort", "onnx-go ms", "ogo/nat", "ort rss")
+	for _, name := range cfg.Models {
+		path := filepath.Join(dir, fmt.Sprintf("%s_op%d_%s.onnx", name, cfg.Opset, cfg.BN))
+		m, err := importer.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		var og *OnnxGo
+		ogNote := ""
+		if cfg.OnnxGo {
+			if og, err = LoadOnnxGo(path); err != nil {
+				ogNote = "does not load: " + err.Error()
+			}
+		}
+		for _, th := range cfg.Threads {
+			runtime.GOMAXPROCS(th)
+			numeric.SetBLASThreads(th)
+			for _, b := range cfg.Batches {
+				in, err := importer.RandomInputs(m, b, 1)
+				if err != nil {
+					return nil, err
+				}
+				s := importer.NewSession(m)
+				for i := 0; i < cfg.Warmup+1; i++ {
+					if _, err := s.Run(in); err != nil {
+						return nil, err
+					}
+				}
+				var times []float64
+				for i := 0; i < cfg.Repeat; i++ {
+					t0 := time.Now()
+					if _, err := s.Run(in); err != nil {
+						return nil, err
+					}
+					times = append(times, float64(time.Since(t0).Microseconds())/1000)
+				}
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				row := BenchRow{Model: name, Threads: th, Batch: b, NativeMS: median(times),
+					NativeHeapMB: float64(ms.HeapSys) / (1 << 20)}
+				_, tm, err := ortrun.Run(path, in, th, cfg.Warmup, cfg.Repeat)
+				if err != nil {
+					return nil, err
+				}
+				row.ORTMS, row.ORTRSSMB = median(tm.TimesMS), tm.RSSMB
+				if row.ORTMS > 0 {
+					row.Ratio = row.NativeMS / row.ORTMS
+				}
+				ogCol, ogRatio := "-", "-"
+				switch {
+				case og != nil && b == 1:
+					var ot []float64
+					ins := []*importer.Tensor{in[m.Inputs[0].Name]}
+					for i := 0; i < min(3, cfg.Repeat)+1; i++ {
+						t0 := time.Now()
+						if _, err := og.Run(ins); err != nil {
+							ogNote = err.Error()
+							break
+						}
+						if i > 0 { // first run builds the VM
+							ot = append(ot, float64(time.Since(t0).Microseconds())/1000)
+						}
+					}
+					if len(ot) > 0 {
+						row.OnnxGoMS = median(ot)
+						ogCol = fmt.Sprintf("%.1f", row.OnnxGoMS)
+						ogRatio = fmt.Sprintf("%.1fx", row.OnnxGoMS/row.NativeMS)
+					}
+				case og == nil && ogNote != "":
+					ogCol = "no load"
+				}
+				row.OnnxGoNote = ogNote
+				rep.Rows = append(rep.Rows, row)
+				fmt.Fprintf(w, "%-10s %7d %5d %11.2f %11.2f %8.2fx %11s %9s %7.0fMB\n",
+					name, th, b, row.NativeMS, row.ORTMS, row.Ratio, ogCol, ogRatio, row.ORTRSSMB)
+			}
+		}
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		rep.GoMaxRSSMB = float64(ru.Maxrss) / 1024
+	}
+	fmt.Fprintf(w, "peak memory: Go process max RSS %.0f MB (all models); onnxruntime-node RSS per row above\n", rep.GoMaxRSSMB)
+	fmt.Fprintf(w, "BLAS: %s; %s\n", rep.BLAS, rep.Version)
+	return rep, nil
+}

@@ -1,0 +1,8 @@
+// Package crosscheck compares hierlearn's importer with other ONNX
+// engines: onnxruntime (the reference, through onnxruntime-node and
+// tools/node/ort_run.js) and onnx-go v0.5.0 with its gorgonnx backend
+// (where it can load the model). It backs `hierlearn validate` and
+// `hierlearn bench import`, and exports the test ResNets with
+// tools/export_resnets.py. It is a tool package: the importer itself does
+// not depend on it.
+package crosscheck
