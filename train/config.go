@@ -32,12 +32,19 @@ type Config struct {
 	LR            float64 `json:"lr"` // peak learning rate of the one-cycle schedule
 	DType         string  `json:"dtype"`
 	Seed          uint64  `json:"seed"`
+	Engine        string  `json:"engine"` // "native" (hand-written passes) or "gorgonia" (HNet only)
 }
+
+// Engines.
+const (
+	EngineNative   = "native"
+	EngineGorgonia = "gorgonia"
+)
 
 // DefaultConfig is the configuration of the notes (section 2).
 func DefaultConfig() Config {
 	return Config{Learner: LearnerHNet, Mode: ModeProgressive, Width: 3, Hidden: []int{512, 512},
-		StepsPerStage: 4000, Batch: 512, LR: 3e-3, DType: "float32", Seed: 1}
+		StepsPerStage: 4000, Batch: 512, LR: 3e-3, DType: "float32", Seed: 1, Engine: EngineNative}
 }
 
 // bfcDepth returns k for mode "bfc-k".
@@ -77,6 +84,15 @@ func (c Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("learner %q: want hnet or mlp", c.Learner)
+	}
+	switch c.Engine {
+	case EngineNative:
+	case EngineGorgonia:
+		if c.Learner != LearnerHNet {
+			return fmt.Errorf("engine gorgonia trains the HNet only")
+		}
+	default:
+		return fmt.Errorf("engine %q: want native or gorgonia", c.Engine)
 	}
 	if c.Depth != 0 && c.Depth < 2 {
 		return fmt.Errorf("depth %d: must be >= 2", c.Depth)

@@ -8,43 +8,42 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// graphLossGrad builds the HNet's forward pass and squared loss on the n
-// rows of (x, y) as a gorgonia expression graph, with output terms 2..top
-// on and the normalisation statistics as constants, differentiates it
-// symbolically (gorgonia.Grad) and returns the loss and its gradient in
-// the engine's flat parameter layout (zero for K_l with l > top).
-//
+// hnetGraph is the HNet of one stage (output terms 2..top on, K_lo..K_top
+// trained) and one batch size as a gorgonia expression graph with its
+// symbolic gradient. The parameter nodes share their backing arrays with
+// the engine's flat parameter vector, so an optimiser step on the engine
+// is seen by the next run; the inputs, targets and normalisation
+// constants are nodes whose backing arrays are refilled before each run.
 // Every node gets a unique name: gorgonia merges nodes that look equal.
-// It is the independent autodiff oracle for the hand-written backward
-// pass (graph_test.go); training uses the hand-written pass, which costs
-// no graph overhead and no allocation per step.
-func graphLossGrad[T Float](m *hnet[T], x, y []T, n, top int) (float64, []T, error) {
+type hnetGraph[T Float] struct {
+	m          *hnet[T]
+	n, top, lo int
+	g          *G.ExprGraph
+	vm         G.VM
+	x, h1, y   []T         // backing of the input and target nodes
+	mean, inv  map[int][]T // backing of the n x LiftDim(l) normalisation constants
+	b          *G.Node
+	loss       *G.Node
+	grads      G.Nodes // d loss / d (a, b, K_lo..K_top)
+}
+
+func newHNetGraph[T Float](m *hnet[T], n, top, lo int, task string) (hg *hnetGraph[T], err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("gorgonia graph: %v", r)
+		}
+	}()
 	a := m.arch
 	dt := tensor.Float64
-	if _, ok := any(x).([]float32); ok {
+	if _, ok := any(m.params).([]float32); ok {
 		dt = tensor.Float32
 	}
 	g := G.NewGraph()
-	mat := func(data []T, r, c int, name string) *G.Node {
-		return G.NewMatrix(g, dt, G.WithShape(r, c), G.WithName(name),
-			G.WithValue(tensor.New(tensor.WithShape(r, c), tensor.WithBacking(append([]T(nil), data...)))))
-	}
-	h1 := make([]T, n*a.D)
-	for i, v := range x[:n*a.D] {
-		h1[i] = (v*v - 1) * T(invSqrt2)
-	}
-	H := map[int]*G.Node{0: mat(x[:n*a.D], n, a.D, "x"), 1: mat(h1, n, a.D, "h1")}
-	K := map[int]*G.Node{}
-	for l := 2; l <= top; l++ {
-		K[l] = mat(m.k(l), a.Width(l), a.FanIn(l), fmt.Sprintf("K%d", l))
-	}
-	av := G.NewVector(g, dt, G.WithShape(a.L-1), G.WithName("a"),
-		G.WithValue(tensor.New(tensor.WithShape(a.L-1), tensor.WithBacking(append([]T(nil), m.params[m.aOff:m.aOff+a.L-1]...)))))
-	var bv *G.Node
-	if dt == tensor.Float64 {
-		bv = G.NewScalar(g, dt, G.WithName("b"), G.WithValue(float64(m.params[m.bOff])))
-	} else {
-		bv = G.NewScalar(g, dt, G.WithName("b"), G.WithValue(float32(m.params[m.bOff])))
+	hg = &hnetGraph[T]{m: m, n: n, top: top, lo: lo, g: g, x: make([]T, n*a.D), h1: make([]T, n*a.D), y: make([]T, n),
+		mean: map[int][]T{}, inv: map[int][]T{}}
+	shared := func(data []T, name string, shape ...int) *G.Node {
+		return G.NewTensor(g, dt, len(shape), G.WithShape(shape...), G.WithName(name),
+			G.WithValue(tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data))))
 	}
 	must := func(nd *G.Node, err error) *G.Node {
 		if err != nil {
@@ -52,82 +51,125 @@ func graphLossGrad[T Float](m *hnet[T], x, y []T, n, top int) (float64, []T, err
 		}
 		return nd
 	}
-	var F, loss *G.Node
-	out := make([]T, len(m.params))
-	err := func() (err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				err = fmt.Errorf("gorgonia graph: %v", r)
+	H := map[int]*G.Node{0: shared(hg.x, "x", n, a.D), 1: shared(hg.h1, "h1", n, a.D)}
+	K := map[int]*G.Node{}
+	for l := 2; l <= top; l++ {
+		K[l] = shared(m.k(l), fmt.Sprintf("K%d", l), a.Width(l), a.FanIn(l))
+	}
+	av := shared(m.params[m.aOff:m.aOff+a.L-1], "a", a.L-1)
+	hg.b = G.NewScalar(g, dt, G.WithName("b"))
+	var F *G.Node
+	for l := 2; l <= top; l++ {
+		var ins []*G.Node
+		for _, j := range a.Skip(l) {
+			ins = append(ins, H[j])
+		}
+		in := ins[0]
+		if len(ins) > 1 {
+			in = must(G.Concat(1, ins...))
+		}
+		S := must(G.Mul(in, must(G.Transpose(K[l]))))
+		term := must(G.HadamardProd(must(G.Slice(av, G.S(l-2))), must(G.Sum(must(G.Square(S)), 1))))
+		if F == nil {
+			F = term
+		} else {
+			F = must(G.Add(F, term))
+		}
+		if l < a.L && l < top {
+			md := a.LiftDim(l)
+			hg.mean[l], hg.inv[l] = make([]T, n*md), make([]T, n*md)
+			R := shared(append([]T(nil), m.lift[l]...), fmt.Sprintf("R%d", l), md, a.Width(l))
+			Q := must(G.Square(must(G.Mul(S, must(G.Transpose(R))))))
+			H[l] = must(G.HadamardProd(must(G.Sub(Q, shared(hg.mean[l], fmt.Sprintf("mean%d", l), n, md))),
+				shared(hg.inv[l], fmt.Sprintf("inv%d", l), n, md)))
+		}
+	}
+	F = must(G.Add(F, hg.b))
+	yv := shared(hg.y, "y", n)
+	if task == Classification {
+		hg.loss = must(G.Mean(must(G.Softplus(must(G.Neg(must(G.HadamardProd(yv, F))))))))
+	} else {
+		hg.loss = must(G.Mean(must(G.Square(must(G.Sub(F, yv))))))
+	}
+	wrt := G.Nodes{av, hg.b}
+	for l := lo; l <= top; l++ {
+		wrt = append(wrt, K[l])
+	}
+	if hg.grads, err = G.Grad(hg.loss, wrt...); err != nil {
+		return nil, err
+	}
+	hg.vm = G.NewTapeMachine(g)
+	return hg, nil
+}
+
+// lossGrad evaluates the graph on the batch already in hg.x and hg.y with
+// the engine's current parameters and statistics and writes the gradient
+// into grad (flat layout, other entries zero).
+func (hg *hnetGraph[T]) lossGrad(grad []T) (float64, error) {
+	m, a, n := hg.m, hg.m.arch, hg.n
+	for i, v := range hg.x {
+		hg.h1[i] = (v*v - 1) * T(invSqrt2)
+	}
+	for l, mean := range hg.mean {
+		md := a.LiftDim(l)
+		for c := 0; c < md; c++ {
+			inv := T(1 / math.Sqrt(float64(m.vr[l][c])+normEps))
+			for r := 0; r < n; r++ {
+				mean[r*md+c] = m.mean[l][c]
+				hg.inv[l][r*md+c] = inv
 			}
-		}()
-		for l := 2; l <= top; l++ {
-			var ins []*G.Node
-			for _, j := range a.Skip(l) {
-				ins = append(ins, H[j])
-			}
-			in := ins[0]
-			if len(ins) > 1 {
-				in = must(G.Concat(1, ins...))
-			}
-			S := must(G.Mul(in, must(G.Transpose(K[l]))))
-			term := must(G.HadamardProd(must(G.Slice(av, G.S(l-2))), must(G.Sum(must(G.Square(S)), 1))))
-			if F == nil {
-				F = term
-			} else {
-				F = must(G.Add(F, term))
-			}
-			if l < a.L && l < top {
-				md := a.LiftDim(l)
-				mean, inv := make([]T, n*md), make([]T, n*md)
-				for r := 0; r < n; r++ {
-					for c := 0; c < md; c++ {
-						mean[r*md+c] = m.mean[l][c]
-						inv[r*md+c] = T(1 / math.Sqrt(float64(m.vr[l][c])+normEps))
-					}
-				}
-				Z := must(G.Mul(S, must(G.Transpose(mat(m.lift[l], md, a.Width(l), fmt.Sprintf("R%d", l))))))
-				Q := must(G.Square(Z))
-				H[l] = must(G.HadamardProd(must(G.Sub(Q, mat(mean, n, md, fmt.Sprintf("mean%d", l)))), mat(inv, n, md, fmt.Sprintf("inv%d", l))))
-			}
 		}
-		F = must(G.Add(F, bv))
-		yv := G.NewVector(g, dt, G.WithShape(n), G.WithName("y"),
-			G.WithValue(tensor.New(tensor.WithShape(n), tensor.WithBacking(append([]T(nil), y[:n]...)))))
-		loss = must(G.Mean(must(G.Square(must(G.Sub(F, yv))))))
-		wrt := []*G.Node{av, bv}
-		for l := 2; l <= top; l++ {
-			wrt = append(wrt, K[l])
-		}
-		grads, err := G.Grad(loss, wrt...)
-		if err != nil {
-			return err
-		}
-		vm := G.NewTapeMachine(g)
-		defer vm.Close()
-		if err := vm.RunAll(); err != nil {
-			return err
-		}
-		copy(out[m.aOff:], grads[0].Value().Data().([]T))
-		switch v := grads[1].Value().Data().(type) {
-		case float64:
-			out[m.bOff] = T(v)
-		case float32:
-			out[m.bOff] = T(v)
-		}
-		for i, l := 0, 2; l <= top; i, l = i+1, l+1 {
-			copy(out[m.kOff[l]:], grads[2+i].Value().Data().([]T))
-		}
-		return nil
-	}()
+	}
+	if err := G.Let(hg.b, scalar(m.params[m.bOff])); err != nil {
+		return 0, err
+	}
+	defer hg.vm.Reset()
+	if err := hg.vm.RunAll(); err != nil {
+		return 0, fmt.Errorf("gorgonia: %w", err)
+	}
+	clear(grad)
+	copy(grad[m.aOff:m.aOff+a.L-1], hg.grads[0].Value().Data().([]T))
+	grad[m.bOff] = fromScalar[T](hg.grads[1].Value().Data())
+	for i, l := 0, hg.lo; l <= hg.top; i, l = i+1, l+1 {
+		copy(grad[m.kOff[l]:m.kOff[l+1]], hg.grads[2+i].Value().Data().([]T))
+	}
+	return float64(fromScalar[T](hg.loss.Value().Data())), nil
+}
+
+func (hg *hnetGraph[T]) close() { hg.vm.Close() }
+
+func scalar[T Float](v T) any {
+	if _, ok := any(v).(float32); ok {
+		return any(v).(float32)
+	}
+	return any(v).(float64)
+}
+
+func fromScalar[T Float](v any) T {
+	switch v := v.(type) {
+	case float64:
+		return T(v)
+	case float32:
+		return T(v)
+	case []float64:
+		return T(v[0])
+	case []float32:
+		return T(v[0])
+	}
+	return T(math.NaN())
+}
+
+// graphLossGrad differentiates the whole of (x, y) once through a fresh
+// graph (statistics frozen); the tests' oracle for the backward pass.
+func graphLossGrad[T Float](m *hnet[T], x, y []T, n, top int) (float64, []T, error) {
+	hg, err := newHNetGraph(m, n, top, 2, Regression)
 	if err != nil {
 		return 0, nil, err
 	}
-	var lv float64
-	switch v := loss.Value().Data().(type) {
-	case float64:
-		lv = v
-	case float32:
-		lv = float64(v)
-	}
-	return lv, out, nil
+	defer hg.close()
+	copy(hg.x, x[:n*m.arch.D])
+	copy(hg.y, y[:n])
+	grad := make([]T, len(m.params))
+	loss, err := hg.lossGrad(grad)
+	return loss, grad, err
 }

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -48,5 +49,42 @@ func testGorgonia[T Float](t *testing.T, tol float64) {
 		if worst > tol {
 			t.Errorf("L=%d top=%d: gradients differ by %.3g of their scale", tc.L, tc.top, worst)
 		}
+	}
+}
+
+// TestGorgoniaEngineTrainsLikeNative trains the same runs with both
+// engines: float64 models agree to rounding, float32 ones closely.
+func TestGorgoniaEngineTrainsLikeNative(t *testing.T) {
+	tr, te := toySplit(t, 300, 200, 5, 4, 2, 8)
+	for _, tc := range []struct {
+		mode, dtype string
+		tol         float64
+	}{{ModeProgressive, "float64", 1e-9}, {ModeLayerwise, "float64", 1e-9}, {ModeProgressive, "float32", 2e-3}} {
+		var got [2][]float64
+		for i, engine := range []string{EngineNative, EngineGorgonia} {
+			c := smallConfig(tc.mode)
+			c.Width, c.DType, c.Engine, c.StepsPerStage, c.Batch = 2, tc.dtype, engine, 25, 32
+			res, err := Run(context.Background(), c, tr, te, Options{})
+			if err != nil {
+				t.Fatalf("%s: %v", engine, err)
+			}
+			h := res.Model.(*HNet)
+			for _, ly := range h.Layers {
+				for _, row := range ly.K {
+					got[i] = append(got[i], row...)
+				}
+				got[i] = append(got[i], ly.NormMean...)
+			}
+			got[i] = append(got[i], h.A...)
+			got[i] = append(got[i], h.B)
+		}
+		worst := 0.0
+		for j := range got[0] {
+			worst = math.Max(worst, math.Abs(got[0][j]-got[1][j])/(1+math.Abs(got[0][j])))
+		}
+		if worst > tc.tol {
+			t.Errorf("%s %s: models differ by %.3g", tc.mode, tc.dtype, worst)
+		}
+		t.Logf("%s %s: largest difference %.3g over %d values", tc.mode, tc.dtype, worst, len(got[0]))
 	}
 }

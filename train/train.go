@@ -161,7 +161,11 @@ func newLearner[T Float](cfg Config, d int) learner[T] {
 		sizes := append(append([]int{d}, cfg.Hidden...), 1)
 		return newMLPLearner[T](sizes, cfg.Batch, rng)
 	}
-	return newHNetLearner[T](NewArch(d, cfg.Depth, cfg.Width), cfg.Batch, rng)
+	h := newHNetLearner[T](NewArch(d, cfg.Depth, cfg.Width), cfg.Batch, rng)
+	if cfg.Engine == EngineGorgonia {
+		return &graphLearner[T]{hnetLearner: h, graphs: map[stage]*hnetGraph[T]{}}
+	}
+	return h
 }
 
 // learnerFrom rebuilds a learner from a checkpoint's model.
@@ -176,7 +180,11 @@ func learnerFrom[T Float](cfg Config, raw []byte) (learner[T], error) {
 		if err != nil {
 			return nil, err
 		}
-		return &hnetLearner[T]{m: e, b: newBuffers(e, cfg.Batch), y: make([]T, cfg.Batch)}, nil
+		h := &hnetLearner[T]{m: e, b: newBuffers(e, cfg.Batch), y: make([]T, cfg.Batch)}
+		if cfg.Engine == EngineGorgonia {
+			return &graphLearner[T]{hnetLearner: h, graphs: map[stage]*hnetGraph[T]{}}, nil
+		}
+		return h, nil
 	case *MLP:
 		e, err := mlpEngine[T](m)
 		if err != nil {
@@ -256,6 +264,9 @@ func run[T Float](ctx context.Context, cfg Config, tr, te *Data, opt Options) (*
 				idx[i] = rng.IntN(tr.N)
 			}
 			loss := ln.lossGrad(x, y, idx, sg, tr.Task)
+			if g, ok := ln.(*graphLearner[T]); ok && g.err != nil {
+				return nil, fmt.Errorf("stage %d step %d: %w", sg.Top, st.Step, g.err)
+			}
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				return nil, fmt.Errorf("stage %d step %d: loss is %v", sg.Top, st.Step, loss)
 			}

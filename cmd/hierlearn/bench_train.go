@@ -53,7 +53,7 @@ late in training (steady state must not grow).`,
 			w := cmd.OutOrStdout()
 			c := bc.Train
 			fmt.Fprintf(w, "HNet d=%d L=%d k=%d n=%d %s %d steps/stage batch %d %s; %s\n", bc.D, bc.Depth, c.Width, bc.N, c.Mode, c.StepsPerStage, c.Batch, c.DType, rep.BLAS)
-			fmt.Fprintf(w, "go:    %7.2f s  (%6.0f steps/s)  test rel MSE %.3g\n", rep.GoSeconds, rep.GoStepsPerSec, rep.GoRelMSE)
+			fmt.Fprintf(w, "go (%s): %7.2f s  (%6.0f steps/s)  test rel MSE %.3g\n", c.Engine, rep.GoSeconds, rep.GoStepsPerSec, rep.GoRelMSE)
 			fmt.Fprintf(w, "torch: %7.2f s  (%6.0f steps/s)  test rel MSE %.3g  (1 thread)\n", rep.TorchSeconds, rep.TorchStepsPerS, rep.TorchRelMSE)
 			fmt.Fprintf(w, "ratio go/torch: %.3f (target <= 1)\n", rep.Ratio)
 			fmt.Fprintf(w, "go memory: %.2f heap allocations/step; heap %.2f -> %.2f MB, RSS %.1f -> %.1f MB (early -> late in the last stage); torch RSS %.1f -> %.1f MB\n",
@@ -77,6 +77,7 @@ late in training (steady state must not grow).`,
 	f.IntVar(&bc.Train.StepsPerStage, "steps-per-stage", bc.Train.StepsPerStage, "steps per stage")
 	f.IntVar(&bc.Train.Batch, "batch", bc.Train.Batch, "batch size")
 	f.StringVar(&bc.Train.DType, "dtype", bc.Train.DType, "float32 or float64 (both sides)")
+	f.StringVar(&bc.Train.Engine, "engine", bc.Train.Engine, "Go engine: native or gorgonia")
 	f.IntVar(&bc.Threads, "blas-threads", bc.Threads, "OpenBLAS threads for Go (torch runs 1)")
 	f.StringVarP(&out, "out", "o", "", "also write the report as JSON")
 	return cmd

@@ -17,7 +17,7 @@ func TestBenchTrainSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"go:", "torch:", "ratio go/torch:", "heap allocations/step"} {
+	for _, want := range []string{"go (native):", "torch:", "ratio go/torch:", "heap allocations/step"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}

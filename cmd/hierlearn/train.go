@@ -106,6 +106,7 @@ to the same model as an uninterrupted run.`,
 	f.Float64Var(&cfg.LR, "lr", cfg.LR, "peak learning rate (one-cycle schedule)")
 	f.StringVar(&cfg.DType, "dtype", cfg.DType, "float32 or float64")
 	f.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the initialisation and the batch stream")
+	f.StringVar(&cfg.Engine, "engine", cfg.Engine, "native (hand-written passes on BLAS, fast) or gorgonia (expression graph + autodiff; HNet only)")
 	f.BoolVar(&resume, "resume", false, "continue the interrupted run in -o from its checkpoint")
 	return cmd
 }
