@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -73,9 +74,12 @@ to the same model as an uninterrupted run.`,
 					if bar == nil {
 						bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(os.Stderr),
 							progressbar.OptionSetDescription("train"), progressbar.OptionShowIts(),
-							progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+							progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(),
+							progressbar.OptionThrottle(100*time.Millisecond))
 					}
-					bar.Set(done)
+					if done%64 == 0 || done == total {
+						bar.Set(done)
+					}
 				}
 			}
 			res, err := train.Run(ctx, cfg, tr, te, opt)
