@@ -2,6 +2,8 @@ package importer
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -120,13 +122,33 @@ func (w *window) pointwise() bool {
 }
 
 // im2col writes the patches of one image (C planes of w.in) into col:
-// row (c, kd, kh, kw), column ldcOff + output position, row stride ldc.
-func (w *window) im2col(src []float32, c int, col []float32, ldc, colOff int) {
+// row (c, kd, kh, kw), column colOff + output position, row stride ldc.
+// Channels are split over up to `workers` goroutines.
+func (w *window) im2col(src []float32, c int, col []float32, ldc, colOff, workers int) {
+	if workers <= 1 || c < 2 || c*w.kSize()*w.outSize() < 1<<16 {
+		w.im2colRange(src, 0, c, col, ldc, colOff)
+		return
+	}
+	workers = min(workers, c)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		lo, hi := i*c/workers, (i+1)*c/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.im2colRange(src, lo, hi, col, ldc, colOff)
+		}()
+	}
+	wg.Wait()
+}
+
+func (w *window) im2colRange(src []float32, c0, c1 int, col []float32, ldc, colOff int) {
 	ID, IH, IW := w.in[0], w.in[1], w.in[2]
 	OD, OH, OW := w.out[0], w.out[1], w.out[2]
+	sw := w.s[2]
 	plane := ID * IH * IW
-	row := 0
-	for ch := 0; ch < c; ch++ {
+	row := c0 * w.kSize()
+	for ch := c0; ch < c1; ch++ {
 		s := src[ch*plane : (ch+1)*plane]
 		for kd := 0; kd < w.k[0]; kd++ {
 			for kh := 0; kh < w.k[1]; kh++ {
@@ -135,10 +157,10 @@ func (w *window) im2col(src []float32, c int, col []float32, ldc, colOff int) {
 					// Valid output columns [lo, hi) for this kw.
 					iw0 := kw*w.d[2] - w.pb[2]
 					lo, hi := 0, OW
-					for lo < OW && iw0+lo*w.s[2] < 0 {
+					for lo < OW && iw0+lo*sw < 0 {
 						lo++
 					}
-					for hi > lo && iw0+(hi-1)*w.s[2] >= IW {
+					for hi > lo && iw0+(hi-1)*sw >= IW {
 						hi--
 					}
 					p := 0
@@ -146,20 +168,29 @@ func (w *window) im2col(src []float32, c int, col []float32, ldc, colOff int) {
 						id := od*w.s[0] - w.pb[0] + kd*w.d[0]
 						for oh := 0; oh < OH; oh++ {
 							ih := oh*w.s[1] - w.pb[1] + kh*w.d[1]
-							d := dst[p : p+OW]
+							d := dst[p : p+OW : p+OW]
 							p += OW
 							if id < 0 || id >= ID || ih < 0 || ih >= IH {
 								clear(d)
 								continue
 							}
-							srow := s[(id*IH+ih)*IW:]
-							clear(d[:lo])
-							clear(d[hi:])
-							if w.s[2] == 1 {
-								copy(d[lo:hi], srow[iw0+lo:iw0+hi])
+							for i := 0; i < lo; i++ {
+								d[i] = 0
+							}
+							for i := hi; i < OW; i++ {
+								d[i] = 0
+							}
+							if lo >= hi {
+								continue
+							}
+							base := (id*IH+ih)*IW + iw0
+							if sw == 1 {
+								copy(d[lo:hi], s[base+lo:base+hi])
 							} else {
-								for ow := lo; ow < hi; ow++ {
-									d[ow] = srow[iw0+ow*w.s[2]]
+								sr := s[base+lo*sw : base+(hi-1)*sw+1]
+								dd := d[lo:hi]
+								for i := range dd {
+									dd[i] = sr[i*sw]
 								}
 							}
 						}
@@ -224,6 +255,7 @@ func buildConv(n *Node, in []*info) ([]*info, *kernel, error) {
 		scratch += M * nb * ohw
 	}
 	relu := n.fuseRelu
+	workers := runtime.GOMAXPROCS(0)
 	k := &kernel{scratch: scratch, run: func(in, o []*Tensor, sc []float32) {
 		src, wd, dst := in[0].F, in[1].F, o[0].F
 		var bias []float32
@@ -253,7 +285,7 @@ func buildConv(n *Node, in []*info) ([]*info, *kernel, error) {
 							copy(col[c*ncols+j*ohw:c*ncols+(j+1)*ohw], img[c*ihw:(c+1)*ihw])
 						}
 					} else {
-						w.im2col(img, C, col, ncols, j*ohw)
+						w.im2col(img, C, col, ncols, j*ohw, workers)
 					}
 				}
 				bm = blas32.General{Rows: colRows, Cols: cols, Stride: ncols, Data: col}

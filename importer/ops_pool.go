@@ -59,8 +59,38 @@ func buildPool(isMax bool) func(n *Node, in []*info) ([]*info, *kernel, error) {
 	}
 }
 
+// maxPool2D is MaxPool over one 2-D plane with unit dilation.
+func maxPool2D(w *window, src, dst []float32) {
+	IH, IW := w.in[1], w.in[2]
+	OH, OW := w.out[1], w.out[2]
+	kh, kw, sh, sw := w.k[1], w.k[2], w.s[1], w.s[2]
+	for oh := 0; oh < OH; oh++ {
+		h0 := oh*sh - w.pb[1]
+		hs, he := max(h0, 0), min(h0+kh, IH)
+		d := dst[oh*OW : (oh+1)*OW]
+		for ow := range d {
+			w0 := ow*sw - w.pb[2]
+			ws, we := max(w0, 0), min(w0+kw, IW)
+			m := float32(math.Inf(-1))
+			for ih := hs; ih < he; ih++ {
+				row := src[ih*IW+ws : ih*IW+we]
+				for _, v := range row {
+					if v > m {
+						m = v
+					}
+				}
+			}
+			d[ow] = m
+		}
+	}
+}
+
 func poolPlane(w *window, src, dst []float32, isMax, includePad bool) {
 	ID, IH, IW := w.in[0], w.in[1], w.in[2]
+	if isMax && ID == 1 && w.k[0] == 1 && w.d[1] == 1 && w.d[2] == 1 {
+		maxPool2D(w, src, dst)
+		return
+	}
 	o := 0
 	for od := 0; od < w.out[0]; od++ {
 		d0 := od*w.s[0] - w.pb[0]

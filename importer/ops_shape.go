@@ -609,6 +609,53 @@ func buildPad(n *Node, in []*info) ([]*info, *kernel, error) {
 		}
 	}
 	xs := stridesOf(x.shape)
+	if mode == "constant" && x.dt == Float32 && r > 0 {
+		// Fill, then copy the input's rows (last dim) into the interior,
+		// cropping where pads are negative.
+		os := stridesOf(out)
+		lo := make([]int, r) // first input index kept per dim
+		cnt := make([]int, r)
+		for d := 0; d < r; d++ {
+			lo[d] = max(0, -pads[d])
+			cnt[d] = x.shape[d] - lo[d] - max(0, -pads[r+d])
+		}
+		k := &kernel{run: func(in, o []*Tensor, _ []float32) {
+			v := float32(value)
+			if runtimeValue && in[2].Len() > 0 {
+				v = float32(in[2].floatAt(0))
+			}
+			dst := o[0].F
+			for i := range dst {
+				dst[i] = v
+			}
+			if numel(cnt) <= 0 {
+				return
+			}
+			idx := make([]int, r)
+			for {
+				so, do := 0, 0
+				for d := 0; d < r; d++ {
+					j := lo[d] + idx[d]
+					so += j * xs[d]
+					do += (j + pads[d]) * os[d]
+				}
+				n := cnt[r-1]
+				copy(dst[do:do+n], in[0].F[so:so+n])
+				d := r - 2
+				for ; d >= 0; d-- {
+					idx[d]++
+					if idx[d] < cnt[d] {
+						break
+					}
+					idx[d] = 0
+				}
+				if d < 0 {
+					return
+				}
+			}
+		}}
+		return []*info{{dt: x.dt, shape: out}}, k, nil
+	}
 	k := &kernel{run: func(in, o []*Tensor, _ []float32) {
 		value := value
 		if runtimeValue && in[2].Len() > 0 {
