@@ -32,7 +32,7 @@ type Config struct {
 	LR            float64 `json:"lr"` // peak learning rate of the one-cycle schedule
 	DType         string  `json:"dtype"`
 	Seed          uint64  `json:"seed"`
-	Engine        string  `json:"engine"` // "native" (hand-written passes) or "gorgonia" (HNet only)
+	Engine        string  `json:"engine"` // "native" (hand-written passes; "" means native) or "gorgonia" (HNet only)
 }
 
 // Engines.
@@ -86,7 +86,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("learner %q: want hnet or mlp", c.Learner)
 	}
 	switch c.Engine {
-	case EngineNative:
+	case "", EngineNative:
 	case EngineGorgonia:
 		if c.Learner != LearnerHNet {
 			return fmt.Errorf("engine gorgonia trains the HNet only")
