@@ -16,7 +16,7 @@ func init() { registerSub("bench", newBenchKernelCmd) }
 func newBenchKernelCmd() *cobra.Command {
 	var (
 		sizes, conceptSizes []int
-		d, nTest            int
+		d, nTest, repeat    int
 		seed                uint64
 		kernels             []string
 		suite, method, out  string
@@ -27,7 +27,8 @@ func newBenchKernelCmd() *cobra.Command {
 		Long: `--suite sklearn (default) times exact RBF kernel ridge regression (fit +
 predict, d=100) against scikit-learn 1.2's KernelRidge on the same data in
 the same run, prints both times, their ratio (target <= 0.6) and the
-largest relative difference of the predictions.
+largest relative difference of the predictions. With --repeat R each side
+runs R times, alternating, and the minimum times are reported.
 
 --suite concept fits every --kernels kernel, ridge chosen on validation
 data, to samples of the reference concept (d=20, L=3, k=3, alpha 1, 0.3)
@@ -41,7 +42,7 @@ Timings on a shared machine are noisy: run it alone.`,
 			var err error
 			switch suite {
 			case "sklearn":
-				rep, err = kernel.BenchSklearn(w, sizes, d, nTest, seed)
+				rep, err = kernel.BenchSklearn(w, sizes, d, nTest, repeat, seed)
 			case "concept":
 				rep, err = kernel.ConceptSweep(w, concept.DefaultSpec(), kernels, conceptSizes, nTest, seed, method)
 			default:
@@ -67,6 +68,7 @@ Timings on a shared machine are noisy: run it alone.`,
 	f.StringVar(&suite, "suite", "sklearn", "sklearn or concept")
 	f.IntSliceVar(&sizes, "n", []int{10000, 20000}, "sklearn suite: training sizes")
 	f.IntVar(&d, "d", 100, "sklearn suite: input dimension")
+	f.IntVar(&repeat, "repeat", 1, "sklearn suite: rounds (scikit-learn then ours); the minimum times are reported")
 	f.IntVar(&nTest, "n-test", 2000, "test points")
 	f.Uint64Var(&seed, "seed", 1, "data seed")
 	f.IntSliceVar(&conceptSizes, "concept-n", []int{2000, 10000}, "concept suite: training sizes")
