@@ -34,3 +34,9 @@ func BenchmarkRun(b *testing.B) {
 		}
 	}
 }
+
+func init() {
+	if os.Getenv("HIERLEARN_SPLIT_GEMM") == "0" {
+		importer.SplitGemm = false
+	}
+}

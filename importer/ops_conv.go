@@ -256,6 +256,10 @@ func buildConv(n *Node, in []*info) ([]*info, *kernel, error) {
 	}
 	relu := n.fuseRelu
 	workers := runtime.GOMAXPROCS(0)
+	gemmWorkers := 1
+	if SplitGemm {
+		gemmWorkers = workers
+	}
 	k := &kernel{scratch: scratch, run: func(in, o []*Tensor, sc []float32) {
 		src, wd, dst := in[0].F, in[1].F, o[0].F
 		var bias []float32
@@ -299,7 +303,7 @@ func buildConv(n *Node, in []*info) ([]*info, *kernel, error) {
 				} else {
 					c = blas32.General{Rows: mg, Cols: cols, Stride: ncols, Data: tmp[gi*mg*ncols:]}
 				}
-				blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, bg, 0, c)
+				parallelGemm(a, bg, c, gemmWorkers)
 			}
 			for j := 0; j < cnt; j++ {
 				img := dst[(b0+j)*M*ohw : (b0+j+1)*M*ohw]
@@ -389,4 +393,39 @@ func buildBatchNorm(n *Node, in []*info) ([]*info, *kernel, error) {
 		}
 	}}
 	return []*info{{dt: Float32, shape: x.shape}}, k, nil
+}
+
+// SplitGemm makes Conv split each GEMM's columns over GOMAXPROCS
+// goroutines, each calling a single-threaded BLAS: the importer's own
+// batch/column parallelism, which degrades gracefully on a busy machine
+// where OpenBLAS's spinning threads do not. Run OpenBLAS with one thread
+// (OPENBLAS_NUM_THREADS=1; hierlearn's commands do this) or set SplitGemm
+// to false to let the BLAS thread instead.
+var SplitGemm = true
+
+// parallelGemm computes c = a*b, splitting b's and c's columns over up to
+// workers goroutines when the product is big enough to pay for it.
+func parallelGemm(a, b, c blas32.General, workers int) {
+	n := c.Cols
+	if workers <= 1 || n < 64 || a.Rows*a.Cols*n < 1<<18 {
+		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, b, 0, c)
+		return
+	}
+	workers = min(workers, n/32)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		lo, hi := i*n/workers, (i+1)*n/workers
+		lo, hi = lo&^7, hi&^7
+		if i == workers-1 {
+			hi = n
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			bb := blas32.General{Rows: b.Rows, Cols: hi - lo, Stride: b.Stride, Data: b.Data[lo:]}
+			cc := blas32.General{Rows: c.Rows, Cols: hi - lo, Stride: c.Stride, Data: c.Data[lo:]}
+			blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, bb, 0, cc)
+		}()
+	}
+	wg.Wait()
 }

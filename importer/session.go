@@ -18,7 +18,30 @@ type Session struct {
 
 type sessionPlan struct {
 	p    *plan
-	pool sync.Pool
+	mu   sync.Mutex
+	free []*workspace // idle workspaces (not a sync.Pool: GC must not drop them)
+}
+
+// maxIdle bounds the idle workspaces kept per plan.
+const maxIdle = 8
+
+func (sp *sessionPlan) get() *workspace {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if n := len(sp.free); n > 0 {
+		ws := sp.free[n-1]
+		sp.free = sp.free[:n-1]
+		return ws
+	}
+	return nil
+}
+
+func (sp *sessionPlan) put(ws *workspace) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if len(sp.free) < maxIdle {
+		sp.free = append(sp.free, ws)
+	}
 }
 
 // maxPlans bounds the number of cached plans (distinct input shapes); the
@@ -58,12 +81,12 @@ func (s *Session) Run(inputs map[string]*Tensor) (map[string]*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	ws, _ := sp.pool.Get().(*workspace)
+	ws := sp.get()
 	if ws == nil {
 		ws = sp.p.newWorkspace()
 	}
 	outs, err := sp.p.run(ws, in)
-	sp.pool.Put(ws)
+	sp.put(ws)
 	if err != nil {
 		return nil, err
 	}

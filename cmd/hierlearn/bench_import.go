@@ -23,8 +23,9 @@ func newBenchImportCmd() *cobra.Command {
 		Long: `bench import exports the ResNets with tools/export_resnets.py (cached under
 $HIERLEARN_CACHE or the user cache dir), then for every thread count and
 batch size times our executor and onnxruntime-node on the same model and
-inputs in the same run, with the same thread count (GOMAXPROCS and
-OpenBLAS threads = onnxruntime intra-op threads), and onnx-go v0.5.0 at
+inputs in the same run, with the same thread count (our GOMAXPROCS, with
+one OpenBLAS thread since the importer splits GEMMs over its own
+goroutines = onnxruntime's intra-op threads), and onnx-go v0.5.0 at
 batch 1 where it loads. It prints median milliseconds, the ratio
 native/onnxruntime (targets: <= 1.5 on resnet18, <= 2 on ResNet-20) and
 onnx-go/native, and peak memory (Go process max RSS, onnxruntime-node RSS).

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hierlearn/hierlearn/importer"
+	"github.com/hierlearn/hierlearn/internal/numeric"
 )
 
 func init() { register(newRunCmd) }
@@ -35,6 +36,7 @@ rows (leading axis) and concatenates the outputs.`,
 			if batch < 0 {
 				return fmt.Errorf("--batch %d: must be >= 0", batch)
 			}
+			numeric.SetBLASThreads(1) // the importer runs its own goroutines
 			m, err := importer.Load(model)
 			if err != nil {
 				return err

@@ -10,6 +10,7 @@ import (
 	"github.com/hierlearn/hierlearn/importer"
 	"github.com/hierlearn/hierlearn/importer/crosscheck"
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
+	"github.com/hierlearn/hierlearn/internal/numeric"
 	"github.com/hierlearn/hierlearn/internal/version"
 )
 
@@ -39,6 +40,7 @@ symbolic dimensions set to --batch. The command fails when an engine
 disagrees.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			numeric.SetBLASThreads(1) // the importer runs its own goroutines
 			m, err := importer.Load(args[0])
 			if err != nil {
 				return err
