@@ -36,7 +36,9 @@ type Node struct {
 }
 
 // ValueInfo describes a graph input or output. Dims that are symbolic or
-// unknown are -1 in Shape, with their name (if any) in DimNames.
+// unknown are -1 in Shape, with their name (if any) in DimNames; a nil
+// Shape is an unknown rank, and DType 0 an output whose type the model
+// does not declare.
 type ValueInfo struct {
 	Name     string
 	DType    DType
@@ -172,9 +174,14 @@ func checkNode(n *Node) error {
 	return nil
 }
 
-func valueInfoOf(vi *onnxpb.ValueInfoProto) (ValueInfo, error) {
+// valueInfoOf describes a graph input or output; outputs may omit their
+// type (DType 0, unknown shape): the planner infers it.
+func valueInfoOf(vi *onnxpb.ValueInfoProto, output bool) (ValueInfo, error) {
 	v := ValueInfo{Name: vi.GetName()}
 	tt := vi.GetType().GetTensorType()
+	if vi.GetType() == nil && output {
+		return v, nil
+	}
 	if tt == nil {
 		return v, fmt.Errorf("value %q is not a tensor (sequences, maps and optionals are not supported)", v.Name)
 	}
@@ -232,7 +239,7 @@ func load(b []byte, dir string) (*Model, error) {
 		if _, isConst := m.consts[vi.GetName()]; isConst {
 			continue
 		}
-		v, err := valueInfoOf(vi)
+		v, err := valueInfoOf(vi, false)
 		if err != nil {
 			return nil, fmt.Errorf("graph input: %w", err)
 		}
@@ -255,7 +262,7 @@ func load(b []byte, dir string) (*Model, error) {
 		return nil, err
 	}
 	for _, vi := range g.GetOutput() {
-		v, err := valueInfoOf(vi)
+		v, err := valueInfoOf(vi, true)
 		if err != nil {
 			return nil, fmt.Errorf("graph output: %w", err)
 		}

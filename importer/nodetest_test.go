@@ -173,7 +173,7 @@ func runNodeTest(dir string) error {
 	return nil
 }
 
-func itoa(i int) string { return string(rune('0' + i)) }
+func itoa(i int) string { return strconv.Itoa(i) }
 
 type errf string
 
@@ -198,7 +198,7 @@ func closeEnough(g, w *Tensor, rtol, atol float64) error {
 			continue
 		}
 		if !(math.Abs(gv-wv) <= atol+rtol*math.Abs(wv)) {
-			return errf("element " + itoa(0) + "...: got " + ftoa(gv) + ", want " + ftoa(wv) + " at flat index " + ftoa(float64(i)))
+			return errf("got " + ftoa(gv) + ", want " + ftoa(wv) + " at flat index " + itoa(i))
 		}
 	}
 	return nil

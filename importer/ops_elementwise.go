@@ -3,8 +3,6 @@ package importer
 import (
 	"fmt"
 	"math"
-
-	"github.com/hierlearn/hierlearn/internal/onnxpb"
 )
 
 type binOp int
@@ -532,5 +530,3 @@ func checkConstant(n *Node) error {
 	}
 	return nil
 }
-
-var _ = onnxpb.TensorProto_FLOAT

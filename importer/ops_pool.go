@@ -295,7 +295,6 @@ func buildMatMul(n *Node, in []*info) ([]*info, *kernel, error) {
 		out = append(out, N)
 	}
 	bc := newBcast(batch, as[:len(as)-2], bs[:len(bs)-2])
-	nb := numel(batch)
 	k := &kernel{run: func(in, o []*Tensor, _ []float32) {
 		if M == 0 || N == 0 {
 			return
@@ -315,7 +314,6 @@ func buildMatMul(n *Node, in []*info) ([]*info, *kernel, error) {
 				bi++
 			}
 		})
-		_ = nb
 	}}
 	return []*info{{dt: Float32, shape: out}}, k, nil
 }

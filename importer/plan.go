@@ -322,11 +322,6 @@ func (p *plan) assignBuffers() {
 			free = append(free, p.bufOf[r])
 		}
 	}
-	for id := range p.bufOf {
-		if p.bufOf[id] < 0 && root[id] != id && p.bufOf[root[id]] >= 0 {
-			// aliases get their data at run time; keep -1
-		}
-	}
 }
 
 func bufKind(dt DType) DType {

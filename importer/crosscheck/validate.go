@@ -8,6 +8,7 @@ import (
 
 	"github.com/hierlearn/hierlearn/importer"
 	"github.com/hierlearn/hierlearn/importer/ortrun"
+	"github.com/hierlearn/hierlearn/internal/npy"
 )
 
 // Engines known to Validate.
@@ -176,7 +177,14 @@ func runORT(path string, m *importer.Model, inputs map[string]*importer.Tensor) 
 		if !ok {
 			return nil, fmt.Errorf("onnxruntime returned no %q", o.Name)
 		}
-		t, err := importer.FromNPY(a, o.DType)
+		dt := o.DType
+		if dt == 0 { // undeclared output type: keep the runtime's
+			dt = importer.Int64
+			if a.DType == npy.Float32 || a.DType == npy.Float64 {
+				dt = importer.Float32
+			}
+		}
+		t, err := importer.FromNPY(a, dt)
 		if err != nil {
 			return nil, fmt.Errorf("onnxruntime output %q: %w", o.Name, err)
 		}
