@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 
@@ -294,40 +295,48 @@ func buildConv(n *Node, in []*info) ([]*info, *kernel, error) {
 				}
 				bm = blas32.General{Rows: colRows, Cols: cols, Stride: ncols, Data: col}
 			}
+			direct1 := cnt == 1 && nb == 1 // GEMM writes the output itself
+			beta := float32(0)
+			if direct1 && bias != nil {
+				img := dst[b0*M*ohw : (b0+1)*M*ohw]
+				for m := 0; m < M; m++ {
+					fill(img[m*ohw:(m+1)*ohw], bias[m])
+				}
+				beta = 1
+			}
 			for gi := 0; gi < g; gi++ {
 				a := blas32.General{Rows: mg, Cols: kg, Stride: kg, Data: wd[gi*mg*kg : (gi+1)*mg*kg]}
 				bg := blas32.General{Rows: kg, Cols: cols, Stride: bm.Stride, Data: bm.Data[gi*kg*bm.Stride:]}
 				var c blas32.General
-				if cnt == 1 && nb == 1 {
+				if direct1 {
 					c = blas32.General{Rows: mg, Cols: ohw, Stride: ohw, Data: dst[(b0*M+gi*mg)*ohw : (b0*M+(gi+1)*mg)*ohw]}
 				} else {
 					c = blas32.General{Rows: mg, Cols: cols, Stride: ncols, Data: tmp[gi*mg*ncols:]}
 				}
-				parallelGemm(a, bg, c, gemmWorkers)
+				parallelGemm(a, bg, beta, c, gemmWorkers)
+			}
+			if direct1 {
+				if relu {
+					reluInPlace(dst[b0*M*ohw : (b0+1)*M*ohw])
+				}
+				continue
 			}
 			for j := 0; j < cnt; j++ {
 				img := dst[(b0+j)*M*ohw : (b0+j+1)*M*ohw]
 				for m := 0; m < M; m++ {
 					d := img[m*ohw : (m+1)*ohw]
-					if !(cnt == 1 && nb == 1) {
-						copy(d, tmp[m*ncols+j*ohw:m*ncols+(j+1)*ohw])
-					}
+					t := tmp[m*ncols+j*ohw : m*ncols+(j+1)*ohw]
 					var bv float32
 					if bias != nil {
 						bv = bias[m]
 					}
-					switch {
-					case relu:
-						for i, v := range d {
-							v += bv
-							if v < 0 {
-								v = 0
-							}
-							d[i] = v
-						}
-					case bv != 0:
+					if relu {
 						for i := range d {
-							d[i] += bv
+							d[i] = relu32(t[i] + bv)
+						}
+					} else {
+						for i := range d {
+							d[i] = t[i] + bv
 						}
 					}
 				}
@@ -403,12 +412,29 @@ func buildBatchNorm(n *Node, in []*info) ([]*info, *kernel, error) {
 // to false to let the BLAS thread instead.
 var SplitGemm = true
 
-// parallelGemm computes c = a*b, splitting b's and c's columns over up to
+// fill sets every element of d to v.
+func fill(d []float32, v float32) {
+	if len(d) == 0 {
+		return
+	}
+	d[0] = v
+	for n := 1; n < len(d); n *= 2 {
+		copy(d[n:], d[:n])
+	}
+}
+
+// relu32 is max(v, 0) without a branch (clears negatives by their sign bit).
+func relu32(v float32) float32 {
+	b := math.Float32bits(v)
+	return math.Float32frombits(b &^ uint32(int32(b)>>31))
+}
+
+// parallelGemm computes c = a*b + beta*c, splitting b's and c's columns over up to
 // workers goroutines when the product is big enough to pay for it.
-func parallelGemm(a, b, c blas32.General, workers int) {
+func parallelGemm(a, b blas32.General, beta float32, c blas32.General, workers int) {
 	n := c.Cols
 	if workers <= 1 || n < 64 || a.Rows*a.Cols*n < 1<<18 {
-		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, b, 0, c)
+		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, b, beta, c)
 		return
 	}
 	workers = min(workers, n/32)
@@ -424,7 +450,7 @@ func parallelGemm(a, b, c blas32.General, workers int) {
 			defer wg.Done()
 			bb := blas32.General{Rows: b.Rows, Cols: hi - lo, Stride: b.Stride, Data: b.Data[lo:]}
 			cc := blas32.General{Rows: c.Rows, Cols: hi - lo, Stride: c.Stride, Data: c.Data[lo:]}
-			blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, bb, 0, cc)
+			blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, bb, beta, cc)
 		}()
 	}
 	wg.Wait()

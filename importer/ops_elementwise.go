@@ -294,9 +294,7 @@ func buildWhere(n *Node, in []*info) ([]*info, *kernel, error) {
 
 func reluInPlace(x []float32) {
 	for i, v := range x {
-		if v < 0 {
-			x[i] = 0
-		}
+		x[i] = relu32(v)
 	}
 }
 
