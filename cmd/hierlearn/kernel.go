@@ -46,6 +46,7 @@ than n), cg[:M] (float32 Gram + Nystrom-preconditioned CG), nystrom[:M]
 	f := cmd.Flags()
 	f.StringVar(&c.Train, "train", "", "training dataset (.npz)")
 	f.StringVar(&c.Test, "test", "", "test dataset (.npz)")
+	f.IntVar(&c.NTrain, "n-train", 0, "use only the first N training points (0: all)")
 	f.StringVar(&c.Kernel, "kernel", c.Kernel, "kernel spec: "+kernel.Specs)
 	f.StringVar(&c.Ridge, "ridge", c.Ridge, "relative ridge lambda (ridge = lambda tr(K)/n), or auto")
 	f.Float64SliceVar(&c.Grid, "grid", kernel.DefaultGrid, "relative ridges tried by --ridge auto")

@@ -97,6 +97,23 @@ func TestKernelCommand(t *testing.T) {
 	}
 }
 
+func TestKernelCommandNTrain(t *testing.T) {
+	dir := t.TempDir()
+	train, test := kernelData(t, dir, 20, 400)
+	out := filepath.Join(dir, "run")
+	if _, err := runCLI(t, "kernel", "--train", train, "--test", test, "--kernel", "rbf", "--ridge", "1e-3", "--n-train", "150", "-o", out); err != nil {
+		t.Fatal(err)
+	}
+	var metrics map[string]any
+	b, _ := os.ReadFile(filepath.Join(out, "metrics.json"))
+	if err := json.Unmarshal(b, &metrics); err != nil {
+		t.Fatal(err)
+	}
+	if metrics["n_train"] != 150.0 || metrics["ridge"] != 1e-3 || metrics["ridge_chosen_on_validation"] != false {
+		t.Errorf("metrics %s", b)
+	}
+}
+
 func TestKernelCommandBadInput(t *testing.T) {
 	dir := t.TempDir()
 	train, test := kernelData(t, dir, 20, 100)
@@ -123,6 +140,7 @@ func TestKernelCommandBadInput(t *testing.T) {
 		{"ridge", []string{"--train", train, "--test", test, "--ridge", "-1"}, "--ridge"},
 		{"method", []string{"--train", train, "--test", test, "--method", "svd"}, "method"},
 		{"missing", []string{"--train", filepath.Join(dir, "nope.npz"), "--test", test}, "nope.npz"},
+		{"n-train", []string{"--train", train, "--test", test, "--n-train", "-5"}, "--n-train"},
 	} {
 		out := filepath.Join(dir, "out-"+c.name)
 		_, err := runCLI(t, append([]string{"kernel", "-o", out}, c.args...)...)

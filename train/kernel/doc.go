@@ -59,16 +59,24 @@
 // a seeded 20% validation split (MSE; 0-1 error for classification, ties
 // broken by MSE), then the model is refitted on all the training data.
 //
-//   - exact: the n×n Gram is built once (8 n^2 bytes). For each lambda the
-//     leading (fit) block's lower triangle is factorised in place by LAPACK
-//     dpotrf (OpenBLAS under the openblas tag, see internal/numeric) while
-//     the upper triangle keeps K; the validation×fit block is never
-//     touched, so validation predictions need no second Gram, and the
-//     lower triangle is restored from the upper one afterwards. One
-//     Cholesky per lambda was preferred to one eigendecomposition for the
-//     whole grid: on the 2-core reference machine dsyevd costs about as
-//     much as 15-25 Choleskys (BenchmarkFactor in internal/numeric), more
-//     than a 7-point grid.
+//   - exact: the lower triangle of the n×n Gram is built once (8 n^2
+//     bytes) and kept intact. Each lambda solves on its leading (fit)
+//     block and predicts the validation rows from the validation×fit
+//     block, so validation needs no second Gram. A solve is mixed
+//     precision when OpenBLAS is linked: a float32 copy (4 n^2 bytes) is
+//     factorised by spotrf (about twice the float64 rate) and
+//     preconditions conjugate gradients on the float64 system, which
+//     reach a relative residual of 1e-12 in 3-6 iterations of one DSYMV
+//     each; the answer is the float64 solution (tests: equal to the
+//     float64 Cholesky to 1e-9, to scikit-learn to 1e-8). When the float32
+//     factorisation fails or CG stalls above 1e-10 (cond(K) near 1e7 or
+//     more, e.g. a tiny ridge), or without OpenBLAS, LAPACK dpotrf
+//     factorises the fit block's lower triangle in place while the upper
+//     triangle keeps K, and the lower one is restored afterwards. One
+//     factorisation per lambda was preferred to one eigendecomposition
+//     for the whole grid: on the 2-core reference machine dsyevd costs
+//     about as much as 15-25 Choleskys (BenchmarkFactor in
+//     internal/numeric), more than a 7-point grid.
 //   - exact with a FeatureMap narrower than n (random features): ridge in
 //     the primal, (PhiᵀPhi + mu I) beta = Phiᵀ y, same predictions.
 //   - nystrom:M: subset of regressors with M landmarks drawn from the

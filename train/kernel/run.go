@@ -25,6 +25,7 @@ func FromDataset(ds *concept.Dataset) Data {
 type RunConfig struct {
 	Train       string    `json:"train"`
 	Test        string    `json:"test"`
+	NTrain      int       `json:"n_train_limit,omitempty"` // use only the first NTrain training rows (0: all)
 	Kernel      string    `json:"kernel"`
 	Ridge       string    `json:"ridge"` // "auto" or a relative ridge lambda
 	Grid        []float64 `json:"grid,omitempty"`
@@ -110,6 +111,12 @@ func Run(c RunConfig) (*RunMetrics, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.NTrain < 0 {
+		return nil, fmt.Errorf("--n-train %d: must be >= 0", c.NTrain)
+	}
+	if c.NTrain > 0 && c.NTrain < train.X.Rows {
+		train = train.subset(seqInts(c.NTrain))
+	}
 	test, err := loadData(c.Test, "test")
 	if err != nil {
 		return nil, err
@@ -169,4 +176,12 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return atomicfile.WriteBytes(path, append(b, '\n'))
+}
+
+func seqInts(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
 }
