@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -13,9 +14,9 @@ func init() { register(newRunCmd) }
 
 func newRunCmd() *cobra.Command {
 	var (
-		model, out string
-		inputs     []string
-		batch      int
+		model, out, inputName string
+		inputs                []string
+		batch                 int
 	)
 	cmd := &cobra.Command{
 		Use:   "run --model MODEL.onnx --input x.npy [--input name=file.npy ...] -o y.npy|dir/ [--batch 64]",
@@ -24,14 +25,20 @@ func newRunCmd() *cobra.Command {
 package; anything else is an error naming the node), feeds it .npy inputs
 (cast to the model's input element types) and writes its outputs.
 
---input FILE.npy feeds the first model input not yet given; --input
-NAME=FILE.npy names it. -o FILE.npy writes the single output; -o DIR/
+--input FILE.npy feeds the first model input not yet given (or the one
+--input-name names); --input NAME=FILE.npy names it. -o FILE.npy writes the single output; -o DIR/
 writes one NAME.npy per output. --batch N runs the inputs in chunks of N
 rows (leading axis) and concatenates the outputs.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if model == "" || out == "" || len(inputs) == 0 {
 				return fmt.Errorf("--model, --input and -o are required")
+			}
+			if inputName != "" {
+				if len(inputs) != 1 || strings.Contains(inputs[0], "=") {
+					return fmt.Errorf("--input-name needs exactly one --input FILE.npy")
+				}
+				inputs = []string{inputName + "=" + inputs[0]}
 			}
 			if batch < 0 {
 				return fmt.Errorf("--batch %d: must be >= 0", batch)
@@ -64,6 +71,7 @@ rows (leading axis) and concatenates the outputs.`,
 	f := cmd.Flags()
 	f.StringVar(&model, "model", "", "ONNX model file")
 	f.StringArrayVar(&inputs, "input", nil, "input .npy: FILE.npy or NAME=FILE.npy (repeat for several inputs)")
+	f.StringVar(&inputName, "input-name", "", "model input that the single --input FILE.npy feeds")
 	f.StringVarP(&out, "out", "o", "", "output FILE.npy (one output) or DIR/ (one NAME.npy per output)")
 	f.IntVar(&batch, "batch", 0, "run in chunks of this many rows (0 = all at once)")
 	return cmd

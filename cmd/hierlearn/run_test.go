@@ -58,13 +58,18 @@ func TestRunCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(filepath.Join(dir, "out", "probs.npy"))
+	if _, err := runCLI(t, "run", "--model", tinyCNN, "--input", x, "--input-name", "input", "-o", single); err != nil {
+		t.Fatal(err)
+	}
+	check(single)
 
 	for name, args := range map[string][]string{
-		"no model":     {"run", "--input", x, "-o", single},
-		"bad name":     {"run", "--model", tinyCNN, "--input", "nope=" + x, "-o", single},
-		"missing file": {"run", "--model", tinyCNN, "--input", filepath.Join(dir, "none.npy"), "-o", single},
-		"bad model":    {"run", "--model", x, "--input", x, "-o", single},
-		"neg batch":    {"run", "--model", tinyCNN, "--input", x, "-o", single, "--batch", "-1"},
+		"no model":      {"run", "--input", x, "-o", single},
+		"bad name":      {"run", "--model", tinyCNN, "--input", "nope=" + x, "-o", single},
+		"missing file":  {"run", "--model", tinyCNN, "--input", filepath.Join(dir, "none.npy"), "-o", single},
+		"bad model":     {"run", "--model", x, "--input", x, "-o", single},
+		"neg batch":     {"run", "--model", tinyCNN, "--input", x, "-o", single, "--batch", "-1"},
+		"bad name flag": {"run", "--model", tinyCNN, "--input", x, "--input-name", "nope", "-o", single},
 	} {
 		if _, err := runCLI(t, args...); err == nil {
 			t.Errorf("%s: no error", name)
