@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -132,12 +133,28 @@ func Load(path string) (*Predictor, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		path = filepath.Join(path, PredictorFile)
 	}
-	z, err := npy.ReadNPZ(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load predictor: %w", err)
 	}
+	p, err := DecodePredictor(b)
+	if err != nil {
+		return nil, fmt.Errorf("load predictor %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// ErrPredictor is wrapped by the errors of DecodePredictor.
+var ErrPredictor = errors.New("bad predictor file")
+
+// DecodePredictor decodes the bytes of a predictor.npz.
+func DecodePredictor(data []byte) (*Predictor, error) {
+	z, err := npy.DecodeArchive(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrPredictor, err)
+	}
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("load predictor %s: %s", path, fmt.Sprintf(format, a...))
+		return fmt.Errorf("%w: %s", ErrPredictor, fmt.Sprintf(format, a...))
 	}
 	ma, err := z.Get("meta")
 	if err != nil {
@@ -158,8 +175,16 @@ func Load(path string) (*Predictor, error) {
 	if err != nil {
 		return nil, bad("%v", err)
 	}
-	if meta.D < 1 {
-		return nil, bad("input dimension %d", meta.D)
+	if meta.D < 1 || meta.Outputs < 1 {
+		return nil, bad("input dimension %d, outputs %d: want both >= 1", meta.D, meta.Outputs)
+	}
+	switch {
+	case meta.Task == Multiclass && meta.Classes != meta.Outputs:
+		return nil, bad("multiclass with %d classes but %d outputs", meta.Classes, meta.Outputs)
+	case (meta.Task == Regression || meta.Task == Classification) && meta.Outputs != 1:
+		return nil, bad("task %s with %d outputs, want 1", meta.Task, meta.Outputs)
+	case meta.Task != Multiclass && meta.Task != Regression && meta.Task != Classification:
+		return nil, bad("unknown task %q", meta.Task)
 	}
 	mat := func(name string, cols int) (Matrix, error) {
 		a, err := z.Get(name)
