@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/hierlearn/hierlearn/internal/numeric"
+	"github.com/hierlearn/hierlearn/internal/version"
 	"github.com/hierlearn/hierlearn/train"
+	"github.com/hierlearn/hierlearn/train/kernel"
 )
 
 // DefaultRunners wires in the learners of this module: HNet and the MLP
@@ -105,6 +109,59 @@ func runTrain(ctx context.Context, c Cell, d Data) (map[string]any, error) {
 	return toMap(res.Metrics)
 }
 
+// runKernel fits "kernel:SPEC" (SPEC as `hierlearn kernel --kernel`) with
+// the ridge chosen on a validation split. Options understood: method
+// ("exact", "cg", "nystrom:M"), ridge (a fixed relative ridge).
 func runKernel(ctx context.Context, c Cell, d Data) (map[string]any, error) {
-	return nil, fmt.Errorf("kernel runner not wired yet")
+	spec, ok := strings.CutPrefix(c.Learner, "kernel:")
+	if !ok || spec == "" {
+		return nil, fmt.Errorf("learner %q: want kernel:SPEC, e.g. kernel:ntk:2", c.Learner)
+	}
+	k, err := kernel.Parse(spec, c.Seed)
+	if err != nil {
+		return nil, err
+	}
+	opt := kernel.Options{Seed: c.Seed}
+	if m, ok := c.Options["method"].(string); ok {
+		if err := opt.ParseMethod(m); err != nil {
+			return nil, err
+		}
+	}
+	if r, ok := c.Options["ridge"].(float64); ok {
+		opt.Ridge = r
+	}
+	tr, te := kernel.FromDataset(d.Train), kernel.FromDataset(d.Test)
+	res, err := kernel.Fit(k, tr, opt)
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	pred, err := res.Predictor.Predict(te.X)
+	if err != nil {
+		return nil, err
+	}
+	score, err := kernel.Score(pred, te)
+	if err != nil {
+		return nil, err
+	}
+	m, err := toMap(score)
+	if err != nil {
+		return nil, err
+	}
+	if d.Train.Task != kernel.Regression {
+		delete(m, "test_rel_mse") // rank classification by its 0-1 error
+	}
+	m["kernel"] = k.String()
+	m["kernel_params"] = kernel.KernelParams(k, tr.X.Cols)
+	m["n_train"] = tr.X.Rows
+	m["n_test"] = te.X.Rows
+	m["ridge"] = res.Ridge
+	m["method"] = res.Method
+	m["solver"] = res.Solver
+	m["fit_seconds"] = res.FitSeconds
+	m["predict_seconds"] = time.Since(t0).Seconds()
+	m["seed"] = c.Seed
+	m["blas"] = numeric.BLASName()
+	m["version"] = version.Full()
+	return m, nil
 }
