@@ -8,7 +8,9 @@ import (
 )
 
 // BenchmarkRun times Session.Run on the model named by $HIERLEARN_BENCH_MODEL
-// with input shape 1x3xSxS (S from $HIERLEARN_BENCH_SIZE, default 224).
+// with input shape Bx3xSxS (S from $HIERLEARN_BENCH_SIZE, 32 or default 224;
+// B from $HIERLEARN_BENCH_BATCH, 8 or default 1; $HIERLEARN_SPLIT_GEMM=0
+// lets the BLAS thread instead of the importer).
 func BenchmarkRun(b *testing.B) {
 	path := os.Getenv("HIERLEARN_BENCH_MODEL")
 	if path == "" {
@@ -23,7 +25,11 @@ func BenchmarkRun(b *testing.B) {
 		b.Fatal(err)
 	}
 	s := importer.NewSession(m)
-	in := map[string]*importer.Tensor{m.Inputs[0].Name: randInput(1, 1, 3, size, size)}
+	batch := 1
+	if os.Getenv("HIERLEARN_BENCH_BATCH") == "8" {
+		batch = 8
+	}
+	in := map[string]*importer.Tensor{m.Inputs[0].Name: randInput(1, batch, 3, size, size)}
 	if _, err := s.Run(in); err != nil {
 		b.Fatal(err)
 	}
@@ -36,6 +42,9 @@ func BenchmarkRun(b *testing.B) {
 }
 
 func init() {
+	if os.Getenv("HIERLEARN_SHIFTED") == "0" {
+		importer.ShiftedConv = false
+	}
 	if os.Getenv("HIERLEARN_SPLIT_GEMM") == "0" {
 		importer.SplitGemm = false
 	}
