@@ -24,8 +24,11 @@ func TestSeparationTableGolden(t *testing.T) {
 		if name != LearnerMLP {
 			fe["2"], fe["3"] = e2, e3
 		}
-		rep.Runs = append(rep.Runs, SeparationRun{Depth: 3, Seed: seed, Learner: name,
-			Metrics: Metrics{TestRelMSE: ptr(rel), FeatureError: fe, TrainSeconds: secs}})
+		m := Metrics{TestRelMSE: ptr(rel), FeatureError: fe, TrainSeconds: secs}
+		if name != LearnerMLP { // stage 2 then stage 3; e_2 was 0.01 after stage 2
+			m.Stages = []StageMetrics{{Layer: 2, FeatureError: map[string]float64{"2": 0.01}}, {Layer: 3, FeatureError: fe}}
+		}
+		rep.Runs = append(rep.Runs, SeparationRun{Depth: 3, Seed: seed, Learner: name, Metrics: m})
 	}
 	add(ModeProgressive, 1, 2e-4, 1e-3, 0.03, 1)
 	add(ModeProgressive, 2, 4e-4, 3e-3, 0.05, 3)
