@@ -13,8 +13,16 @@
 //	simplify           fold Constant nodes and every node whose inputs are
 //	                   constants; fold BatchNormalization into the
 //	                   preceding Conv; fuse Relu into Conv, Gemm and Add.
-//	validate           plan once with symbolic dims set to 1, so that shape
-//	                   errors surface at load time.
+//	foldBatchPlumbing  plan for three probe batch sizes (symbolic dims set
+//	                   to 2, 3, 5) and classify every value known at plan
+//	                   time as batch-independent or equal to the batch:
+//	                   batch-independent values become constants, and a
+//	                   Reshape whose computed target holds the batch at the
+//	                   data's batch axis gets a constant target with 0
+//	                   ("copy that dim"). So torch's x.view(x.size(0), -1)
+//	                   plumbing (Shape/Gather/Unsqueeze/Concat) and the
+//	                   F.pad subgraphs (ConstantOfShape/Slice/Concat/...)
+//	                   vanish at load time; shape errors surface there too.
 //	Session.Run        plan per distinct set of input shapes (cached): shape
 //	                   inference with concrete shapes folds torch's shape
 //	                   plumbing (Shape/Gather/Unsqueeze/Concat/Reshape for
@@ -25,9 +33,10 @@
 //	                   workspaces, so concurrent Runs are safe and steady
 //	                   state allocates only the returned outputs.
 //
-// Symbolic dimensions (a dynamic batch axis) take any size: the symbolic
-// batch is resolved when a Run supplies it, which is why shape plumbing is
-// folded per plan rather than once at load time. Small int64/bool inputs
+// Symbolic dimensions (a dynamic batch axis) take any size. Plumbing that
+// the load-time probe cannot classify (several symbolic dims, data-dependent
+// shapes) is still folded per plan, once per distinct input shape. Small
+// int64/bool inputs
 // (at most 64 elements: shapes, axes) are folded into the plan as
 // constants, so models that take shapes as inputs run too.
 //

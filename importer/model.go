@@ -285,6 +285,9 @@ func load(b []byte, dir string) (*Model, error) {
 	if err := m.simplify(); err != nil {
 		return nil, err
 	}
+	if err := m.foldBatchPlumbing(); err != nil {
+		return nil, err
+	}
 	if err := m.validate(); err != nil {
 		return nil, err
 	}

@@ -94,6 +94,13 @@ func checkAgainstORT(t *testing.T, path, model string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	loaded, executed := mdl.OpCounts()
+	t.Logf("operators loaded %v, executed after load-time folding %v", loaded, executed)
+	for _, op := range []string{"Shape", "Gather", "Unsqueeze", "Concat", "ConstantOfShape", "Constant", "BatchNormalization", "Relu"} {
+		if executed[op] != 0 {
+			t.Errorf("%d %s nodes left after load", executed[op], op)
+		}
+	}
 	size := 32
 	if !strings.HasPrefix(model, "resnet20") && !strings.HasPrefix(model, "resnet56") {
 		size = 224
