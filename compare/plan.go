@@ -257,6 +257,22 @@ var presets = map[string]Config{
 			MaxKernelN: 10000,
 		}},
 	},
+	"crossframework": {
+		Name: "crossframework",
+		Description: "The reference concept learned in PyTorch (HNet from tools/hnet_ref.py, a ReLU MLP), exported with torch.onnx, " +
+			"imported and evaluated by hierlearn, with the conjugate kernels of both, next to Go's HNet and the analytic kernels; " +
+			"every imported and exported model is checked against onnxruntime.",
+		Sweeps: []Sweep{{
+			Experiment: "crossframework",
+			Concepts:   []concept.Spec{refConcept},
+			Learners: []string{"hnet:progressive", "torch:hnet:progressive", "torch:mlp", "torch-ck:hnet:progressive", "torch-ck:mlp",
+				"kernel:poly:4", "kernel:ntk:2"},
+			N:       []int{10000},
+			Seeds:   []uint64{1, 2, 3},
+			NTest:   5000,
+			Options: map[string]any{"check_onnx": true},
+		}},
+	},
 	"depth": {
 		Name:        "depth",
 		Description: "Depth and dimension: L = 2..5 at d=20, and d = 10..80 at L=3, n=10k; HNet progressive and layerwise against the best kernels.",

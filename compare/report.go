@@ -61,6 +61,7 @@ func writeReport(w io.Writer, rs []Result, plots []string) {
 		writeErrorTables(w, byExp[e])
 		writeSeparation(w, byExp[e])
 		writeBFC(w, byExp[e])
+		writeAgreement(w, byExp[e])
 	}
 	if len(plots) > 0 {
 		fmt.Fprintf(w, "## Plots\n\n")
@@ -334,4 +335,41 @@ func Merge(out string, dirs ...string) error {
 		}
 	}
 	return Report(out)
+}
+
+// agreementMetrics are the cross-engine checks a result may carry.
+var agreementMetrics = []struct{ key, what string }{
+	{"ort_max_rel_diff", "imported model: hierlearn's executor vs onnxruntime"},
+	{"onnx_ort_max_rel_diff", "exported model in onnxruntime vs the Go model"},
+	{"onnx_native_max_rel_diff", "exported model in hierlearn's importer vs the Go model"},
+}
+
+// writeAgreement prints, for every learner that carries cross-engine
+// checks, the largest difference over its cells (max |a-b| / max |b| on
+// the test set).
+func writeAgreement(w io.Writer, gs []*group) {
+	var rows []string
+	for _, g := range gs {
+		for _, am := range agreementMetrics {
+			worst, n := 0.0, 0
+			for _, r := range g.Results {
+				if v, ok := r.Number(am.key); ok {
+					worst = math.Max(worst, v)
+					n++
+				}
+			}
+			if n > 0 {
+				rows = append(rows, fmt.Sprintf("| %s | %d | %s | %s | %d |", g.Learner, g.N, am.what, fmtNum(worst), n))
+			}
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Agreement between engines on the test set (largest max|a-b|/max|b| over seeds)\n\n")
+	fmt.Fprintf(w, "| learner | n | check | largest difference | cells |\n|---|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintln(w, r)
+	}
+	fmt.Fprintln(w)
 }

@@ -23,7 +23,9 @@ import (
 type Data struct {
 	Concept     *concept.Concept
 	Train, Test *concept.Dataset
-	Dir         string
+	// Dir is the cell's own directory; Root is the run's output
+	// directory, where runners may cache what several cells share.
+	Dir, Root string
 }
 
 // Runner fits one learner family on one cell's data and returns its
@@ -153,6 +155,7 @@ func runCell(ctx context.Context, c Cell, r Runner, data *dataCache, dir string)
 		return res
 	}
 	d.Dir = filepath.Join(dir, "cells", c.Key())
+	d.Root = dir
 	if err := os.MkdirAll(d.Dir, 0o755); err != nil {
 		res.Error = err.Error()
 		return res

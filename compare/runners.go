@@ -17,9 +17,11 @@ import (
 // from train, every kernel from train/kernel.
 func DefaultRunners() map[string]Runner {
 	return map[string]Runner{
-		"hnet":   RunnerFunc(runTrain),
-		"mlp":    RunnerFunc(runTrain),
-		"kernel": RunnerFunc(runKernel),
+		"hnet":     RunnerFunc(runTrain),
+		"mlp":      RunnerFunc(runTrain),
+		"kernel":   RunnerFunc(runKernel),
+		"torch":    RunnerFunc(runTorch),
+		"torch-ck": RunnerFunc(runTorch),
 	}
 }
 
@@ -106,7 +108,16 @@ func runTrain(ctx context.Context, c Cell, d Data) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return toMap(res.Metrics)
+	m, err := toMap(res.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	if check, _ := c.Options["check_onnx"].(bool); check {
+		if err := checkExported(d.Dir, d.Test, m); err != nil {
+			return nil, fmt.Errorf("ONNX check of the trained model: %w", err)
+		}
+	}
+	return m, nil
 }
 
 // runKernel fits "kernel:SPEC" (SPEC as `hierlearn kernel --kernel`) with
