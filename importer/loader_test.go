@@ -407,3 +407,24 @@ func FuzzLoadBytes(f *testing.F) {
 		_, _ = NewSession(m).Run(in)
 	})
 }
+
+// A model whose symbolic batch only works at 1 (a hard-coded Reshape)
+// loads, runs at batch 1 and reports a clear error at batch 2.
+func TestBatchOneOnlyModel(t *testing.T) {
+	f := onnxpb.TensorProto_FLOAT
+	b := model(13, []*onnxpb.NodeProto{node("Reshape", []string{"x", "s"}, []string{"y"})},
+		[]*onnxpb.TensorProto{int64Init("s", []int64{1, 6}, 2)},
+		[]*onnxpb.ValueInfoProto{vinfo("x", f, -1, 2, 3)}, []*onnxpb.ValueInfoProto{vinfo("y", f, 1, 6)})
+	m, err := LoadBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewSession(m)
+	if _, err := s.Run(map[string]*Tensor{"x": newTensor(Float32, []int{1, 2, 3})}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Run(map[string]*Tensor{"x": newTensor(Float32, []int{2, 2, 3})})
+	if err == nil || !strings.Contains(err.Error(), "reshape") {
+		t.Fatalf("batch 2: %v", err)
+	}
+}
