@@ -30,7 +30,7 @@ func (w *window) shiftable() bool {
 // Several small images are stacked along the columns of one GEMM. The
 // reads of P are contiguous rows with a leading dimension, which BLAS
 // packs once per tap: 1x the input copied instead of kh*kw times.
-func shiftedConv(w *window, N, C, M int, wt *Tensor, bias *info, relu bool) *kernel {
+func shiftedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu bool) *kernel {
 	KH, KW := w.k[1], w.k[2]
 	H, W := w.in[1], w.in[2]
 	pt, pl := w.pb[1], w.pb[2]
@@ -39,14 +39,9 @@ func shiftedConv(w *window, N, C, M int, wt *Tensor, bias *info, relu bool) *ker
 	ps := Hp*Wp + KW - 1 // per-image, per-channel stride in P (with slack)
 	taps := KH * KW
 	// Weights per tap: Wt[t][m][c] = W[m][c][i][j], t = i*KW + j.
-	wts := make([]float32, taps*M*C)
-	for m := 0; m < M; m++ {
-		for c := 0; c < C; c++ {
-			for t := 0; t < taps; t++ {
-				wts[(t*M+m)*C+c] = wt.F[(m*C+c)*taps+t]
-			}
-		}
-	}
+	// Computed once per weight tensor and kept, since every plan (input
+	// shape) of every session needs the same.
+	wts := tapMajor(n, wt, M, C, taps)
 	var bv []float32
 	if bias != nil {
 		bv = bias.c.F
@@ -112,6 +107,26 @@ func shiftedConv(w *window, N, C, M int, wt *Tensor, bias *info, relu bool) *ker
 			}
 		}
 	}}
+}
+
+// tapMajor returns the tap-major copy of constant conv weights, cached on
+// the node (so it lives as long as the model).
+func tapMajor(n *Node, wt *Tensor, M, C, taps int) []float32 {
+	if v, ok := n.cache.Load(wt); ok {
+		return v.([]float32)
+	}
+	wts := make([]float32, taps*M*C)
+	for t := 0; t < taps; t++ {
+		for m := 0; m < M; m++ {
+			dst := wts[(t*M+m)*C : (t*M+m+1)*C]
+			src := wt.F[m*C*taps+t:]
+			for c := range dst {
+				dst[c] = src[c*taps]
+			}
+		}
+	}
+	v, _ := n.cache.LoadOrStore(wt, wts)
+	return v.([]float32)
 }
 
 func gen(rows, cols, stride int, data []float32) blas32.General {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 
 	"google.golang.org/protobuf/proto"
 
@@ -33,6 +34,8 @@ type Node struct {
 
 	// Set by the load-time rewrites (optimize.go).
 	fuseRelu bool // apply ReLU to the output (Conv, Gemm, Add)
+
+	cache sync.Map // per-node data derived from constants (e.g. repacked weights)
 }
 
 // ValueInfo describes a graph input or output. Dims that are symbolic or

@@ -236,7 +236,7 @@ func buildConv(n *Node, in []*info) ([]*info, *kernel, error) {
 	}
 	out := append([]int{N, M}, w.out[3-len(ks):]...)
 	if ShiftedConv && g == 1 && wt.c != nil && (b == nil || b.c != nil) && w.shiftable() {
-		return []*info{{dt: Float32, shape: out}}, shiftedConv(w, N, C, M, wt.c, b, n.fuseRelu), nil
+		return []*info{{dt: Float32, shape: out}}, shiftedConv(n, w, N, C, M, wt.c, b, n.fuseRelu), nil
 	}
 	ohw := w.outSize()
 	ihw := w.inSize()

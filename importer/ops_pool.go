@@ -3,6 +3,8 @@ package importer
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -51,9 +53,11 @@ func buildPool(isMax bool) func(n *Node, in []*info) ([]*info, *kernel, error) {
 		planes := x.shape[0] * x.shape[1]
 		k := &kernel{run: func(in, o []*Tensor, _ []float32) {
 			isz, osz := w.inSize(), w.outSize()
-			for p := 0; p < planes; p++ {
-				poolPlane(w, in[0].F[p*isz:(p+1)*isz], o[0].F[p*osz:(p+1)*osz], isMax, includePad)
-			}
+			forPlanes(planes, planes*osz*w.kSize(), func(lo, hi int) {
+				for p := lo; p < hi; p++ {
+					poolPlane(w, in[0].F[p*isz:(p+1)*isz], o[0].F[p*osz:(p+1)*osz], isMax, includePad)
+				}
+			})
 		}}
 		return []*info{{dt: Float32, shape: out}}, k, nil
 	}
@@ -75,14 +79,32 @@ func maxPool2D(w *window, src, dst []float32) {
 			for ih := hs; ih < he; ih++ {
 				row := src[ih*IW+ws : ih*IW+we]
 				for _, v := range row {
-					if v > m {
-						m = v
-					}
+					m = max(m, v) // branch-free MAXSS; the data are random
 				}
 			}
 			d[ow] = m
 		}
 	}
+}
+
+// forPlanes runs fn over planes [0, n) split across GOMAXPROCS goroutines
+// when the work is big enough.
+func forPlanes(n, work int, fn func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 || work < 1<<16 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		lo, hi := i*n/workers, (i+1)*n/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	wg.Wait()
 }
 
 func poolPlane(w *window, src, dst []float32, isMax, includePad bool) {
