@@ -18,8 +18,13 @@ type Cell struct {
 	// Learner is "family:detail", e.g. "hnet:progressive", "mlp",
 	// "kernel:poly:4".
 	Learner string `json:"learner"`
-	// Concept is the target; its Seed fixes the concept's weights.
+	// Concept is the target; its Seed fixes the concept's weights. It is
+	// ignored when Dataset names a real dataset.
 	Concept concept.Spec `json:"concept"`
+	// Dataset, when set, names a real dataset instead of a concept:
+	// "fashion-mnist" (N training points drawn without replacement by
+	// Seed from the 60,000, the first NTest of the 10,000 test points).
+	Dataset string `json:"dataset,omitempty"`
 	// N is the number of training samples; NTest of test samples.
 	N     int `json:"n_train"`
 	NTest int `json:"n_test"`
@@ -48,5 +53,8 @@ func (c Cell) Key() string {
 
 // String is a short human-readable label.
 func (c Cell) String() string {
+	if c.Dataset != "" {
+		return fmt.Sprintf("%s %s %s n=%d seed=%d", c.Experiment, c.Learner, c.Dataset, c.N, c.Seed)
+	}
 	return fmt.Sprintf("%s %s L=%d d=%d n=%d seed=%d", c.Experiment, c.Learner, c.Concept.Layers, c.Concept.D, c.N, c.Seed)
 }

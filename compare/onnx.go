@@ -148,8 +148,8 @@ func torchModel(ctx context.Context, c Cell, d Data, model string) (string, erro
 			mode = "progressive"
 		}
 		args = append(args, "--mode", mode)
-	} else if fam != "mlp" {
-		return "", fmt.Errorf("torch model %q: want hnet:MODE or mlp", model)
+	} else if fam != "mlp" && fam != "resnet" {
+		return "", fmt.Errorf("torch model %q: want hnet:MODE, mlp or resnet", model)
 	}
 	if v, ok := c.Options["steps_per_stage"].(float64); ok {
 		args = append(args, "--steps-per-stage", fmt.Sprint(int(v)))
@@ -240,7 +240,11 @@ func runTorch(ctx context.Context, c Cell, d Data) (map[string]any, error) {
 	m["ort_max_rel_diff"] = agree
 	switch fam {
 	case "torch":
-		m["test_rel_mse"] = relMSE(outs["y"].F, te.Y)
+		if te.Task == concept.TaskMulticlass {
+			m["test_error"] = argmaxError(outs["y"], te.Labels)
+		} else {
+			m["test_rel_mse"] = relMSE(outs["y"].F, te.Y)
+		}
 	case "torch-ck":
 		fm := &onnxFeatures{model: om, output: "features", width: outs["features"].Shape[1]}
 		k := kernel.FeatureKernel{Map: fm}
@@ -257,7 +261,11 @@ func runTorch(ctx context.Context, c Cell, d Data) (map[string]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		m["test_rel_mse"] = score.RelMSE
+		if score.Error != nil {
+			m["test_error"] = *score.Error
+		} else {
+			m["test_rel_mse"] = score.RelMSE
+		}
 		m["kernel"] = "conjugate(" + model + ")"
 		m["ridge"] = res.Ridge
 		m["method"] = res.Method
@@ -300,4 +308,23 @@ func (f *onnxFeatures) Features(x kernel.Matrix) (kernel.Matrix, error) {
 		row[m] = 1
 	}
 	return out, nil
+}
+
+// argmaxError is the share of rows of logits [N, C] whose argmax is not the label.
+func argmaxError(logits *importer.Tensor, labels []int64) float64 {
+	n, c := logits.Shape[0], logits.Shape[1]
+	wrong := 0
+	for i := 0; i < n; i++ {
+		row := logits.F[i*c : (i+1)*c]
+		best := 0
+		for j, v := range row {
+			if v > row[best] {
+				best = j
+			}
+		}
+		if int64(best) != labels[i] {
+			wrong++
+		}
+	}
+	return float64(wrong) / float64(n)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -188,6 +189,9 @@ func newDataCache(dir string) *dataCache {
 func (dc *dataCache) get(c Cell) (Data, error) {
 	dc.mu.Lock()
 	defer dc.mu.Unlock()
+	if c.Dataset != "" {
+		return dc.real(c)
+	}
 	ck := Cell{Concept: c.Concept}.Key()
 	con, ok := dc.concepts[ck]
 	if !ok {
@@ -224,4 +228,56 @@ func (dc *dataCache) get(c Cell) (Data, error) {
 		return Data{}, err
 	}
 	return Data{Concept: con, Train: train, Test: test}, nil
+}
+
+// FashionMNIST is the name of the Fashion-MNIST dataset in cells.
+const FashionMNIST = "fashion-mnist"
+
+// real returns a cell's share of a real dataset: N training points drawn
+// without replacement by the cell's seed, and the first NTest test points.
+func (dc *dataCache) real(c Cell) (Data, error) {
+	if c.Dataset != FashionMNIST {
+		return Data{}, fmt.Errorf("unknown dataset %q", c.Dataset)
+	}
+	full, ok := dc.sets["fmnist/train"]
+	if !ok {
+		tr, te, err := concept.LoadFashionMNIST("")
+		if err != nil {
+			return Data{}, err
+		}
+		dc.concepts = map[string]*concept.Concept{}
+		dc.sets = map[string]*concept.Dataset{"fmnist/train": tr, "fmnist/test": te}
+		full = tr
+	}
+	test := dc.sets["fmnist/test"]
+	if c.N > full.N || c.NTest > test.N {
+		return Data{}, fmt.Errorf("%s has %d training and %d test points; the cell asks for %d and %d", c.Dataset, full.N, test.N, c.N, c.NTest)
+	}
+	rng := rand.New(rand.NewPCG(c.Seed, 0x6d6e697374))
+	idx := rng.Perm(full.N)[:c.N]
+	return Data{Train: subset(full, idx), Test: subset(test, seq(c.NTest))}, nil
+}
+
+func seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// subset copies the rows idx of a dataset.
+func subset(ds *concept.Dataset, idx []int) *concept.Dataset {
+	out := &concept.Dataset{Task: ds.Task, N: len(idx), D: ds.D, Meta: map[string]any{"source": ds.Meta["source"], "rows": len(idx)}}
+	out.X = make([]float64, 0, len(idx)*ds.D)
+	for _, i := range idx {
+		out.X = append(out.X, ds.X[i*ds.D:(i+1)*ds.D]...)
+		if ds.Y != nil {
+			out.Y = append(out.Y, ds.Y[i])
+		}
+		if ds.Labels != nil {
+			out.Labels = append(out.Labels, ds.Labels[i])
+		}
+	}
+	return out
 }

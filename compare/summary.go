@@ -76,6 +76,9 @@ type group struct {
 }
 
 func conceptLabel(c Cell) string {
+	if c.Dataset != "" {
+		return c.Dataset
+	}
 	s := c.Concept
 	return fmt.Sprintf("d=%d L=%d k=%v alpha=%v skip=%s %s seed=%d", s.D, s.Layers, s.Widths, s.Alpha, s.Skip, s.Task, s.Seed)
 }
@@ -89,7 +92,7 @@ func groups(rs []Result) []*group {
 		if !r.OK() {
 			continue
 		}
-		ck := Cell{Concept: r.Cell.Concept}.Key()
+		ck := Cell{Concept: r.Cell.Concept, Dataset: r.Cell.Dataset}.Key()
 		k := fmt.Sprintf("%s|%s|%s|%d", r.Cell.Experiment, ck, r.Cell.Learner, r.Cell.N)
 		g, ok := idx[k]
 		if !ok {
