@@ -373,3 +373,43 @@ func TestMixedPrecision(t *testing.T) {
 		}
 	}
 }
+
+// TestMultiOutputSolvers: one-vs-rest targets (3 outputs) through every
+// solver give the exact float64 answer.
+func TestMultiOutputSolvers(t *testing.T) {
+	x := gaussian(300, 4, 31)
+	d := Data{Task: Multiclass, X: x}
+	for i := 0; i < x.Rows; i++ {
+		d.Labels = append(d.Labels, int64((i*7)%3))
+	}
+	test := gaussian(50, 4, 32)
+	predict := func(opt Options) []float64 {
+		t.Helper()
+		opt.Ridge = 1e-2
+		res, err := Fit(RBF{}, d, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := res.Predictor.Predict(test)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Cols != 3 {
+			t.Fatalf("%d outputs", p.Cols)
+		}
+		return p.Data
+	}
+	want := predict(Options{Float64Only: true})
+	for name, c := range map[string]struct {
+		opt Options
+		tol float64
+	}{
+		"mixed":   {Options{}, 1e-9},
+		"nystrom": {Options{Method: MethodNystrom, Landmarks: 300}, 1e-6},
+		"cg":      {Options{Method: MethodCG, Landmarks: 50, CGTol: 1e-9}, 1e-4},
+	} {
+		if diff := relDiff(predict(c.opt), want); diff > c.tol {
+			t.Errorf("%s: differs from float64 exact by %g > %g", name, diff, c.tol)
+		}
+	}
+}
