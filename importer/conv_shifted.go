@@ -2,7 +2,9 @@ package importer
 
 import (
 	"runtime"
+	"sync"
 
+	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 )
 
@@ -75,19 +77,44 @@ func shiftedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu b
 					}
 				}
 			}
-			beta := float32(0)
-			if bv != nil {
-				for m := 0; m < M; m++ {
-					fill(tmp[m*nc:(m+1)*nc], bv[m])
-				}
-				beta = 1
+			// Columns are split over the workers; each runs all taps on
+			// its range with a single-threaded BLAS (one spawn per conv).
+			parts := 1
+			if gemmWorkers > 1 && M*C*taps*nc >= 1<<20 {
+				parts = min(gemmWorkers, nc/64)
 			}
-			for t := 0; t < taps; t++ {
-				off := (t/KW)*Wp + t%KW
-				a := gen(M, C, C, wts[t*M*C:(t+1)*M*C])
-				bm := gen(C, nc, ld, P[off:])
-				parallelGemm(a, bm, beta, gen(M, nc, nc, tmp), gemmWorkers)
-				beta = 1
+			run := func(lo, hi int) {
+				beta := float32(0)
+				if bv != nil {
+					for m := 0; m < M; m++ {
+						fill(tmp[m*nc+lo:m*nc+hi], bv[m])
+					}
+					beta = 1
+				}
+				for t := 0; t < taps; t++ {
+					off := (t/KW)*Wp + t%KW
+					a := gen(M, C, C, wts[t*M*C:(t+1)*M*C])
+					bm := gen(C, hi-lo, ld, P[off+lo:])
+					blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, bm, beta, gen(M, hi-lo, nc, tmp[lo:]))
+					beta = 1
+				}
+			}
+			if parts <= 1 {
+				run(0, nc)
+			} else {
+				var wg sync.WaitGroup
+				for i := 0; i < parts; i++ {
+					lo, hi := (i*nc/parts)&^15, ((i+1)*nc/parts)&^15
+					if i == parts-1 {
+						hi = nc
+					}
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						run(lo, hi)
+					}()
+				}
+				wg.Wait()
 			}
 			for j := 0; j < cnt; j++ {
 				img := dst[(b0+j)*M*OH*OW : (b0+j+1)*M*OH*OW]

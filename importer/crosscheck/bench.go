@@ -96,7 +96,7 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 	// The importer parallelises itself (importer.SplitGemm): one BLAS thread.
 	numeric.SetBLASThreads(1)
 	fmt.Fprintf(w, "times: median (min) of --repeat runs; nat/ort: ratio of medians (of minima)\n")
-	fmt.Fprintf(w, "%-10s %7s %5s %17s %17s %15s %11s %9s %9s\n", "model", "threads", "batch", "native ms", "ort ms", "nat/ort", "onnx-go ms", "ogo/nat", "ort rss")
+	fmt.Fprintf(w, "%-10s %7s %5s %17s %17s %15s %11s %9s %9s %9s\n", "model", "threads", "batch", "native ms", "ort ms", "nat/ort", "onnx-go ms", "ogo/nat", "go heap", "ort rss")
 	for _, name := range cfg.Models {
 		path := filepath.Join(dir, fmt.Sprintf("%s_op%d_%s.onnx", name, cfg.Opset, cfg.BN))
 		m, err := importer.Load(path)
@@ -170,8 +170,8 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 				}
 				row.OnnxGoNote = ogNote
 				rep.Rows = append(rep.Rows, row)
-				fmt.Fprintf(w, "%-10s %7d %5d %8.2f (%6.2f) %8.2f (%6.2f) %5.2fx (%5.2fx) %11s %9s %7.0fMB\n",
-					name, th, b, row.NativeMS, row.NativeMinMS, row.ORTMS, row.ORTMinMS, row.Ratio, row.MinRatio, ogCol, ogRatio, row.ORTRSSMB)
+				fmt.Fprintf(w, "%-10s %7d %5d %8.2f (%6.2f) %8.2f (%6.2f) %5.2fx (%5.2fx) %11s %9s %7.0fMB %7.0fMB\n",
+					name, th, b, row.NativeMS, row.NativeMinMS, row.ORTMS, row.ORTMinMS, row.Ratio, row.MinRatio, ogCol, ogRatio, row.NativeHeapMB, row.ORTRSSMB)
 			}
 		}
 	}
@@ -179,7 +179,7 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
 		rep.GoMaxRSSMB = float64(ru.Maxrss) / 1024
 	}
-	fmt.Fprintf(w, "peak memory: Go process max RSS %.0f MB (all models); onnxruntime-node RSS per row above\n", rep.GoMaxRSSMB)
+	fmt.Fprintf(w, "peak memory: Go process max RSS %.0f MB (all models, onnx-go included); go heap = Go heap obtained from the OS so far; ort rss = onnxruntime-node process RSS\n", rep.GoMaxRSSMB)
 	fmt.Fprintf(w, "BLAS: %s; %s\n", rep.BLAS, rep.Version)
 	return rep, nil
 }
