@@ -47,6 +47,9 @@ func (s *solver) cg(res *Result) error {
 		}
 	}
 	buf = nil
+	if err := checkDiag(s.k, diag); err != nil {
+		return err
+	}
 	idx, _ := s.landmarks(m)
 	var err error
 	solveAll := func(nn int, mu float64, alpha []float64) (int, error) {

@@ -294,6 +294,9 @@ func (s *solver) exact(res *Result) error {
 	for i := range diag {
 		diag[i] = K[i*n+i]
 	}
+	if err := checkDiag(s.k, diag); err != nil {
+		return err
+	}
 	trace := func(m int) float64 {
 		t := 0.0
 		for _, v := range diag[:m] {
@@ -477,5 +480,17 @@ func toPrimal(fm FeatureMap, p *Predictor) error {
 		blas64.General{Rows: p.Alpha.Rows, Cols: p.Alpha.Cols, Stride: p.Alpha.Cols, Data: p.Alpha.Data},
 		0, blas64.General{Rows: beta.Rows, Cols: beta.Cols, Stride: beta.Cols, Data: beta.Data})
 	p.Form, p.Beta, p.Centers, p.Alpha = FormPrimal, beta, Matrix{}, Matrix{}
+	return nil
+}
+
+// checkDiag rejects a Gram matrix whose diagonal is not finite (for a
+// positive semi-definite kernel |k(x,y)| <= sqrt(k(x,x) k(y,y)), so a
+// finite diagonal bounds every entry).
+func checkDiag(k Kernel, diag []float64) error {
+	for i, v := range diag {
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return fmt.Errorf("kernel %s: k(x, x) = %v at training row %d (overflow or not a kernel); rescale the inputs or lower the degree", k, v, i)
+		}
+	}
 	return nil
 }

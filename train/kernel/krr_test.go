@@ -266,6 +266,17 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s: err = %v, want it to contain %q", c.name, err, c.want)
 		}
 	}
+	// poly:64 on inputs scaled by 1e6 overflows float64.
+	huge := regData(30, 3, 1)
+	for i := range huge.X.Data {
+		huge.X.Data[i] *= 1e6
+	}
+	for _, method := range []string{MethodExact, MethodNystrom, MethodCG} {
+		_, err := Fit(Poly{Degree: 64, C: 1}, huge, Options{Ridge: 1e-3, Method: method, Landmarks: 10})
+		if err == nil || !strings.Contains(err.Error(), "overflow") {
+			t.Errorf("%s: overflowing kernel: err = %v", method, err)
+		}
+	}
 	res, err := Fit(RBF{}, good, Options{Ridge: 1e-3})
 	if err != nil {
 		t.Fatal(err)

@@ -65,6 +65,9 @@ func (s *solver) nystrom(res *Result) error {
 	if err != nil {
 		return err
 	}
+	if err := checkDiag(s.k, diag); err != nil {
+		return err
+	}
 	aFit, aVal := make([]float64, m*m), make([]float64, m*m)
 	bFit, bVal := make([]float64, m*c), make([]float64, m*c)
 	cVal := make([]float64, (n-nf)*m)
