@@ -411,6 +411,11 @@ func (p *plan) run(ws *workspace, in []*Tensor) (out []*Tensor, err error) {
 	}
 	si := -1
 	defer func() {
+		for i, id := range p.inputs { // drop references to the caller's data
+			if p.runtimeIn[i] {
+				ws.vals[id].F, ws.vals[id].I = nil, nil
+			}
+		}
 		if r := recover(); r != nil {
 			name := "?"
 			if si >= 0 {
@@ -424,11 +429,6 @@ func (p *plan) run(ws *workspace, in []*Tensor) (out []*Tensor, err error) {
 	}
 	for _, id := range p.outputs {
 		out = append(out, ws.vals[id].Clone())
-	}
-	for i, id := range p.inputs {
-		if p.runtimeIn[i] {
-			ws.vals[id].F, ws.vals[id].I = nil, nil
-		}
 	}
 	return out, nil
 }
