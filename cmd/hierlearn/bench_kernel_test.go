@@ -46,9 +46,35 @@ func TestBenchKernelSklearn(t *testing.T) {
 }
 
 func TestBenchKernelConcept(t *testing.T) {
-	stdout, err := runCLI(t, "bench", "kernel", "--suite", "concept", "--concept-n", "300", "--n-test", "200", "--kernels", "poly:2,comp,rf-relu:64")
+	out := filepath.Join(t.TempDir(), "sweep.json")
+	stdout, err := runCLI(t, "bench", "kernel", "--suite", "concept", "--concept-n", "300", "--n-test", "200", "--kernels", "poly:2,comp,rf-relu:64", "-o", out)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var rep struct {
+		Concept map[string]any `json:"concept"`
+		Rows    []struct {
+			Kernel string  `json:"kernel"`
+			RelMSE float64 `json:"test_rel_mse"`
+		} `json:"rows"`
+		Seed    uint64 `json:"seed"`
+		Version string `json:"version"`
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rows) != 3 || rep.Version == "" || rep.Concept["d"] != 20.0 || rep.Seed != 1 {
+		t.Errorf("report %s", b)
+	}
+	for _, r := range rep.Rows {
+		// A sane range: positive and not above chance (1) by much.
+		if !(r.RelMSE > 0 && r.RelMSE < 1.2) {
+			t.Errorf("%s: test rel MSE %g", r.Kernel, r.RelMSE)
+		}
 	}
 	for _, want := range []string{"poly:2", "comp", "rf-relu:64", "test_rel"} {
 		if !strings.Contains(stdout, want) {

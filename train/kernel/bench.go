@@ -186,11 +186,24 @@ type SweepRow struct {
 	Error      string  `json:"error,omitempty"`
 }
 
+// SweepReport is the output of ConceptSweep, with its configuration.
+type SweepReport struct {
+	Concept concept.Spec `json:"concept"`
+	Kernels []string     `json:"kernels"`
+	Sizes   []int        `json:"n_train"`
+	NTest   int          `json:"n_test"`
+	Seed    uint64       `json:"seed"`
+	Method  string       `json:"method"`
+	Rows    []SweepRow   `json:"rows"`
+	BLAS    string       `json:"blas"`
+	Version string       `json:"version"`
+}
+
 // ConceptSweep fits every kernel with the ridge chosen on validation data
 // to samples of the concept spec of each size, scores it on nTest fresh
 // points, and prints a table to w. Train samples use seed, the test
 // sample seed+1000.
-func ConceptSweep(w io.Writer, spec concept.Spec, kernels []string, sizes []int, nTest int, seed uint64, method string) ([]SweepRow, error) {
+func ConceptSweep(w io.Writer, spec concept.Spec, kernels []string, sizes []int, nTest int, seed uint64, method string) (*SweepReport, error) {
 	c, err := concept.New(spec)
 	if err != nil {
 		return nil, err
@@ -207,16 +220,17 @@ func ConceptSweep(w io.Writer, spec concept.Spec, kernels []string, sizes []int,
 	fmt.Fprintf(w, "concept d=%d L=%d widths=%v alpha=%v skip=%s seed=%d; test n=%d; ridge chosen on a 20%% validation split\n",
 		spec.D, spec.Layers, spec.Widths, spec.Alpha, spec.Skip, spec.Seed, nTest)
 	fmt.Fprintf(w, "%-14s %7s %9s %12s %10s %9s\n", "kernel", "n", "ridge", "val_rel_mse", "test_rel", "fit_s")
-	var rows []SweepRow
+	rep := &SweepReport{Concept: spec, Kernels: kernels, Sizes: sizes, NTest: nTest, Seed: seed, Method: method,
+		BLAS: numeric.BLASName(), Version: version.Full()}
 	for _, n := range sizes {
 		ds, err := c.Sample(n, seed)
 		if err != nil {
 			return nil, err
 		}
 		train := FromDataset(ds)
-		for _, spec := range kernels {
-			row := SweepRow{Kernel: spec, N: n}
-			k, err := Parse(spec, seed)
+		for _, ks := range kernels {
+			row := SweepRow{Kernel: ks, N: n}
+			k, err := Parse(ks, seed)
 			if err != nil {
 				return nil, err
 			}
@@ -237,12 +251,12 @@ func ConceptSweep(w io.Writer, spec concept.Spec, kernels []string, sizes []int,
 			}
 			if err != nil {
 				row.Error = err.Error()
-				fmt.Fprintf(w, "%-14s %7d  error: %v\n", spec, n, err)
+				fmt.Fprintf(w, "%-14s %7d  error: %v\n", ks, n, err)
 			} else {
-				fmt.Fprintf(w, "%-14s %7d %9.0e %12.4g %10.4g %9.1f\n", spec, n, row.Ridge, row.ValRel, row.RelMSE, row.FitSeconds)
+				fmt.Fprintf(w, "%-14s %7d %9.0e %12.4g %10.4g %9.1f\n", ks, n, row.Ridge, row.ValRel, row.RelMSE, row.FitSeconds)
 			}
-			rows = append(rows, row)
+			rep.Rows = append(rep.Rows, row)
 		}
 	}
-	return rows, nil
+	return rep, nil
 }
