@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -44,6 +45,7 @@ rows (leading axis) and concatenates the outputs.`,
 				return fmt.Errorf("--batch %d: must be >= 0", batch)
 			}
 			numeric.SetBLASThreads(1) // the importer runs its own goroutines
+			defer numeric.SetBLASThreads(runtime.GOMAXPROCS(0))
 			m, err := importer.Load(model)
 			if err != nil {
 				return err

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -41,6 +42,7 @@ disagrees.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			numeric.SetBLASThreads(1) // the importer runs its own goroutines
+			defer numeric.SetBLASThreads(runtime.GOMAXPROCS(0))
 			m, err := importer.Load(args[0])
 			if err != nil {
 				return err

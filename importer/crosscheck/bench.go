@@ -92,6 +92,7 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 	prev := runtime.GOMAXPROCS(0)
 	defer func() {
 		runtime.GOMAXPROCS(prev)
+		numeric.SetBLASThreads(prev)
 	}()
 	// The importer parallelises itself (importer.SplitGemm): one BLAS thread.
 	numeric.SetBLASThreads(1)
