@@ -428,3 +428,19 @@ func TestBatchOneOnlyModel(t *testing.T) {
 		t.Fatalf("batch 2: %v", err)
 	}
 }
+
+func TestMemoryBytes(t *testing.T) {
+	m, x, _ := loadTiny(t)
+	s := NewSession(m)
+	c0, w0 := s.MemoryBytes()
+	if c0 <= 0 || w0 != 0 {
+		t.Fatalf("before any run: constants %d, workspaces %d", c0, w0)
+	}
+	if _, err := s.Run(map[string]*Tensor{"input": x}); err != nil {
+		t.Fatal(err)
+	}
+	// The first conv's output alone is 3x8x16x16 float32s.
+	if _, w := s.MemoryBytes(); w < 3*8*16*16*4 {
+		t.Fatalf("workspaces %d bytes after a batch-3 run", w)
+	}
+}

@@ -140,3 +140,28 @@ func checkInput(vi ValueInfo, t *Tensor) error {
 	}
 	return nil
 }
+
+// MemoryBytes reports the session's memory: the model's constants
+// (weights, folded values) and the workspaces (activation buffers and
+// scratch) of every cached plan, idle ones included.
+func (s *Session) MemoryBytes() (constants, workspaces int64) {
+	for _, t := range s.m.consts {
+		constants += int64(len(t.F))*4 + int64(len(t.I))*8
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sp := range s.plans {
+		var per int64 = int64(sp.p.scratch) * 4
+		for b, n := range sp.p.bufSize {
+			if sp.p.bufType[b] == Float32 {
+				per += int64(n) * 4
+			} else {
+				per += int64(n) * 8
+			}
+		}
+		sp.mu.Lock()
+		workspaces += per * int64(max(1, len(sp.free)))
+		sp.mu.Unlock()
+	}
+	return constants, workspaces
+}

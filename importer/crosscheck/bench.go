@@ -30,19 +30,19 @@ type BenchConfig struct {
 
 // BenchRow is one (model, threads, batch) measurement; times are medians.
 type BenchRow struct {
-	Model        string  `json:"model"`
-	Threads      int     `json:"threads"`
-	Batch        int     `json:"batch"`
-	NativeMS     float64 `json:"native_ms"` // median
-	NativeMinMS  float64 `json:"native_min_ms"`
-	ORTMinMS     float64 `json:"onnxruntime_min_ms"`
-	MinRatio     float64 `json:"min_native_over_min_onnxruntime"`
-	ORTMS        float64 `json:"onnxruntime_ms"`
-	Ratio        float64 `json:"native_over_onnxruntime"`
-	OnnxGoMS     float64 `json:"onnx_go_ms,omitempty"`
-	OnnxGoNote   string  `json:"onnx_go_note,omitempty"`
-	ORTRSSMB     float64 `json:"onnxruntime_rss_mb"`
-	NativeHeapMB float64 `json:"native_heap_mb"`
+	Model       string  `json:"model"`
+	Threads     int     `json:"threads"`
+	Batch       int     `json:"batch"`
+	NativeMS    float64 `json:"native_ms"` // median
+	NativeMinMS float64 `json:"native_min_ms"`
+	ORTMinMS    float64 `json:"onnxruntime_min_ms"`
+	MinRatio    float64 `json:"min_native_over_min_onnxruntime"`
+	ORTMS       float64 `json:"onnxruntime_ms"`
+	Ratio       float64 `json:"native_over_onnxruntime"`
+	OnnxGoMS    float64 `json:"onnx_go_ms,omitempty"`
+	OnnxGoNote  string  `json:"onnx_go_note,omitempty"`
+	ORTRSSMB    float64 `json:"onnxruntime_rss_mb"`
+	NativeMB    float64 `json:"native_mb"` // weights + workspace of the session
 }
 
 // BenchReport is the result of BenchImport.
@@ -97,7 +97,7 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 	// The importer parallelises itself (importer.SplitGemm): one BLAS thread.
 	numeric.SetBLASThreads(1)
 	fmt.Fprintf(w, "times: median (min) of --repeat runs; nat/ort: ratio of medians (of minima)\n")
-	fmt.Fprintf(w, "%-10s %7s %5s %17s %17s %15s %11s %9s %9s %9s\n", "model", "threads", "batch", "native ms", "ort ms", "nat/ort", "onnx-go ms", "ogo/nat", "go heap", "ort rss")
+	fmt.Fprintf(w, "%-10s %7s %5s %17s %17s %15s %11s %9s %9s %9s\n", "model", "threads", "batch", "native ms", "ort ms", "nat/ort", "onnx-go ms", "ogo/nat", "nat mem", "ort rss")
 	for _, name := range cfg.Models {
 		path := filepath.Join(dir, fmt.Sprintf("%s_op%d_%s.onnx", name, cfg.Opset, cfg.BN))
 		m, err := importer.Load(path)
@@ -132,10 +132,9 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 					}
 					times = append(times, float64(time.Since(t0).Microseconds())/1000)
 				}
-				var ms runtime.MemStats
-				runtime.ReadMemStats(&ms)
+				cb, wb := s.MemoryBytes()
 				row := BenchRow{Model: name, Threads: th, Batch: b, NativeMS: median(times),
-					NativeHeapMB: float64(ms.HeapSys) / (1 << 20)}
+					NativeMB: float64(cb+wb) / (1 << 20)}
 				_, tm, err := ortrun.Run(path, in, th, cfg.Warmup, cfg.Repeat)
 				if err != nil {
 					return nil, err
@@ -172,7 +171,7 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 				row.OnnxGoNote = ogNote
 				rep.Rows = append(rep.Rows, row)
 				fmt.Fprintf(w, "%-10s %7d %5d %8.2f (%6.2f) %8.2f (%6.2f) %5.2fx (%5.2fx) %11s %9s %7.0fMB %7.0fMB\n",
-					name, th, b, row.NativeMS, row.NativeMinMS, row.ORTMS, row.ORTMinMS, row.Ratio, row.MinRatio, ogCol, ogRatio, row.NativeHeapMB, row.ORTRSSMB)
+					name, th, b, row.NativeMS, row.NativeMinMS, row.ORTMS, row.ORTMinMS, row.Ratio, row.MinRatio, ogCol, ogRatio, row.NativeMB, row.ORTRSSMB)
 			}
 		}
 	}
@@ -180,7 +179,7 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
 		rep.GoMaxRSSMB = float64(ru.Maxrss) / 1024
 	}
-	fmt.Fprintf(w, "peak memory: Go process max RSS %.0f MB (all models, onnx-go included); go heap = Go heap obtained from the OS so far; ort rss = onnxruntime-node process RSS\n", rep.GoMaxRSSMB)
+	fmt.Fprintf(w, "peak memory: Go process max RSS %.0f MB (all models, onnx-go included); nat mem = session weights + workspace; ort rss = onnxruntime-node process RSS\n", rep.GoMaxRSSMB)
 	fmt.Fprintf(w, "BLAS: %s; %s\n", rep.BLAS, rep.Version)
 	return rep, nil
 }
