@@ -444,3 +444,16 @@ func TestMemoryBytes(t *testing.T) {
 		t.Fatalf("workspaces %d bytes after a batch-3 run", w)
 	}
 }
+
+// Folding BatchNormalization into Conv leaves no stale weights behind.
+func TestFoldedConstantsPruned(t *testing.T) {
+	m, _, _ := loadTiny(t)
+	var n int
+	for _, c := range m.consts {
+		n += c.Len()
+	}
+	// conv1 8x3x3x3+8, conv2 8x2x3x3, fc 5x32+5, plus small shape constants.
+	if want := 8*27 + 8 + 8*2*9 + 5*32 + 5; n < want || n > want+64 {
+		t.Errorf("%d constant elements kept, want about %d", n, want)
+	}
+}

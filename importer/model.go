@@ -291,6 +291,7 @@ func load(b []byte, dir string) (*Model, error) {
 	if err := m.foldBatchPlumbing(); err != nil {
 		return nil, err
 	}
+	m.pruneConsts()
 	if err := m.validate(); err != nil {
 		return nil, err
 	}

@@ -221,3 +221,22 @@ func (m *Model) dropDead() {
 		m.nodes = keep
 	}
 }
+
+// pruneConsts drops constants no node reads and no output names (the
+// weights and BatchNormalization parameters replaced by folding).
+func (m *Model) pruneConsts() {
+	used := map[string]bool{}
+	for _, n := range m.nodes {
+		for _, in := range n.Inputs {
+			used[in] = true
+		}
+	}
+	for _, o := range m.Outputs {
+		used[o.Name] = true
+	}
+	for name := range m.consts {
+		if !used[name] {
+			delete(m.consts, name)
+		}
+	}
+}
