@@ -22,6 +22,7 @@ func newValidateCmd() *cobra.Command {
 		inputs  []string
 		engines []string
 		batch   int
+		runs    int
 		seed    uint64
 		out     string
 	)
@@ -37,8 +38,9 @@ that runs when onnxruntime is not among --engines). An engine disagrees
 when max|diff| > 1e-4 * max|ref| + 1e-6.
 
 Without --input the inputs are random (standard normal, --seed) with
-symbolic dimensions set to --batch. The command fails when an engine
-disagrees.`,
+symbolic dimensions set to --batch. --runs N runs the native and onnx-go
+engines N times on one loaded model and compares their last outputs (onnx-go
+v0.5.0 drifts from run to run). The command fails when an engine disagrees.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			numeric.SetBLASThreads(1) // the importer runs its own goroutines
@@ -57,7 +59,7 @@ disagrees.`,
 				return err
 			}
 			w := cmd.OutOrStdout()
-			rep, err := crosscheck.Validate(w, args[0], in, engines)
+			rep, err := crosscheck.ValidateRuns(w, args[0], in, engines, runs)
 			if err != nil {
 				return err
 			}
@@ -93,6 +95,7 @@ disagrees.`,
 	f.StringSliceVar(&engines, "engines", []string{"native", "onnxruntime", "onnx-go"}, "engines to compare: native, onnxruntime, onnx-go")
 	f.IntVar(&batch, "batch", 1, "symbolic dimension size for random inputs")
 	f.Uint64Var(&seed, "seed", 1, "seed of the random inputs")
+	f.IntVar(&runs, "runs", 1, "run native and onnx-go this many times on one loaded model and compare the last run")
 	f.StringVarP(&out, "out", "o", "", "also write the report as JSON")
 	return cmd
 }

@@ -41,7 +41,7 @@ func TestValidateTinyModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	rep, err := Validate(&buf, tiny, in, Engines)
+	rep, err := ValidateRuns(&buf, tiny, in, Engines, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
