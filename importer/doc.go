@@ -51,12 +51,22 @@
 //
 // # Kernels
 //
-// Conv is im2col + GEMM through gonum's blas32 (OpenBLAS under the
-// `openblas` build tag, pure Go otherwise; no cgo here). 1x1 stride-1
-// convolutions need no im2col; for small spatial outputs several images are
-// packed into one wide GEMM, so that the BLAS threads have work at batch
-// > 1. Pooling, broadcasting elementwise ops, reductions and shape ops are
-// plain Go loops.
+// Convolutions are GEMMs through gonum's blas32 (OpenBLAS under the
+// `openblas` build tag, pure Go otherwise; no cgo here):
+//   - stride-1, undilated, ungrouped convolutions with constant weights
+//     (every 3x3 conv of a ResNet but the downsampling ones) skip im2col:
+//     the input is zero-padded once, and each kernel tap is one GEMM over
+//     a shifted view of it, accumulated into an output laid out with the
+//     padded width (see conv_shifted.go);
+//   - the rest use im2col + GEMM; 1x1 stride-1 convolutions use the input
+//     as it is.
+//
+// Small spatial outputs stack several images into one wide GEMM. With
+// SplitGemm (the default) each convolution splits its GEMM columns over
+// GOMAXPROCS goroutines calling a single-threaded BLAS, and im2col and
+// pooling split their planes the same way: hierlearn's commands set
+// OpenBLAS to one thread. Pooling, broadcasting elementwise ops,
+// reductions and shape ops are plain Go loops; reshape-like ops are views.
 //
 // # Gradients later
 //
