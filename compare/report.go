@@ -373,3 +373,35 @@ func writeAgreement(w io.Writer, gs []*group) {
 	}
 	fmt.Fprintln(w)
 }
+
+// WriteSummary prints the short form of a report (error tables, separation and
+// backward feature correction, engine agreement; no plots) for the results
+// in dir.
+func WriteSummary(w io.Writer, dir string) error {
+	rs, err := ReadResults(filepath.Join(dir, ResultsFile))
+	if err != nil {
+		return fmt.Errorf("read results: %w", err)
+	}
+	gs := groups(Latest(rs))
+	writeErrorTables(w, gs)
+	writeSeparation(w, gs)
+	writeBFC(w, gs)
+	writeAgreement(w, gs)
+	return nil
+}
+
+// CellDir returns the working directory of the first successful cell of
+// dir's results whose learner and seed match, e.g. the run directory of
+// "hnet:progressive" seed 1, for exporting that model.
+func CellDir(dir, learner string, seed uint64) (string, error) {
+	rs, err := ReadResults(filepath.Join(dir, ResultsFile))
+	if err != nil {
+		return "", err
+	}
+	for _, r := range Latest(rs) {
+		if r.OK() && r.Cell.Learner == learner && r.Cell.Seed == seed {
+			return filepath.Join(dir, "cells", r.Key), nil
+		}
+	}
+	return "", fmt.Errorf("%s holds no finished %s cell with seed %d", dir, learner, seed)
+}
