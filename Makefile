@@ -8,7 +8,7 @@ GOFLAGS_TAGS := $(if $(TAGS),-tags $(TAGS),)
 # Two cores here: one test binary at a time keeps memory and timings sane.
 TESTFLAGS ?= -p 1 -timeout 60m
 
-.PHONY: all build setup setup-demo demo test test-short vet bench bench-train bench-kernel bench-import fuzz generate clean
+.PHONY: all build setup setup-demo demo test test-short test-long vet bench bench-train bench-bfc bench-kernel bench-import fuzz generate clean
 
 all: build
 
@@ -36,11 +36,31 @@ test: setup vet
 test-short:
 	$(GO) test $(GOFLAGS_TAGS) -short ./...
 
+# Adds resnet50, ResNet-56 and resnet18 at every opset to the importer's
+# comparison with onnxruntime.
+test-long: setup
+	HIERLEARN_LONG=1 $(GO) test $(GOFLAGS_TAGS) $(TESTFLAGS) ./importer/...
+
+# Every decoder's fuzz test, FUZZTIME each (one at a time: go test -fuzz
+# takes one target per run).
+FUZZTIME ?= 60s
 fuzz:
-	$(GO) test ./internal/npy -run '^$$' -fuzz FuzzDecode$$ -fuzztime 60s
+	$(GO) test ./internal/npy -run '^$$' -fuzz 'FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/npy -run '^$$' -fuzz 'FuzzDecodeArchive$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/onnxpb -run '^$$' -fuzz 'FuzzUnmarshalModel$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./concept -run '^$$' -fuzz 'FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./concept -run '^$$' -fuzz 'FuzzDecodeDataset$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./concept -run '^$$' -fuzz 'FuzzDecodeIDX$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./export -run '^$$' -fuzz 'FuzzDecodeModel$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./importer -run '^$$' -fuzz 'FuzzLoadBytes$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./train -run '^$$' -fuzz 'FuzzDecodeModel$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./train/kernel -run '^$$' -fuzz 'FuzzDecodePredictor$$' -fuzztime $(FUZZTIME)
 
 bench-train: build
 	./$(BIN) bench train
+
+bench-bfc: build
+	./$(BIN) bench bfc
 
 bench-kernel: build
 	./$(BIN) bench kernel
