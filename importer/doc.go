@@ -68,10 +68,28 @@
 // OpenBLAS to one thread. Pooling, broadcasting elementwise ops,
 // reductions and shape ops are plain Go loops; reshape-like ops are views.
 //
-// # Gradients later
+// # Gradients
 //
-// A plan is a linear list of steps over numbered values with concrete
-// shapes: a reverse-mode tape can be added by keeping every value alive
-// (no buffer reuse) and giving each opDef a backward function that maps
-// output gradients to input gradients.
+// GradSession (grad.go) is reverse-mode differentiation as a tape in this
+// executor, not a lowering to gorgonia: a plan is already a linear list of
+// steps over numbered values with concrete shapes, so the tape is a plan
+// whose values each keep their own buffer (ownBuffers) plus one backward
+// function per operator (grad_ops.go, grad_conv.go) that maps output
+// gradients to input gradients. The forward pass reuses the very kernels
+// Session runs (one implementation of every operator's semantics, no
+// second IR to keep in step), the convolution backward is two BLAS GEMMs
+// per image and group plus col2im, and gorgonia would need custom Ops
+// for half the operators anyway (grouped/dilated Conv, pooling with
+// ceil_mode, Pad modes, Gather...). Session itself is untouched: users who
+// do not need gradients keep its buffer reuse, folding and speed.
+//
+// Params (initializers to differentiate or train) become run-time inputs
+// of the GradSession's copy of the model, so kernels specialised to
+// constant weights are not used for them. BatchNormalization is folded
+// into the preceding Conv at load time; LoadOptions{NoFold: true} keeps it
+// as a node, so that the file's own Conv weights and BN parameters are
+// params. Data-movement operators (Transpose, Concat, Split, Slice,
+// Gather, Pad, Expand, Where) share one backward: their forward kernel is
+// run on element numbers to recover which input element each output
+// element copies. Shape, Equal, integer Cast and the like pass no gradient.
 package importer

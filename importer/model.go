@@ -61,6 +61,7 @@ type Model struct {
 	nodes   []*Node            // topologically sorted
 	consts  map[string]*Tensor // initializers, Constant outputs, folded values
 	origOps map[string]int     // operator histogram before simplification
+	keepBN  bool               // LoadOptions.NoFold: BatchNormalization stays a node
 }
 
 // Load reads an ONNX model file. External data files are looked up
@@ -77,7 +78,7 @@ func Load(path string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("importer: %w", err)
 	}
-	m, err := load(b, filepath.Dir(path))
+	m, err := load(b, filepath.Dir(path), LoadOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("importer: %s: %w", path, err)
 	}
@@ -87,7 +88,7 @@ func Load(path string) (*Model, error) {
 // LoadBytes decodes a model held in memory. Models with external data need
 // Load.
 func LoadBytes(b []byte) (*Model, error) {
-	m, err := load(b, "")
+	m, err := load(b, "", LoadOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("importer: %w", err)
 	}
@@ -212,7 +213,7 @@ func valueInfoOf(vi *onnxpb.ValueInfoProto, output bool) (ValueInfo, error) {
 	return v, nil
 }
 
-func load(b []byte, dir string) (*Model, error) {
+func load(b []byte, dir string, opt LoadOptions) (*Model, error) {
 	mp, err := decode(b)
 	if err != nil {
 		return nil, err
@@ -223,7 +224,8 @@ func load(b []byte, dir string) (*Model, error) {
 	}
 	g := mp.GetGraph()
 	m := &Model{Opsets: ops, Producer: mp.GetProducerName() + " " + mp.GetProducerVersion(),
-		IRVersion: mp.GetIrVersion(), consts: map[string]*Tensor{}, origOps: map[string]int{}}
+		IRVersion: mp.GetIrVersion(), consts: map[string]*Tensor{}, origOps: map[string]int{},
+		keepBN: opt.NoFold}
 	if len(g.GetSparseInitializer()) > 0 {
 		return nil, errors.New("sparse initializers are not supported")
 	}

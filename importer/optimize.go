@@ -41,7 +41,9 @@ func (m *Model) simplify() error {
 		}
 	}
 	m.nodes = keep
-	m.foldBatchNorm()
+	if !m.keepBN {
+		m.foldBatchNorm()
+	}
 	m.fuseRelu()
 	return nil
 }

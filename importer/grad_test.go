@@ -1,0 +1,316 @@
+package importer
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/hierlearn/hierlearn/internal/onnxpb"
+)
+
+func aStr(name, v string) *onnxpb.AttributeProto {
+	return &onnxpb.AttributeProto{Name: proto.String(name), Type: onnxpb.AttributeProto_STRING.Enum(), S: []byte(v)}
+}
+
+func outInfo(names ...string) []*onnxpb.ValueInfoProto {
+	var out []*onnxpb.ValueInfoProto
+	for _, n := range names {
+		out = append(out, &onnxpb.ValueInfoProto{Name: proto.String(n)})
+	}
+	return out
+}
+
+// gridValues returns n values in ±[lo, hi], pairwise at least `gap` apart
+// and at least `gap` from zero when n allows it (so that finite
+// differences of step h << gap never cross a kink of Relu, Abs, Max or a
+// pooling window's argmax); bigger tensors get random values.
+func gridValues(r *rand.Rand, n int, lo, hi float64, signed bool) []float32 {
+	const gap = 0.02
+	var grid []float64
+	for v := lo; v <= hi; v += gap {
+		grid = append(grid, v)
+		if signed {
+			grid = append(grid, -v)
+		}
+	}
+	out := make([]float32, n)
+	if n <= len(grid) {
+		r.Shuffle(len(grid), func(i, j int) { grid[i], grid[j] = grid[j], grid[i] })
+		for i := range out {
+			out[i] = float32(grid[i])
+		}
+		return out
+	}
+	for i := range out {
+		v := lo + (hi-lo)*r.Float64()
+		if signed && r.IntN(2) == 0 {
+			v = -v
+		}
+		out[i] = float32(v)
+	}
+	return out
+}
+
+// shifted moves a grid off X's grid so that Max/Min never tie.
+func shifted(t *onnxpb.TensorProto, by float32) *onnxpb.TensorProto {
+	for i := range t.FloatData {
+		t.FloatData[i] += by
+	}
+	return t
+}
+
+type gradCase struct {
+	name     string
+	opset    int64
+	nodes    []*onnxpb.NodeProto
+	inits    []*onnxpb.TensorProto
+	xShape   []int64
+	positive bool     // inputs in [0.2, 2] (Log, Sqrt, Pow bases)
+	params   []string // initializers differentiated (besides X)
+	outputs  []string
+	noFold   bool
+}
+
+func fi(r *rand.Rand, name string, positive bool, dims ...int64) *onnxpb.TensorProto {
+	n := 1
+	for _, d := range dims {
+		n *= int(d)
+	}
+	lo, hi, signed := 0.1, 1.0, true
+	if positive {
+		lo, hi, signed = 0.5, 1.5, false
+	}
+	return floatInit(name, gridValues(r, n, lo, hi, signed), dims...)
+}
+
+func gradCases() []gradCase {
+	r := rand.New(rand.NewPCG(1, 2))
+	one := func(op string, in []string, attrs ...*onnxpb.AttributeProto) []*onnxpb.NodeProto {
+		return []*onnxpb.NodeProto{node(op, in, []string{"Y"}, attrs...)}
+	}
+	var cs []gradCase
+	add := func(c gradCase) {
+		if c.opset == 0 {
+			c.opset = 13
+		}
+		if c.outputs == nil {
+			c.outputs = []string{"Y"}
+		}
+		cs = append(cs, c)
+	}
+	add(gradCase{name: "Conv/pads,strides,dilations,groups", xShape: []int64{2, 4, 5, 6},
+		nodes: one("Conv", []string{"X", "W", "B"}, aInt("group", 2), aInts("pads", 1, 0, 1, 2), aInts("strides", 2, 1), aInts("dilations", 1, 2)),
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 6, 2, 3, 3), fi(r, "B", false, 6)}, params: []string{"W", "B"}})
+	add(gradCase{name: "Conv/depthwise,auto_pad", xShape: []int64{1, 3, 5, 5},
+		nodes: one("Conv", []string{"X", "W"}, aInt("group", 3), aStr("auto_pad", "SAME_UPPER"), aInts("strides", 2, 2)),
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 3, 1, 2, 2)}, params: []string{"W"}})
+	add(gradCase{name: "Conv/1d,1x1", xShape: []int64{2, 3, 7},
+		nodes: one("Conv", []string{"X", "W", "B"}),
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 4, 3, 1), fi(r, "B", false, 4)}, params: []string{"W", "B"}})
+	add(gradCase{name: "Conv+Relu(fused)", xShape: []int64{1, 2, 4, 4},
+		nodes: []*onnxpb.NodeProto{node("Conv", []string{"X", "W", "B"}, []string{"c"}, aInts("pads", 1, 1, 1, 1)), node("Relu", []string{"c"}, []string{"Y"})},
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 3, 2, 3, 3), fi(r, "B", false, 3)}, params: []string{"W", "B"}})
+	bn := []*onnxpb.TensorProto{fi(r, "s", false, 3), fi(r, "b", false, 3), fi(r, "m", false, 3), fi(r, "v", true, 3)}
+	add(gradCase{name: "BatchNormalization", xShape: []int64{2, 3, 2, 3},
+		nodes: one("BatchNormalization", []string{"X", "s", "b", "m", "v"}, aFloat("epsilon", 0.01)),
+		inits: bn, params: []string{"s", "b", "m", "v"}})
+	add(gradCase{name: "Conv+BatchNormalization(NoFold)", xShape: []int64{1, 2, 4, 4}, noFold: true,
+		nodes: []*onnxpb.NodeProto{node("Conv", []string{"X", "W"}, []string{"c"}, aInts("pads", 1, 1, 1, 1)),
+			node("BatchNormalization", []string{"c", "s", "b", "m", "v"}, []string{"Y"})},
+		inits: append([]*onnxpb.TensorProto{fi(r, "W", false, 3, 2, 3, 3)}, bn...), params: []string{"W", "s", "b", "m", "v"}})
+	add(gradCase{name: "Conv+BatchNormalization(folded)", xShape: []int64{1, 2, 4, 4},
+		nodes: []*onnxpb.NodeProto{node("Conv", []string{"X", "W"}, []string{"c"}, aInts("pads", 1, 1, 1, 1)),
+			node("BatchNormalization", []string{"c", "s", "b", "m", "v"}, []string{"Y"})},
+		inits: append([]*onnxpb.TensorProto{fi(r, "W", false, 3, 2, 3, 3)}, bn...)})
+	for _, op := range []string{"Relu", "Sigmoid", "Tanh", "Exp", "Neg", "Abs", "Identity"} {
+		add(gradCase{name: op, xShape: []int64{3, 5}, nodes: one(op, []string{"X"})})
+	}
+	add(gradCase{name: "LeakyRelu", xShape: []int64{3, 5}, nodes: one("LeakyRelu", []string{"X"}, aFloat("alpha", 0.1))})
+	for _, op := range []string{"Sqrt", "Log"} {
+		add(gradCase{name: op, xShape: []int64{3, 5}, positive: true, nodes: one(op, []string{"X"})})
+	}
+	add(gradCase{name: "Clip/opset13", xShape: []int64{4, 5}, nodes: one("Clip", []string{"X", "lo", "hi"}),
+		inits: []*onnxpb.TensorProto{floatInit("lo", []float32{-0.51}), floatInit("hi", []float32{0.49})}, params: []string{"lo", "hi"}})
+	add(gradCase{name: "Clip/opset7", opset: 7, xShape: []int64{4, 5}, nodes: one("Clip", []string{"X"}, aFloat("min", -0.3), aFloat("max", 0.61))})
+	add(gradCase{name: "Dropout", xShape: []int64{3, 5}, nodes: one("Dropout", []string{"X"})})
+	add(gradCase{name: "MaxPool/pads,strides,ceil", xShape: []int64{1, 2, 5, 5},
+		nodes: one("MaxPool", []string{"X"}, aInts("kernel_shape", 3, 3), aInts("strides", 2, 2), aInts("pads", 1, 1, 0, 0), aInt("ceil_mode", 1))})
+	add(gradCase{name: "MaxPool/dilations", xShape: []int64{1, 1, 6, 6},
+		nodes: one("MaxPool", []string{"X"}, aInts("kernel_shape", 2, 2), aInts("dilations", 2, 2))})
+	add(gradCase{name: "AveragePool/exclude_pad", xShape: []int64{1, 2, 5, 5},
+		nodes: one("AveragePool", []string{"X"}, aInts("kernel_shape", 3, 3), aInts("strides", 2, 2), aInts("pads", 1, 1, 1, 1))})
+	add(gradCase{name: "AveragePool/include_pad", xShape: []int64{1, 2, 5, 5},
+		nodes: one("AveragePool", []string{"X"}, aInts("kernel_shape", 2, 3), aInts("pads", 1, 0, 0, 1), aInt("count_include_pad", 1))})
+	add(gradCase{name: "GlobalAveragePool", xShape: []int64{2, 3, 2, 2}, nodes: one("GlobalAveragePool", []string{"X"})})
+	add(gradCase{name: "GlobalMaxPool", xShape: []int64{2, 3, 2, 2}, nodes: one("GlobalMaxPool", []string{"X"})})
+	add(gradCase{name: "Gemm/transB,alpha,beta", xShape: []int64{3, 4},
+		nodes: one("Gemm", []string{"X", "W", "C"}, aInt("transB", 1), aFloat("alpha", 0.7), aFloat("beta", 1.3)),
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 5, 4), fi(r, "C", false, 5)}, params: []string{"W", "C"}})
+	add(gradCase{name: "Gemm/transA", xShape: []int64{4, 3},
+		nodes: one("Gemm", []string{"X", "W"}, aInt("transA", 1)),
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 4, 2)}, params: []string{"W"}})
+	add(gradCase{name: "Gemm/A=W,transA,transB", xShape: []int64{5, 4},
+		nodes: one("Gemm", []string{"W", "X", "C"}, aInt("transA", 1), aInt("transB", 1)),
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 4, 3), fi(r, "C", false, 3, 1)}, params: []string{"W", "C"}})
+	add(gradCase{name: "MatMul/batched", xShape: []int64{2, 3, 4}, nodes: one("MatMul", []string{"X", "W"}),
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 4, 5)}, params: []string{"W"}})
+	add(gradCase{name: "MatMul/broadcast,1d", xShape: []int64{4}, nodes: one("MatMul", []string{"X", "W"}),
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 2, 4, 3)}, params: []string{"W"}})
+	for _, op := range []string{"Add", "Sub", "Mul", "Div"} {
+		add(gradCase{name: op + "/broadcast", xShape: []int64{2, 3, 4}, positive: op == "Div", nodes: one(op, []string{"X", "W"}),
+			inits: []*onnxpb.TensorProto{fi(r, "W", op == "Div", 3, 1)}, params: []string{"W"}})
+		add(gradCase{name: op + "/broadcast,swapped", xShape: []int64{4}, positive: op == "Div", nodes: one(op, []string{"W", "X"}),
+			inits: []*onnxpb.TensorProto{fi(r, "W", false, 2, 4)}, params: []string{"W"}})
+	}
+	add(gradCase{name: "Pow", xShape: []int64{3, 4}, positive: true, nodes: one("Pow", []string{"X", "W"}),
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 4)}, params: []string{"W"}})
+	for _, op := range []string{"Sum", "Mean", "Max", "Min"} {
+		add(gradCase{name: op, xShape: []int64{2, 3, 4}, nodes: one(op, []string{"X", "W1", "W2"}),
+			inits: []*onnxpb.TensorProto{shifted(fi(r, "W1", false, 3, 4), 0.01), shifted(fi(r, "W2", false, 4), 0.005)}, params: []string{"W1", "W2"}})
+	}
+	add(gradCase{name: "Flatten", xShape: []int64{2, 3, 4}, nodes: one("Flatten", []string{"X"}, aInt("axis", 2))})
+	add(gradCase{name: "Reshape", xShape: []int64{2, 3, 4}, nodes: one("Reshape", []string{"X", "shp"}),
+		inits: []*onnxpb.TensorProto{int64Init("shp", []int64{4, -1}, 2)}})
+	add(gradCase{name: "Transpose", xShape: []int64{2, 3, 4}, nodes: one("Transpose", []string{"X"}, aInts("perm", 2, 0, 1))})
+	add(gradCase{name: "Squeeze+Unsqueeze", xShape: []int64{2, 1, 4},
+		nodes: []*onnxpb.NodeProto{node("Squeeze", []string{"X", "ax"}, []string{"s"}), node("Unsqueeze", []string{"s", "ax2"}, []string{"Y"})},
+		inits: []*onnxpb.TensorProto{int64Init("ax", []int64{1}, 1), int64Init("ax2", []int64{0, 3}, 2)}})
+	add(gradCase{name: "Squeeze+Unsqueeze/opset11", opset: 11, xShape: []int64{2, 1, 4},
+		nodes: []*onnxpb.NodeProto{node("Squeeze", []string{"X"}, []string{"s"}, aInts("axes", 1)), node("Unsqueeze", []string{"s"}, []string{"Y"}, aInts("axes", 0))}})
+	add(gradCase{name: "Concat", xShape: []int64{2, 3}, nodes: one("Concat", []string{"X", "W", "X"}, aInt("axis", 1)),
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 2, 2)}, params: []string{"W"}})
+	add(gradCase{name: "Split", xShape: []int64{2, 5}, outputs: []string{"Y", "Z"},
+		nodes: []*onnxpb.NodeProto{node("Split", []string{"X", "sp"}, []string{"Y", "Z"}, aInt("axis", 1))},
+		inits: []*onnxpb.TensorProto{int64Init("sp", []int64{2, 3}, 2)}})
+	add(gradCase{name: "Slice/steps,negative", xShape: []int64{3, 6}, nodes: one("Slice", []string{"X", "st", "en", "ax", "sp"}),
+		inits: []*onnxpb.TensorProto{int64Init("st", []int64{-1, 1}, 2), int64Init("en", []int64{-100, 6}, 2),
+			int64Init("ax", []int64{1, 0}, 2), int64Init("sp", []int64{-2, 1}, 2)}})
+	add(gradCase{name: "Gather/duplicates", xShape: []int64{3, 4}, nodes: one("Gather", []string{"X", "idx"}, aInt("axis", 1)),
+		inits: []*onnxpb.TensorProto{int64Init("idx", []int64{3, 0, 3, -1}, 2, 2)}})
+	add(gradCase{name: "Pad/constant", xShape: []int64{1, 2, 3}, nodes: one("Pad", []string{"X", "pads", "cv"}),
+		inits: []*onnxpb.TensorProto{int64Init("pads", []int64{0, 1, 2, 0, 0, 1}, 6), floatInit("cv", []float32{0.25})}, params: []string{"cv"}})
+	add(gradCase{name: "Pad/reflect", xShape: []int64{1, 2, 4}, nodes: one("Pad", []string{"X", "pads"}, aStr("mode", "reflect")),
+		inits: []*onnxpb.TensorProto{int64Init("pads", []int64{0, 0, 2, 0, 0, 1}, 6)}})
+	add(gradCase{name: "Pad/edge,opset7", opset: 7, xShape: []int64{2, 3}, nodes: one("Pad", []string{"X"}, aStr("mode", "edge"), aInts("pads", 1, 0, 0, 2))})
+	add(gradCase{name: "ReduceMean", xShape: []int64{2, 3, 4}, nodes: one("ReduceMean", []string{"X"}, aInts("axes", 0, -1), aInt("keepdims", 0))})
+	add(gradCase{name: "ReduceSum/opset13", xShape: []int64{2, 3, 4}, nodes: one("ReduceSum", []string{"X", "ax"}),
+		inits: []*onnxpb.TensorProto{int64Init("ax", []int64{1}, 1)}})
+	add(gradCase{name: "ReduceSum/all,opset11", opset: 11, xShape: []int64{2, 3}, nodes: one("ReduceSum", []string{"X"}, aInt("keepdims", 0))})
+	add(gradCase{name: "Softmax/axis1", xShape: []int64{2, 3, 4}, nodes: one("Softmax", []string{"X"}, aInt("axis", 1))})
+	add(gradCase{name: "LogSoftmax/opset11,coerced", opset: 11, xShape: []int64{2, 3, 2}, nodes: one("LogSoftmax", []string{"X"})})
+	add(gradCase{name: "Expand", xShape: []int64{3, 1}, nodes: one("Expand", []string{"X", "shp"}),
+		inits: []*onnxpb.TensorProto{int64Init("shp", []int64{2, 3, 4}, 3)}})
+	add(gradCase{name: "Where", xShape: []int64{2, 3}, nodes: one("Where", []string{"c", "X", "W"}),
+		inits: []*onnxpb.TensorProto{{Name: proto.String("c"), Dims: []int64{3}, DataType: proto.Int32(int32(onnxpb.TensorProto_BOOL)), Int32Data: []int32{1, 0, 1}},
+			fi(r, "W", false, 2, 1)}, params: []string{"W"}})
+	add(gradCase{name: "Shape+Cast(no gradient through shapes)", xShape: []int64{3, 2},
+		nodes: []*onnxpb.NodeProto{node("Shape", []string{"X"}, []string{"s"}), node("Cast", []string{"s"}, []string{"f"}, aInt("to", 1)),
+			node("Mul", []string{"X", "f"}, []string{"Y"})}})
+	return cs
+}
+
+// TestGradFiniteDifferences checks every differentiable operator against
+// central finite differences. The executor is float32, so the differences
+// are taken on it with step h = 1e-3 and the loss L = Σ r·y accumulated in
+// float64: the truncation error is O(h²) ~ 1e-6 and the rounding error
+// about ε₃₂·|L|/h ~ 1e-4·|L|, so gradients must agree to 2e-3 relative to
+// the largest one. Inputs are spaced 0.02 apart and away from zero (see
+// gridValues), so no difference straddles a kink (Relu, Abs, Max, Clip,
+// a pooling argmax).
+func TestGradFiniteDifferences(t *testing.T) {
+	for _, c := range gradCases() {
+		t.Run(c.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(3, 4))
+			inits := c.inits
+			b := model(c.opset, c.nodes, inits, []*onnxpb.ValueInfoProto{vinfo("X", onnxpb.TensorProto_FLOAT, c.xShape...)}, outInfo(c.outputs...))
+			m, err := LoadBytesWith(b, LoadOptions{NoFold: c.noFold})
+			if err != nil {
+				t.Fatal(err)
+			}
+			gs, err := NewGradSession(m, c.params...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			shape := make([]int, len(c.xShape))
+			for i, d := range c.xShape {
+				shape[i] = int(d)
+			}
+			lo, hi, signed := 0.1, 1.0, true
+			if c.positive {
+				lo, hi, signed = 0.5, 1.5, false
+			}
+			x := &Tensor{DType: Float32, Shape: shape, F: gridValues(r, numel(shape), lo, hi, signed)}
+			tape, err := gs.Forward(map[string]*Tensor{"X": x})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seeds := map[string]*Tensor{}
+			for _, o := range c.outputs {
+				y, err := tape.Output(o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s := &Tensor{DType: Float32, Shape: y.Shape, F: make([]float32, len(y.F))}
+				for i := range s.F {
+					s.F[i] = float32(r.NormFloat64())
+				}
+				seeds[o] = s
+			}
+			grads, err := tape.Backward(seeds)
+			if err != nil {
+				t.Fatal(err)
+			}
+			loss := func() float64 {
+				tp, err := gs.Forward(map[string]*Tensor{"X": x})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var l float64
+				for o, s := range seeds {
+					y, _ := tp.Output(o)
+					for i, v := range y.F {
+						l += float64(v) * float64(s.F[i])
+					}
+				}
+				return l
+			}
+			const h = 1e-3
+			check := func(what string, data []float32, got []float32, set func()) {
+				if len(got) != len(data) {
+					t.Fatalf("%s: gradient has %d elements, want %d", what, len(got), len(data))
+				}
+				fd := make([]float64, len(data))
+				scale := 1e-3
+				for i := range data {
+					v := data[i]
+					data[i] = v + h
+					set()
+					lp := loss()
+					data[i] = v - h
+					set()
+					lm := loss()
+					data[i] = v
+					set()
+					fd[i] = (lp - lm) / (float64(data[i]+h) - float64(data[i]-h))
+					scale = math.Max(scale, math.Abs(fd[i]))
+				}
+				for i := range data {
+					if d := math.Abs(float64(got[i]) - fd[i]); d > 2e-3*scale {
+						t.Errorf("%s[%d]: gradient %.6g, finite difference %.6g (|diff| %.3g > %.3g)", what, i, got[i], fd[i], d, 2e-3*scale)
+					}
+				}
+			}
+			check("X", x.F, grads.Inputs["X"].F, func() {})
+			for _, p := range c.params {
+				v := gs.Param(p).Clone()
+				check(p, v.F, grads.Params[p].F, func() {
+					if err := gs.SetParam(p, &Tensor{DType: Float32, Shape: v.Shape, F: append([]float32{}, v.F...)}); err != nil {
+						t.Fatal(err)
+					}
+				})
+			}
+		})
+	}
+}
