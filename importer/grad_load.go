@@ -55,8 +55,9 @@ func (m *Model) Initializer(name string) (*Tensor, bool) {
 	return t.Clone(), true
 }
 
-// FloatInitializers lists the names of the executed graph's float32
-// constants that are read by some node, sorted (the trainable candidates).
+// FloatInitializers lists the float32 initializers of the file that the
+// executed graph still reads (not folded away at load time), sorted: the
+// candidates for GradSession params.
 func (m *Model) FloatInitializers() []string {
 	used := map[string]bool{}
 	for _, n := range m.nodes {
@@ -66,7 +67,7 @@ func (m *Model) FloatInitializers() []string {
 	}
 	var out []string
 	for name, t := range m.consts {
-		if used[name] && t.DType == Float32 {
+		if used[name] && t.DType == Float32 && m.inits[name] {
 			out = append(out, name)
 		}
 	}

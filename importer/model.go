@@ -62,6 +62,7 @@ type Model struct {
 	consts  map[string]*Tensor // initializers, Constant outputs, folded values
 	origOps map[string]int     // operator histogram before simplification
 	keepBN  bool               // LoadOptions.NoFold: BatchNormalization stays a node
+	inits   map[string]bool    // names of the file's initializers
 }
 
 // Load reads an ONNX model file. External data files are looked up
@@ -225,7 +226,7 @@ func load(b []byte, dir string, opt LoadOptions) (*Model, error) {
 	g := mp.GetGraph()
 	m := &Model{Opsets: ops, Producer: mp.GetProducerName() + " " + mp.GetProducerVersion(),
 		IRVersion: mp.GetIrVersion(), consts: map[string]*Tensor{}, origOps: map[string]int{},
-		keepBN: opt.NoFold}
+		keepBN: opt.NoFold, inits: map[string]bool{}}
 	if len(g.GetSparseInitializer()) > 0 {
 		return nil, errors.New("sparse initializers are not supported")
 	}
@@ -235,6 +236,7 @@ func load(b []byte, dir string, opt LoadOptions) (*Model, error) {
 			return nil, fmt.Errorf("initializer: %w", err)
 		}
 		m.consts[tp.GetName()] = t
+		m.inits[tp.GetName()] = true
 	}
 	defined := map[string]bool{"": true}
 	for name := range m.consts {

@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+"""Reference gradients and empirical NTKs from PyTorch autograd for
+hierlearn's importer gradients (importer.GradSession, importer/analysis).
+
+Runs on Debian's python3 with torch 1.13 (and torchvision for resnet18):
+
+  grad_ref.py resnet --model resnet20a --seed 0 --in in.npz --out ref.npz
+      Rebuilds the model exactly as tools/export_resnets.py does for that
+      seed (same construction, same random BN statistics, eval mode), reads
+      x [N,3,H,W] and r [N,classes] from in.npz, and writes the logits,
+      the gradient of L = sum(logits * r) with respect to x ("grad_input")
+      and to the first convolution's weight ("grad_conv1") to ref.npz.
+
+  grad_ref.py mlp --width 32 --depth 3 --outputs 3 --d 5 --n 6 --seed 0 \
+          --onnx m.onnx --out ref.npz [--ntk-param]
+      Builds a random ReLU MLP in the NTK parameterisation
+          h1 = W1 (x / sqrt(d)) + b1,  h_{l+1} = W_{l+1} (sqrt(2/n) relu(h_l)),
+          f = h_L   (W ~ N(0,1), b1 ~ N(0,1), no other biases),
+      exports it to ONNX (input "x" [batch, d], output "y" [batch, outputs];
+      params layers.0.weight, layers.0.bias and one initializer per further
+      layer: torch exports the bias-free layers as MatMul with a transposed
+      copy of the weight), draws n inputs, and writes
+      x, the outputs, the empirical NTK of output 0 ("ntk0") and the NTK
+      traced over outputs ("ntk_trace"), both computed from per-example
+      autograd gradients (no functorch), in float64. For one output it also
+      writes "ntk_se", the Monte-Carlo standard error of each entry of the
+      empirical NTK viewed as a mean over the last hidden layer's neurons
+      (the analytic infinite-width NTK is its expectation).
+"""
+import argparse
+import math
+import os
+import sys
+import tempfile
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+
+def save_npz(path, **arrays):
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(suffix=".npz", dir=d)
+    os.close(fd)
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def cmd_resnet(a):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import export_resnets as er
+    torch.manual_seed(a.seed)
+    gen = torch.Generator().manual_seed(a.seed + 1)
+    model, _ = er.build(a.model)
+    er.randomise_bn(model, gen)
+    model.eval()
+    z = np.load(getattr(a, "in"))
+    x = torch.tensor(z["x"], dtype=torch.float32, requires_grad=True)
+    r = torch.tensor(z["r"], dtype=torch.float32)
+    logits = model(x)
+    loss = (logits * r).sum()
+    loss.backward()
+    save_npz(a.out, logits=logits.detach().numpy(), grad_input=x.grad.numpy(),
+             grad_conv1=model.conv1.weight.grad.numpy())
+
+
+class MLP(nn.Module):
+    def __init__(self, d, width, depth, outputs):
+        super().__init__()
+        self.d, self.width = d, width
+        dims = [d] + [width] * (depth - 1) + [outputs]
+        self.layers = nn.ModuleList()
+        for i in range(depth):
+            lin = nn.Linear(dims[i], dims[i + 1], bias=(i == 0))
+            nn.init.normal_(lin.weight)
+            if i == 0:
+                nn.init.normal_(lin.bias)
+            self.layers.append(lin)
+
+    def forward(self, x):
+        h = self.layers[0](x * (1 / math.sqrt(self.d)))
+        for lin in self.layers[1:]:
+            h = lin(torch.relu(h) * math.sqrt(2 / self.width))
+        return h
+
+
+def per_example_grads(model, x, out_index):
+    rows = []
+    for i in range(x.shape[0]):
+        model.zero_grad()
+        y = model(x[i:i + 1])
+        y[0, out_index].backward()
+        rows.append(torch.cat([p.grad.reshape(-1).double() for p in model.parameters()]))
+    return torch.stack(rows)
+
+
+def cmd_mlp(a):
+    torch.manual_seed(a.seed)
+    model = MLP(a.d, a.width, a.depth, a.outputs).eval()
+    x = torch.randn(a.n, a.d, generator=torch.Generator().manual_seed(a.seed + 7))
+    fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=os.path.dirname(os.path.abspath(a.onnx)))
+    os.close(fd)
+    torch.onnx.export(model, x[:1], tmp, opset_version=13, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+    os.replace(tmp, a.onnx)
+    with torch.no_grad():
+        y = model(x)
+    g0 = per_example_grads(model, x, 0)
+    ntk0 = g0 @ g0.T
+    trace = torch.zeros(a.n, a.n, dtype=torch.float64)
+    for o in range(a.outputs):
+        g = per_example_grads(model, x, o)
+        trace += g @ g.T
+    arrays = dict(x=x.numpy(), y=y.numpy(), ntk0=ntk0.numpy(), ntk_trace=trace.numpy())
+    if a.depth == 2 and a.outputs == 1:
+        # Per-neuron contributions to the NTK of f = sum_k v_k s relu(h_k):
+        # t_k(x,x') = s^2 relu(h_k) relu(h_k') + s^2 v_k^2 1[h_k>0] 1[h_k'>0] (x.x'/d + 1)
+        with torch.no_grad():
+            h = model.layers[0](x / math.sqrt(a.d)).double()
+            v = model.layers[1].weight[0].double()
+            s2 = 2 / a.width
+            z = x.double() @ x.double().T / a.d + 1
+            act, ind = torch.relu(h), (h > 0).double()
+            t = s2 * act[:, None, :] * act[None, :, :] + s2 * (v ** 2) * ind[:, None, :] * ind[None, :, :] * z[:, :, None]
+            # The NTK entry is sum_k t_k = n * mean_k t_k; its standard error
+            # is n * std(t_k) / sqrt(n) = sqrt(n) * std(t_k).
+            se = t.std(dim=2) * math.sqrt(a.width)
+        arrays["ntk_se"] = se.numpy()
+    save_npz(a.out, **arrays)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("resnet")
+    r.add_argument("--model", required=True)
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--in", required=True)
+    r.add_argument("--out", required=True)
+    m = sub.add_parser("mlp")
+    m.add_argument("--width", type=int, default=32)
+    m.add_argument("--depth", type=int, default=3)
+    m.add_argument("--outputs", type=int, default=3)
+    m.add_argument("--d", type=int, default=5)
+    m.add_argument("--n", type=int, default=6)
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--onnx", required=True)
+    m.add_argument("--out", required=True)
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    {"resnet": cmd_resnet, "mlp": cmd_mlp}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
