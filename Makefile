@@ -6,7 +6,7 @@ TAGS    ?= openblas
 BIN     := bin/hierlearn
 GOFLAGS_TAGS := $(if $(TAGS),-tags $(TAGS),)
 # Two cores here: one test binary at a time keeps memory and timings sane.
-TESTFLAGS ?= -p 1 -timeout 60m
+TESTFLAGS ?= -p 1 -count=1 -timeout 60m
 
 .PHONY: all build setup setup-demo demo test test-short test-long vet bench bench-train bench-bfc bench-kernel bench-import fuzz generate clean
 
@@ -31,7 +31,7 @@ vet:
 test: setup vet
 	$(GO) test $(GOFLAGS_TAGS) $(TESTFLAGS) ./...
 	# The pure-Go fallback must keep building and computing right.
-	$(GO) test -timeout 10m ./internal/numeric ./internal/npy
+	$(GO) test -count=1 -timeout 10m ./internal/numeric ./internal/npy
 
 test-short:
 	$(GO) test $(GOFLAGS_TAGS) -short ./...
