@@ -118,6 +118,12 @@ func LoadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	return ParseConfig(b, path)
+}
+
+// ParseConfig decodes a YAML (or JSON) config; path names it in errors
+// and gives the plan its default name.
+func ParseConfig(b []byte, path string) (Config, error) {
 	var c Config
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
 	dec.KnownFields(true)

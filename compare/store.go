@@ -105,6 +105,11 @@ func ReadResults(path string) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseResults(b, path)
+}
+
+// parseResults decodes the lines of a results file; path names it in errors.
+func parseResults(b []byte, path string) ([]Result, error) {
 	var out []Result
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 1<<20), 1<<28)

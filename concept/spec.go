@@ -50,16 +50,16 @@ var ErrSpec = errors.New("invalid concept spec")
 // A Widths of length 1 is expanded to every layer by Complete, so that
 // "--width 3" means k_l = 3 for all l.
 type Spec struct {
-	Family     string    `json:"family"`
-	D          int       `json:"d"`
-	Layers     int       `json:"layers"`
-	Widths     []int     `json:"widths"`
-	Skip       string    `json:"skip"`
-	Alpha      []float64 `json:"alpha"`
-	Gain       float64   `json:"gain"`
-	Task       string    `json:"task"`
-	LabelNoise float64   `json:"label_noise"`
-	Seed       uint64    `json:"seed"`
+	Family     string    `json:"family" yaml:"family"`
+	D          int       `json:"d" yaml:"d"`
+	Layers     int       `json:"layers" yaml:"layers"`
+	Widths     []int     `json:"widths" yaml:"widths"`
+	Skip       string    `json:"skip" yaml:"skip"`
+	Alpha      []float64 `json:"alpha" yaml:"alpha"`
+	Gain       float64   `json:"gain" yaml:"gain"`
+	Task       string    `json:"task" yaml:"task"`
+	LabelNoise float64   `json:"label_noise" yaml:"label_noise"`
+	Seed       uint64    `json:"seed" yaml:"seed"`
 }
 
 // DefaultSpec is the project's default concept: d=20, L=3, k=3,
