@@ -16,11 +16,15 @@ func newExportCmd() *cobra.Command {
 	var opset int
 	cmd := &cobra.Command{
 		Use:   "export --run runs/NAME -o MODEL.onnx",
-		Short: "Export a trained model (HNet or MLP run directory) to ONNX",
+		Short: "Export a trained model (an HNet, MLP or kernel run directory) to ONNX",
 		Long: `export writes the model of a ` + "`hierlearn train`" + ` run directory as ONNX.
 An HNet (any training mode) gets input x [N,d] (float32) and outputs y [N]
 (F(x)) and the hidden features s2..sL [N,k'_l]; the quadratic lifts and the
 running-statistics normalisation are constants. An MLP gets output y [N].
+A ` + "`hierlearn kernel`" + ` run directory (predictor.npz) of a poly, rbf, ntk or
+nngp kernel becomes the Gram against the stored training set times the dual
+coefficients (float64 inside the graph); random features become their
+feature map and primal weights; outputs y [N] (or [N,C] for multiclass).
 The run's config, metrics, seed and version go into metadata_props. Opsets
 13 and 17 are supported. On any error no file is written.`,
 		Args: cobra.NoArgs,
