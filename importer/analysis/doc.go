@@ -1,0 +1,19 @@
+// Package analysis builds on importer.GradSession to study imported ONNX
+// models in Go: per-example parameter gradients and the empirical neural
+// tangent kernel (NTK) K(x, x') = <grad_theta f(x), grad_theta f(x')>, the
+// conjugate kernel of any named intermediate tensor (both plug into the
+// kernel solver in train/kernel), input attributions (saliency, gradient
+// x input, integrated gradients, SmoothGrad), FGSM/PGD adversarial attacks,
+// and fine-tuning of selected initializers with the result written back
+// into the ONNX file.
+//
+// A Model is an imported model with one float input whose first dimension
+// is the batch; rows of a kernel.Matrix are flattened examples of the
+// input's per-example shape. Examples are assumed independent within a
+// batch (true of inference-mode networks), so one backward pass over a
+// batch seeded per example yields every example's input gradient.
+// Parameter gradients are per example, so they are taken at batch 1, one
+// example per goroutine. The NTK is computed in blocks of Chunk examples
+// per side: memory is Chunk x (number of params) float64s per side, and
+// Gram blocks are one GEMM.
+package analysis

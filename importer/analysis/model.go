@@ -1,0 +1,253 @@
+package analysis
+
+import (
+	"fmt"
+	"regexp"
+	"runtime"
+	"sync"
+
+	"github.com/hierlearn/hierlearn/importer"
+	"github.com/hierlearn/hierlearn/train/kernel"
+)
+
+// Model is an imported model prepared for gradients.
+type Model struct {
+	GS     *importer.GradSession
+	Input  string // the float input
+	Shape  []int  // per-example input shape (the batch dim removed)
+	Output string // the output differentiated
+}
+
+// New prepares m: output "" is the first graph output; params are the
+// initializers to differentiate (see SelectParams).
+func New(m *importer.Model, output string, params []string) (*Model, error) {
+	if len(m.Inputs) != 1 {
+		return nil, fmt.Errorf("analysis: the model has %d inputs; one float input is supported", len(m.Inputs))
+	}
+	vi := m.Inputs[0]
+	if vi.DType != importer.Float32 || len(vi.Shape) < 1 {
+		return nil, fmt.Errorf("analysis: input %q is %v of shape %v; want a float32 input with a batch dim", vi.Name, vi.DType, vi.Shape)
+	}
+	if vi.Shape[0] > 1 {
+		return nil, fmt.Errorf("analysis: input %q has a fixed batch of %d; want a dynamic batch (or 1)", vi.Name, vi.Shape[0])
+	}
+	for _, d := range vi.Shape[1:] {
+		if d < 0 {
+			return nil, fmt.Errorf("analysis: input %q has symbolic dims beyond the batch: %v", vi.Name, vi.Shape)
+		}
+	}
+	if output == "" {
+		output = m.Outputs[0].Name
+	}
+	found := false
+	for _, o := range m.Outputs {
+		found = found || o.Name == output
+	}
+	if !found {
+		return nil, fmt.Errorf("analysis: the model has no output %q", output)
+	}
+	gs, err := importer.NewGradSession(m, params...)
+	if err != nil {
+		return nil, fmt.Errorf("analysis: %w", err)
+	}
+	return &Model{GS: gs, Input: vi.Name, Shape: append([]int{}, vi.Shape[1:]...), Output: output}, nil
+}
+
+// SelectParams returns the float32 initializers of m whose names match
+// the regular expression pattern ("" matches all), sorted.
+func SelectParams(m *importer.Model, pattern string) ([]string, error) {
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, fmt.Errorf("analysis: params pattern: %w", err)
+	}
+	var out []string
+	for _, n := range m.FloatInitializers() {
+		if re.MatchString(n) {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("analysis: no float initializer of the model matches %q (have %v)", pattern, m.FloatInitializers())
+	}
+	return out, nil
+}
+
+// Dim is the number of elements of one example.
+func (md *Model) Dim() int { return prod(md.Shape) }
+
+func prod(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}
+
+// batch wraps n flattened examples as the model's input.
+func (md *Model) batch(x []float32, n int) *importer.Tensor {
+	return &importer.Tensor{DType: importer.Float32, Shape: append([]int{n}, md.Shape...), F: x}
+}
+
+// Rows converts float64 rows (kernel.Matrix) to a float32 batch.
+func (md *Model) Rows(x kernel.Matrix) (*importer.Tensor, error) {
+	if x.Cols != md.Dim() {
+		return nil, fmt.Errorf("analysis: rows have %d values, the model's input %q takes %v = %d per example", x.Cols, md.Input, md.Shape, md.Dim())
+	}
+	f := make([]float32, len(x.Data))
+	for i, v := range x.Data {
+		f[i] = float32(v)
+	}
+	return md.batch(f, x.Rows), nil
+}
+
+// Forward runs a batch and returns the tape and the output (n x outDim).
+func (md *Model) Forward(x *importer.Tensor) (*importer.Tape, *importer.Tensor, error) {
+	tape, err := md.GS.Forward(map[string]*importer.Tensor{md.Input: x})
+	if err != nil {
+		return nil, nil, fmt.Errorf("analysis: %w", err)
+	}
+	y, err := tape.Output(md.Output)
+	if err != nil {
+		return nil, nil, fmt.Errorf("analysis: %w", err)
+	}
+	if len(y.Shape) == 0 || y.Shape[0] != x.Shape[0] {
+		return nil, nil, fmt.Errorf("analysis: output %q has shape %v for a batch of %d; want the batch first", md.Output, y.Shape, x.Shape[0])
+	}
+	return tape, y, nil
+}
+
+// Predict returns the outputs of a batch, n x outDim flattened.
+func (md *Model) Predict(x *importer.Tensor) (*importer.Tensor, error) {
+	_, y, err := md.Forward(x)
+	return y, err
+}
+
+// InputGrad returns, for every example of the batch x, the gradient of
+// seed·output with respect to its input, where seed(i, y_i) gives the
+// per-example output weights (len = output elements per example), and the
+// outputs themselves.
+func (md *Model) InputGrad(x *importer.Tensor, seed func(i int, y []float32) []float32) (*importer.Tensor, *importer.Tensor, error) {
+	tape, y, err := md.Forward(x)
+	if err != nil {
+		return nil, nil, err
+	}
+	n := x.Shape[0]
+	per := len(y.F) / n
+	s := &importer.Tensor{DType: importer.Float32, Shape: y.Shape, F: make([]float32, len(y.F))}
+	for i := 0; i < n; i++ {
+		copy(s.F[i*per:(i+1)*per], seed(i, y.F[i*per:(i+1)*per]))
+	}
+	g, err := tape.Backward(map[string]*importer.Tensor{md.Output: s})
+	if err != nil {
+		return nil, nil, fmt.Errorf("analysis: %w", err)
+	}
+	return g.Inputs[md.Input], y, nil
+}
+
+// OneHot is the seed of output element k (k < 0: the argmax).
+func OneHot(k int) func(i int, y []float32) []float32 {
+	return func(_ int, y []float32) []float32 {
+		s := make([]float32, len(y))
+		j := k
+		if j < 0 {
+			j = argmax(y)
+		}
+		if j < len(s) {
+			s[j] = 1
+		}
+		return s
+	}
+}
+
+func argmax(y []float32) int {
+	best := 0
+	for i, v := range y {
+		if v > y[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// ParamGrads returns the gradient of output element `target` of every
+// example (row of x) with respect to the params, flattened in
+// GS.Params() order: x.Rows*outs rows of P values where outs is 1, or
+// with target Trace the number of output elements per example (row
+// i*outs+o is output o of example i). Examples run at batch 1, split over
+// GOMAXPROCS goroutines.
+func (md *Model) ParamGrads(x kernel.Matrix, target int) (g kernel.Matrix, outs int, err error) {
+	xs, err := md.Rows(x)
+	if err != nil {
+		return kernel.Matrix{}, 0, err
+	}
+	d := md.Dim()
+	var P int
+	for _, p := range md.GS.Params() {
+		P += md.GS.Param(p).Len()
+	}
+	if P == 0 {
+		return kernel.Matrix{}, 0, fmt.Errorf("analysis: no params to differentiate")
+	}
+	// One forward to learn the output size.
+	_, y0, err := md.Forward(md.batch(xs.F[:d], 1))
+	if err != nil {
+		return kernel.Matrix{}, 0, err
+	}
+	outs = 1
+	if target < Trace {
+		return kernel.Matrix{}, 0, fmt.Errorf("analysis: target %d (want an output element, or Trace)", target)
+	}
+	if target == Trace {
+		outs = len(y0.F)
+	} else if target >= len(y0.F) {
+		return kernel.Matrix{}, 0, fmt.Errorf("analysis: target %d, but output %q has %d elements per example", target, md.Output, len(y0.F))
+	}
+	g = kernel.NewMatrix(x.Rows*outs, P)
+	workers := min(runtime.GOMAXPROCS(0), x.Rows)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < x.Rows; i += workers {
+				tape, y, err := md.Forward(md.batch(xs.F[i*d:(i+1)*d], 1))
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				for o := 0; o < outs; o++ {
+					s := &importer.Tensor{DType: importer.Float32, Shape: y.Shape, F: make([]float32, len(y.F))}
+					if target == Trace {
+						s.F[o] = 1
+					} else {
+						s.F[target] = 1
+					}
+					gr, err := tape.Backward(map[string]*importer.Tensor{md.Output: s})
+					if err != nil {
+						errs[w] = err
+						return
+					}
+					row := g.Row(i*outs + o)
+					k := 0
+					for _, p := range md.GS.Params() {
+						for _, v := range gr.Params[p].F {
+							row[k] = float64(v)
+							k++
+						}
+					}
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != nil {
+			return kernel.Matrix{}, 0, fmt.Errorf("analysis: %w", e)
+		}
+	}
+	return g, outs, nil
+}
+
+// Trace as a target sums the kernel over all output elements.
+const Trace = -1
