@@ -37,6 +37,9 @@ type AttackResult struct {
 // integer labels, by FGSM (one signed/normalised gradient step of size
 // eps) or PGD (projected steps), and reports accuracy before and after.
 func (md *Model) Attack(x *importer.Tensor, labels []int64, opt AttackOptions) (*AttackResult, error) {
+	if err := md.checkBatch(x, "x"); err != nil {
+		return nil, err
+	}
 	n, d := x.Shape[0], md.Dim()
 	if len(labels) != n {
 		return nil, fmt.Errorf("analysis: %d labels for %d examples", len(labels), n)

@@ -32,8 +32,8 @@ var Methods = []string{"saliency", "gxi", "ig", "smoothgrad"}
 //	            f(x) - f(b) up to the quadrature error (Completeness)
 //	smoothgrad  the mean of df/dx over inputs x + N(0, (noise*range)^2)
 func (md *Model) Attribute(x *importer.Tensor, opt AttrOptions) (*importer.Tensor, error) {
-	if len(x.Shape) != len(md.Shape)+1 {
-		return nil, fmt.Errorf("analysis: input of shape %v, want [batch]+%v", x.Shape, md.Shape)
+	if err := md.checkBatch(x, "the input"); err != nil {
+		return nil, err
 	}
 	n, d := x.Shape[0], md.Dim()
 	targets, err := md.targets(x, opt.Target)

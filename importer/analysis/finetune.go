@@ -85,8 +85,8 @@ func (md *Model) Finetune(ds *Dataset, opt FinetuneOptions) (*FinetuneResult, er
 	if ds.Labels == nil && ds.Targets == nil {
 		return nil, fmt.Errorf("analysis: the training data has no y")
 	}
-	if len(ds.X.Shape) != len(md.Shape)+1 || ds.X.Len()/ds.N() != md.Dim() {
-		return nil, fmt.Errorf("analysis: x has shape %v, the model takes [N]+%v", ds.X.Shape, md.Shape)
+	if err := md.checkBatch(ds.X, "x"); err != nil {
+		return nil, err
 	}
 	if opt.Optimizer == "" {
 		opt.Optimizer = "sgd"
@@ -183,6 +183,9 @@ func (md *Model) Finetune(ds *Dataset, opt FinetuneOptions) (*FinetuneResult, er
 
 // Loss is the mean loss over ds with the current params.
 func (md *Model) Loss(ds *Dataset) (float64, error) {
+	if err := md.checkBatch(ds.X, "x"); err != nil {
+		return 0, err
+	}
 	n, d := ds.N(), md.Dim()
 	var total float64
 	for b0 := 0; b0 < n; b0 += 64 {

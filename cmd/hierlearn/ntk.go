@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hierlearn/hierlearn/importer/analysis"
+	"github.com/hierlearn/hierlearn/internal/npy"
+	"github.com/hierlearn/hierlearn/train/kernel"
+)
+
+func init() { register(newNTKCmd) }
+
+func newNTKCmd() *cobra.Command {
+	var (
+		model, data, data2, output, params, out string
+		target, chunk                           int
+	)
+	cmd := &cobra.Command{
+		Use:   "ntk --model m.onnx --data a.npz [--data2 b.npz] [--output NAME] [--params REGEXP] [--target K] -o K.npy",
+		Short: "Empirical neural tangent kernel of an imported ONNX model",
+		Long: `ntk computes K(x_i, x_j) = sum_o <d f_o(x_i)/d theta, d f_o(x_j)/d theta> for
+the examples x of a.npz (member x, [N, ...]) against those of b.npz (or
+a.npz again), where theta are the model file's float initializers whose
+names match --params (default: all) and o runs over the elements of the
+output per example (--target -1, the trace, the default) or is one
+element (--target K). Gradients are per example, in blocks of --chunk
+examples (0: sized for ~256 MiB), so memory stays bounded.
+K.npy is [N_a, N_b] float64; K.npy.json holds the configuration.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if model == "" || data == "" || out == "" {
+				return fmt.Errorf("--model, --data and -o are required")
+			}
+			if chunk < 0 {
+				return fmt.Errorf("--chunk %d: must be >= 0", chunk)
+			}
+			defer oneBLASThread()()
+			m, _, err := loadForGrad(model, output, nil)
+			if err != nil {
+				return err
+			}
+			ps, err := analysis.SelectParams(m, params)
+			if err != nil {
+				return err
+			}
+			md, err := analysis.New(m, output, ps)
+			if err != nil {
+				return err
+			}
+			a, err := rowsOf(md, data)
+			if err != nil {
+				return err
+			}
+			b := a
+			if data2 != "" {
+				if b, err = rowsOf(md, data2); err != nil {
+					return err
+				}
+			}
+			k := &analysis.NTK{M: md, Target: target, Chunk: chunk}
+			K := make([]float64, a.Rows*b.Rows)
+			if err := k.Gram(a, b, K); err != nil {
+				return err
+			}
+			cfg := map[string]any{"command": "ntk", "model": model, "data": data, "data2": data2, "output": md.Output,
+				"params": ps, "target": target, "kernel": k.String()}
+			if err := analysis.WriteResult(out, npy.NewFloat64(K, a.Rows, b.Rows), cfg); err != nil {
+				return err
+			}
+			if !global.quiet {
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s [%d %d] (%s over %d params tensors)\n", out, a.Rows, b.Rows, k, len(ps))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&model, "model", "", "ONNX model file")
+	f.StringVar(&data, "data", "", ".npz with member x [N, ...]")
+	f.StringVar(&data2, "data2", "", "second .npz (default: --data)")
+	f.StringVar(&output, "output", "", "model output (default: the first)")
+	f.StringVar(&params, "params", "", "regular expression selecting the initializers (default: all float initializers)")
+	f.IntVar(&target, "target", -1, "output element per example; -1 = trace over all elements")
+	f.IntVar(&chunk, "chunk", 0, "examples per gradient block (0 = automatic)")
+	f.StringVarP(&out, "out", "o", "", "output K.npy")
+	return cmd
+}
+
+// rowsOf reads the x member of an .npz as kernel rows for md.
+func rowsOf(md *analysis.Model, path string) (kernel.Matrix, error) {
+	ds, err := analysis.LoadDataset(path)
+	if err != nil {
+		return kernel.Matrix{}, err
+	}
+	n := ds.N()
+	if ds.X.Len() != n*md.Dim() {
+		return kernel.Matrix{}, fmt.Errorf("%s: x has shape %v; the model's input %q takes [N]+%v", path, ds.X.Shape, md.Input, md.Shape)
+	}
+	m := kernel.NewMatrix(n, md.Dim())
+	for i, v := range ds.X.F {
+		m.Data[i] = float64(v)
+	}
+	return m, nil
+}

@@ -1,0 +1,55 @@
+package analysis
+
+import (
+	"fmt"
+
+	"github.com/hierlearn/hierlearn/importer"
+)
+
+// Grad returns the gradient of a scalar with respect to the input batch
+// x (wrt "" or the input's name: one gradient per example, of x's shape)
+// or to an initializer (the gradient of the scalar summed over the batch,
+// of the initializer's shape). The scalar is the sum of the output's
+// elements (target < 0) or of element target of every example's output.
+// The Model must have been made with wrt among its params when wrt is an
+// initializer.
+func (md *Model) Grad(x *importer.Tensor, wrt string, target int) (*importer.Tensor, error) {
+	seed := func(_ int, y []float32) []float32 {
+		s := make([]float32, len(y))
+		if target < 0 {
+			for i := range s {
+				s[i] = 1
+			}
+		} else if target < len(s) {
+			s[target] = 1
+		}
+		return s
+	}
+	if err := md.checkBatch(x, "the input"); err != nil {
+		return nil, err
+	}
+	tape, y, err := md.Forward(x)
+	if err != nil {
+		return nil, err
+	}
+	per := len(y.F) / x.Shape[0]
+	if target >= per {
+		return nil, fmt.Errorf("analysis: target %d, but output %q has %d elements per example", target, md.Output, per)
+	}
+	s := &importer.Tensor{DType: importer.Float32, Shape: y.Shape, F: make([]float32, len(y.F))}
+	for i := 0; i < x.Shape[0]; i++ {
+		copy(s.F[i*per:], seed(i, y.F[i*per:(i+1)*per]))
+	}
+	g, err := tape.Backward(map[string]*importer.Tensor{md.Output: s})
+	if err != nil {
+		return nil, fmt.Errorf("analysis: %w", err)
+	}
+	if wrt == "" || wrt == "input" || wrt == md.Input {
+		return g.Inputs[md.Input], nil
+	}
+	t, ok := g.Params[wrt]
+	if !ok {
+		return nil, fmt.Errorf("analysis: %q is neither the input nor a param (have %v)", wrt, md.GS.Params())
+	}
+	return t, nil
+}
