@@ -26,6 +26,11 @@ Runs on Debian's python3 with torch 1.13 (and torchvision for resnet18):
       writes "ntk_se", the Monte-Carlo standard error of each entry of the
       empirical NTK viewed as a mean over the last hidden layer's neurons
       (the analytic infinite-width NTK is its expectation).
+
+  grad_ref.py bench --models resnet20a,resnet18 --batch 1 --threads 1 \
+          [--warmup 2 --repeat 10]
+      Times forward + backward (all parameter gradients and the input
+      gradient of sum(logits)) and prints JSON with the median seconds.
 """
 import argparse
 import math
@@ -129,6 +134,36 @@ def cmd_mlp(a):
     save_npz(a.out, **arrays)
 
 
+def cmd_bench(a):
+    """Median seconds of forward + backward (all parameter gradients and
+    the input gradient) per call at the given batch, printed as JSON."""
+    import json
+    import time
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import export_resnets as er
+    torch.set_num_threads(a.threads)
+    out = {}
+    for name in a.models.split(","):
+        torch.manual_seed(a.seed)
+        gen = torch.Generator().manual_seed(a.seed + 1)
+        model, size = er.build(name)
+        er.randomise_bn(model, gen)
+        model.eval()
+        x = torch.randn(a.batch, 3, size, size, generator=gen, requires_grad=True)
+        times = []
+        for i in range(a.warmup + a.repeat):
+            t0 = time.perf_counter()
+            model.zero_grad()
+            x.grad = None
+            model(x).sum().backward()
+            t1 = time.perf_counter()
+            if i >= a.warmup:
+                times.append(t1 - t0)
+        times.sort()
+        out[name] = {"median_s": times[len(times) // 2], "min_s": times[0]}
+    print(json.dumps({"torch": torch.__version__, "threads": a.threads, "batch": a.batch, "models": out}))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -146,9 +181,16 @@ def main():
     m.add_argument("--seed", type=int, default=0)
     m.add_argument("--onnx", required=True)
     m.add_argument("--out", required=True)
+    b = sub.add_parser("bench")
+    b.add_argument("--models", default="resnet20a,resnet18")
+    b.add_argument("--batch", type=int, default=1)
+    b.add_argument("--threads", type=int, default=1)
+    b.add_argument("--warmup", type=int, default=2)
+    b.add_argument("--repeat", type=int, default=10)
+    b.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     torch.set_num_threads(1)
-    {"resnet": cmd_resnet, "mlp": cmd_mlp}[a.cmd](a)
+    {"resnet": cmd_resnet, "mlp": cmd_mlp, "bench": cmd_bench}[a.cmd](a)
 
 
 if __name__ == "__main__":
