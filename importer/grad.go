@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -29,6 +30,20 @@ type GradSession struct {
 type gradPlan struct {
 	p    *plan
 	back []backFn // per step; nil for steps with no derivative
+
+	mu   sync.Mutex
+	free []*workspace // workspaces of released tapes
+}
+
+func (gp *gradPlan) get() *workspace {
+	gp.mu.Lock()
+	defer gp.mu.Unlock()
+	if n := len(gp.free); n > 0 {
+		ws := gp.free[n-1]
+		gp.free = gp.free[:n-1]
+		return ws
+	}
+	return gp.p.newWorkspace()
 }
 
 // NewGradSession prepares m for gradients with respect to its float inputs
@@ -127,7 +142,7 @@ func (g *GradSession) Forward(inputs map[string]*Tensor) (*Tape, error) {
 	if err != nil {
 		return nil, err
 	}
-	ws := gp.p.newWorkspace()
+	ws := gp.get()
 	for i, id := range gp.p.inputs {
 		if gp.p.runtimeIn[i] {
 			ws.vals[id].F, ws.vals[id].I = in[i].F, in[i].I
@@ -137,6 +152,26 @@ func (g *GradSession) Forward(inputs map[string]*Tensor) (*Tape, error) {
 		return nil, err
 	}
 	return &Tape{g: g, gp: gp, ws: ws, in: in}, nil
+}
+
+// Release hands the tape's buffers back for reuse by later Forward calls
+// (they are otherwise garbage collected). The tape must not be used after.
+func (t *Tape) Release() {
+	if t.ws == nil {
+		return
+	}
+	p := t.gp.p
+	for i, id := range p.inputs {
+		if p.runtimeIn[i] {
+			t.ws.vals[id].F, t.ws.vals[id].I = nil, nil
+		}
+	}
+	t.gp.mu.Lock()
+	if len(t.gp.free) < maxIdle {
+		t.gp.free = append(t.gp.free, t.ws)
+	}
+	t.gp.mu.Unlock()
+	t.ws = nil
 }
 
 func (g *GradSession) planFor(in []*Tensor) (*gradPlan, error) {
@@ -210,6 +245,9 @@ func (t *Tape) id(name string) (int, bool) {
 
 // Output returns a copy of a graph output of the recorded run.
 func (t *Tape) Output(name string) (*Tensor, error) {
+	if t.ws == nil {
+		return nil, errReleased
+	}
 	for i, o := range t.g.m.Outputs {
 		if o.Name == name {
 			return t.ws.vals[t.gp.p.outputs[i]].Clone(), nil
@@ -221,6 +259,9 @@ func (t *Tape) Output(name string) (*Tensor, error) {
 // Value returns a copy of any value of the recorded run by name: a graph
 // output, an input or an intermediate tensor (for conjugate kernels).
 func (t *Tape) Value(name string) (*Tensor, error) {
+	if t.ws == nil {
+		return nil, errReleased
+	}
 	id, ok := t.id(name)
 	if !ok || t.ws.vals[id] == nil || (t.ws.vals[id].F == nil && t.ws.vals[id].I == nil && numel(t.ws.vals[id].Shape) > 0) {
 		return nil, fmt.Errorf("importer: the executed graph has no value %q (it may have been fused or folded at load time)", name)
@@ -240,6 +281,9 @@ type Grads struct {
 // Values absent from the seeds get zero gradient. A Tape may be
 // differentiated any number of times.
 func (t *Tape) Backward(seeds map[string]*Tensor) (*Grads, error) {
+	if t.ws == nil {
+		return nil, errReleased
+	}
 	p := t.gp.p
 	nv := len(p.infos)
 	grad := make([][]float32, nv)
@@ -348,6 +392,8 @@ func (t *Tape) Backward(seeds map[string]*Tensor) (*Grads, error) {
 	}
 	return res, nil
 }
+
+var errReleased = errors.New("importer: the tape was released")
 
 func accum(dst, src []float32) []float32 {
 	if dst == nil {

@@ -52,8 +52,11 @@ func backConv(c *backCtx) error {
 			col := make([]float32, C*ks*ohw)
 			var dw []float32
 			if gw != nil {
-				dw = make([]float32, len(gw))
-				partial[wi] = dw
+				dw = gw // worker 0 accumulates in place, the others apart
+				if wi > 0 {
+					dw = make([]float32, len(gw))
+					partial[wi] = dw
+				}
 			}
 			for n := wi; n < N; n += workers {
 				dy := gy[n*M*ohw : (n+1)*M*ohw]

@@ -314,3 +314,55 @@ func TestGradFiniteDifferences(t *testing.T) {
 		})
 	}
 }
+
+// TestTapeRelease: a released tape refuses further use, and a Forward on
+// the recycled buffers gives the same gradients as a fresh one.
+func TestTapeRelease(t *testing.T) {
+	c := gradCases()[0] // Conv with groups
+	b := model(c.opset, c.nodes, c.inits, []*onnxpb.ValueInfoProto{vinfo("X", onnxpb.TensorProto_FLOAT, c.xShape...)}, outInfo("Y"))
+	m, err := LoadBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs, err := NewGradSession(m, c.params...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	x := &Tensor{DType: Float32, Shape: []int{2, 4, 5, 6}, F: gridValues(r, 240, 0.1, 1, true)}
+	run := func() *Grads {
+		tape, err := gs.Forward(map[string]*Tensor{"X": x})
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, _ := tape.Output("Y")
+		for i := range y.F {
+			y.F[i] = float32(i%5) - 2
+		}
+		g, err := tape.Backward(map[string]*Tensor{"Y": y})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tape.Release()
+		if _, err := tape.Backward(map[string]*Tensor{"Y": y}); err == nil {
+			t.Error("Backward on a released tape: no error")
+		}
+		if _, err := tape.Output("Y"); err == nil {
+			t.Error("Output of a released tape: no error")
+		}
+		return g
+	}
+	g1, g2 := run(), run()
+	for _, name := range []string{"W", "B"} {
+		for i, v := range g1.Params[name].F {
+			if g2.Params[name].F[i] != v {
+				t.Fatalf("%s[%d]: %g on fresh buffers, %g on recycled ones", name, i, v, g2.Params[name].F[i])
+			}
+		}
+	}
+	for i, v := range g1.Inputs["X"].F {
+		if g2.Inputs["X"].F[i] != v {
+			t.Fatalf("X[%d]: %g on fresh buffers, %g on recycled ones", i, v, g2.Inputs["X"].F[i])
+		}
+	}
+}

@@ -128,6 +128,7 @@ func BenchGrad(w io.Writer, cfg BenchGradConfig) (*BenchGradReport, error) {
 			if _, err := tape.Backward(map[string]*importer.Tensor{"logits": y}); err != nil {
 				return nil, err
 			}
+			tape.Release()
 			if i >= cfg.Warmup {
 				times = append(times, time.Since(t0).Seconds())
 			}

@@ -129,10 +129,12 @@ func (md *Model) Finetune(ds *Dataset, opt FinetuneOptions) (*FinetuneResult, er
 			}
 			loss, seed, err := ds.lossGrad(y, idx)
 			if err != nil {
+				tape.Release()
 				return nil, err
 			}
 			total += loss * float64(len(idx))
 			g, err := tape.Backward(map[string]*importer.Tensor{md.Output: seed})
+			tape.Release()
 			if err != nil {
 				return nil, fmt.Errorf("analysis: %w", err)
 			}

@@ -41,6 +41,7 @@ func (md *Model) Grad(x *importer.Tensor, wrt string, target int) (*importer.Ten
 		copy(s.F[i*per:], seed(i, y.F[i*per:(i+1)*per]))
 	}
 	g, err := tape.Backward(map[string]*importer.Tensor{md.Output: s})
+	tape.Release()
 	if err != nil {
 		return nil, fmt.Errorf("analysis: %w", err)
 	}

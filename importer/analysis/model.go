@@ -118,8 +118,12 @@ func (md *Model) Forward(x *importer.Tensor) (*importer.Tape, *importer.Tensor, 
 
 // Predict returns the outputs of a batch, n x outDim flattened.
 func (md *Model) Predict(x *importer.Tensor) (*importer.Tensor, error) {
-	_, y, err := md.Forward(x)
-	return y, err
+	tape, y, err := md.Forward(x)
+	if err != nil {
+		return nil, err
+	}
+	tape.Release()
+	return y, nil
 }
 
 // InputGrad returns, for every example of the batch x, the gradient of
@@ -138,6 +142,7 @@ func (md *Model) InputGrad(x *importer.Tensor, seed func(i int, y []float32) []f
 		copy(s.F[i*per:(i+1)*per], seed(i, y.F[i*per:(i+1)*per]))
 	}
 	g, err := tape.Backward(map[string]*importer.Tensor{md.Output: s})
+	tape.Release()
 	if err != nil {
 		return nil, nil, fmt.Errorf("analysis: %w", err)
 	}
@@ -189,7 +194,7 @@ func (md *Model) ParamGrads(x kernel.Matrix, target int) (g kernel.Matrix, outs 
 		return kernel.Matrix{}, 0, fmt.Errorf("analysis: no params to differentiate")
 	}
 	// One forward to learn the output size.
-	_, y0, err := md.Forward(md.batch(xs.F[:d], 1))
+	y0, err := md.Predict(md.batch(xs.F[:d], 1))
 	if err != nil {
 		return kernel.Matrix{}, 0, err
 	}
@@ -225,6 +230,7 @@ func (md *Model) ParamGrads(x kernel.Matrix, target int) (g kernel.Matrix, outs 
 					}
 					gr, err := tape.Backward(map[string]*importer.Tensor{md.Output: s})
 					if err != nil {
+						tape.Release()
 						errs[w] = err
 						return
 					}
@@ -237,6 +243,7 @@ func (md *Model) ParamGrads(x kernel.Matrix, target int) (g kernel.Matrix, outs 
 						}
 					}
 				}
+				tape.Release()
 			}
 		}(w)
 	}

@@ -133,6 +133,7 @@ func (c *Conjugate) Features(x kernel.Matrix) (kernel.Matrix, error) {
 			return kernel.Matrix{}, err
 		}
 		v, err := tape.Value(c.Value)
+		tape.Release()
 		if err != nil {
 			return kernel.Matrix{}, fmt.Errorf("analysis: %w", err)
 		}
