@@ -92,10 +92,11 @@ func backConv(c *backCtx) error {
 
 // col2im adds the columns of one image (rows (c, kd, kh, kw), one column
 // per output position) back onto its input planes: the transpose of
-// im2colRange.
+// im2colRange, with the same valid-column bounds per kernel column.
 func (w *window) col2im(col []float32, C int, dst []float32) {
 	ID, IH, IW := w.in[0], w.in[1], w.in[2]
 	OD, OH, OW := w.out[0], w.out[1], w.out[2]
+	sw := w.s[2]
 	ohw := OD * OH * OW
 	plane := ID * IH * IW
 	row := 0
@@ -106,23 +107,38 @@ func (w *window) col2im(col []float32, C int, dst []float32) {
 				for kw := 0; kw < w.k[2]; kw++ {
 					src := col[row*ohw : (row+1)*ohw]
 					row++
+					iw0 := kw*w.d[2] - w.pb[2]
+					lo, hi := 0, OW
+					for lo < OW && iw0+lo*sw < 0 {
+						lo++
+					}
+					for hi > lo && iw0+(hi-1)*sw >= IW {
+						hi--
+					}
+					if lo >= hi {
+						continue
+					}
 					p := 0
 					for od := 0; od < OD; od++ {
 						id := od*w.s[0] - w.pb[0] + kd*w.d[0]
 						for oh := 0; oh < OH; oh++ {
 							ih := oh*w.s[1] - w.pb[1] + kh*w.d[1]
+							sr := src[p+lo : p+hi]
+							p += OW
 							if id < 0 || id >= ID || ih < 0 || ih >= IH {
-								p += OW
 								continue
 							}
-							base := (id*IH + ih) * IW
-							iw := kw*w.d[2] - w.pb[2]
-							for ow := 0; ow < OW; ow++ {
-								if iw >= 0 && iw < IW {
-									d[base+iw] += src[p]
+							base := (id*IH+ih)*IW + iw0
+							if sw == 1 {
+								dd := d[base+lo : base+hi]
+								for i, v := range sr {
+									dd[i] += v
 								}
-								p++
-								iw += w.s[2]
+							} else {
+								dd := d[base+lo*sw : base+(hi-1)*sw+1]
+								for i, v := range sr {
+									dd[i*sw] += v
+								}
 							}
 						}
 					}
