@@ -178,8 +178,7 @@ func TestNTKCommand(t *testing.T) {
 	if len(K.Shape) != 2 || K.Shape[0] != 24 || K.Shape[1] != 24 {
 		t.Fatalf("K shape %v", K.Shape)
 	}
-	// For the last layer only, the traced NTK is (3 outputs) x (h.h' + 1):
-	// symmetric and positive on the diagonal.
+	// Symmetric and positive on the diagonal.
 	for i := 0; i < 24; i++ {
 		if K.F64[i*24+i] <= 0 {
 			t.Errorf("K[%d,%d] = %g", i, i, K.F64[i*24+i])
@@ -190,9 +189,27 @@ func TestNTKCommand(t *testing.T) {
 			}
 		}
 	}
+	// The conjugate kernel of the pooled features "flat" ([N, 4]) is their
+	// Gram matrix; the NTK of the last layer alone is 3 (h.h' + 1).
+	ck := filepath.Join(dir, "CK.npy")
+	if _, err := runCLI(t, "ntk", "--model", model, "--data", data, "--conjugate", "flat", "-o", ck); err != nil {
+		t.Fatal(err)
+	}
+	C := readNPY(t, ck)
+	for i := 0; i < 24; i++ {
+		for j := 0; j < 24; j++ {
+			if want := 3 * (C.F64[i*24+j] + 1); math.Abs(K.F64[i*24+j]-want) > 1e-5*math.Abs(want)+1e-6 {
+				t.Fatalf("NTK[%d,%d] of the last layer %.6g, 3 (CK + 1) = %.6g", i, j, K.F64[i*24+j], want)
+			}
+		}
+	}
 	bad := filepath.Join(dir, "bad.npy")
 	if _, err := runCLI(t, "ntk", "--model", model, "--data", data, "--params", "^nomatch$", "-o", bad); err == nil {
 		t.Error("no matching params: no error")
+	}
+	noFile(t, bad)
+	if _, err := runCLI(t, "ntk", "--model", model, "--data", data, "--conjugate", "nope", "-o", bad); err == nil {
+		t.Error("unknown tensor: no error")
 	}
 	noFile(t, bad)
 }

@@ -14,8 +14,8 @@ func init() { register(newNTKCmd) }
 
 func newNTKCmd() *cobra.Command {
 	var (
-		model, data, data2, output, params, out string
-		target, chunk                           int
+		model, data, data2, output, params, out, conj string
+		target, chunk                                 int
 	)
 	cmd := &cobra.Command{
 		Use:   "ntk --model m.onnx --data a.npz [--data2 b.npz] [--output NAME] [--params REGEXP] [--target K] -o K.npy",
@@ -27,6 +27,8 @@ names match --params (default: all) and o runs over the elements of the
 output per example (--target -1, the trace, the default) or is one
 element (--target K). Gradients are per example, in blocks of --chunk
 examples (0: sized for ~256 MiB), so memory stays bounded.
+--conjugate NAME computes the conjugate kernel instead: the inner product
+of the named intermediate tensor (e.g. the penultimate layer), flattened.
 K.npy is [N_a, N_b] float64; K.npy.json holds the configuration.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -59,18 +61,25 @@ K.npy is [N_a, N_b] float64; K.npy.json holds the configuration.`,
 					return err
 				}
 			}
-			k := &analysis.NTK{M: md, Target: target, Chunk: chunk}
+			var k kernel.Kernel = &analysis.NTK{M: md, Target: target, Chunk: chunk}
+			if conj != "" {
+				fm, err := analysis.ConjugateMap(m, conj)
+				if err != nil {
+					return err
+				}
+				k = kernel.FeatureKernel{Map: fm}
+			}
 			K := make([]float64, a.Rows*b.Rows)
 			if err := k.Gram(a, b, K); err != nil {
 				return err
 			}
 			cfg := map[string]any{"command": "ntk", "model": model, "data": data, "data2": data2, "output": md.Output,
-				"params": ps, "target": target, "kernel": k.String()}
+				"params": ps, "target": target, "kernel": fmt.Sprint(k), "conjugate": conj}
 			if err := analysis.WriteResult(out, npy.NewFloat64(K, a.Rows, b.Rows), cfg); err != nil {
 				return err
 			}
 			if !global.quiet {
-				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s [%d %d] (%s over %d params tensors)\n", out, a.Rows, b.Rows, k, len(ps))
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s [%d %d] (%s)\n", out, a.Rows, b.Rows, k)
 			}
 			return nil
 		},
@@ -82,6 +91,7 @@ K.npy is [N_a, N_b] float64; K.npy.json holds the configuration.`,
 	f.StringVar(&output, "output", "", "model output (default: the first)")
 	f.StringVar(&params, "params", "", "regular expression selecting the initializers (default: all float initializers)")
 	f.IntVar(&target, "target", -1, "output element per example; -1 = trace over all elements")
+	f.StringVar(&conj, "conjugate", "", "compute the conjugate kernel of this intermediate tensor instead of the NTK")
 	f.IntVar(&chunk, "chunk", 0, "examples per gradient block (0 = automatic)")
 	f.StringVarP(&out, "out", "o", "", "output K.npy")
 	return cmd
