@@ -30,6 +30,12 @@ func tinyCNN(t *testing.T, seed uint64) string { return tinyNet(t, seed, false) 
 // tinyNet with smooth set uses AveragePool and Sigmoid instead of MaxPool
 // and Relu: a smooth function, for quadrature checks.
 func tinyNet(t *testing.T, seed uint64, smooth bool) string {
+	return tinyNetBatch(t, seed, smooth, export.Batch)
+}
+
+// tinyNetBatch is tinyNet with the input's batch dim given (export.Batch
+// for a dynamic one).
+func tinyNetBatch(t *testing.T, seed uint64, smooth bool, batch int64) string {
 	pool, act := "MaxPool", "Relu"
 	if smooth {
 		pool, act = "AveragePool", "Sigmoid"
@@ -37,7 +43,7 @@ func tinyNet(t *testing.T, seed uint64, smooth bool) string {
 	r := rand.New(rand.NewPCG(seed, 9))
 	g := export.NewGraph("tiny")
 	g.SetOpset(13)
-	x := g.Input("input", export.Float32, export.Batch, 2, 6, 6)
+	x := g.Input("input", export.Float32, batch, 2, 6, 6)
 	w1 := export.Initializer(g, "conv1.weight", randn(r, 4*2*9, 0.5), 4, 2, 3, 3)
 	b1 := export.Initializer(g, "conv1.bias", randn(r, 4, 0.1), 4)
 	h := g.Node("Conv", "conv1", []string{x, w1, b1}, export.Ints("pads", 1, 1, 1, 1))
@@ -51,7 +57,7 @@ func tinyNet(t *testing.T, seed uint64, smooth bool) string {
 	wf := export.Initializer(g, "fc.weight", randn(r, 3*5, 0.8), 3, 5)
 	bf := export.Initializer(g, "fc.bias", randn(r, 3, 0.1), 3)
 	g.NodeN("Gemm", "fc", []string{h, wf, bf}, []string{"logits"}, export.Int("transB", 1))
-	g.Output("logits", export.Float32, "logits", export.Batch, 3)
+	g.Output("logits", export.Float32, "logits", batch, 3)
 	path := filepath.Join(t.TempDir(), "tiny.onnx")
 	if err := g.Write(path); err != nil {
 		t.Fatal(err)
@@ -378,4 +384,55 @@ func TestFinetuneResNet20(t *testing.T) {
 		labels[i] = int64(i % 10)
 	}
 	finetuneAndCheck(t, src, md, &Dataset{X: x, Labels: labels}, FinetuneOptions{Optimizer: "adam", LR: 0.01, Epochs: 2, Batch: 8})
+}
+
+// TestFixedBatchModel: a model exported with its batch fixed at 1 gives
+// the same predictions, gradients, attributions, kernels and training as
+// the same model with a dynamic batch (batches run one example at a time).
+func TestFixedBatchModel(t *testing.T) {
+	_, dyn := loadModel(t, tinyNetBatch(t, 11, false, export.Batch), "")
+	_, fix := loadModel(t, tinyNetBatch(t, 11, false, 1), "")
+	r := rand.New(rand.NewPCG(12, 12))
+	x := batchOf(dyn, r, 5)
+	same := func(what string, a, b *importer.Tensor) {
+		t.Helper()
+		if len(a.F) != len(b.F) || maxRel(a.F, b.F) > 1e-6 {
+			t.Errorf("%s: fixed-batch model differs (%v vs %v, %.3g)", what, a.Shape, b.Shape, maxRel(a.F, b.F))
+		}
+	}
+	for _, md := range []*Model{dyn, fix} {
+		if _, err := md.Predict(x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p1, _ := dyn.Predict(x)
+	p2, _ := fix.Predict(x)
+	same("Predict", p1, p2)
+	for _, wrt := range []string{"input", "conv1.weight"} {
+		g1, err := dyn.Grad(x, wrt, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g2, err := fix.Grad(x, wrt, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same("Grad "+wrt, g1, g2)
+	}
+	a1, err := dyn.Attribute(x, AttrOptions{Method: "ig", Target: -1, Steps: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, err := fix.Attribute(x, AttrOptions{Method: "ig", Target: -1, Steps: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same("integrated gradients", a1, a2)
+	ds := &Dataset{X: x, Labels: []int64{0, 1, 2, 0, 1}}
+	for _, md := range []*Model{dyn, fix} {
+		if _, err := md.Finetune(ds, FinetuneOptions{Batch: 1, LR: 0.1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same("fine-tuned conv1.weight", dyn.GS.Param("conv1.weight"), fix.GS.Param("conv1.weight"))
 }

@@ -35,6 +35,9 @@ func (c *Conjugate) Features(x kernel.Matrix) (kernel.Matrix, error) {
 	if bs <= 0 {
 		bs = 64
 	}
+	if c.M.perExample {
+		bs = 1
+	}
 	var out kernel.Matrix
 	for i0 := 0; i0 < x.Rows; i0 += bs {
 		i1 := min(i0+bs, x.Rows)

@@ -16,7 +16,7 @@ type FinetuneOptions struct {
 	LR        float64 // learning rate (0: 0.01 for sgd, 0.001 for adam)
 	Momentum  float64 // sgd momentum
 	Epochs    int     // passes over the data (0: 1)
-	Batch     int     // examples per step (0: 32)
+	Batch     int     // examples per step (0: 32; always 1 for a model whose batch dim is fixed at 1)
 	Seed      uint64  // shuffling
 }
 
@@ -62,6 +62,9 @@ func (md *Model) Finetune(ds *Dataset, opt FinetuneOptions) (*FinetuneResult, er
 	}
 	if opt.Batch <= 0 {
 		opt.Batch = 32
+	}
+	if md.perExample {
+		opt.Batch = 1 // the model's batch is fixed at 1
 	}
 	n, d := ds.N(), md.Dim()
 	r := rand.New(rand.NewPCG(opt.Seed, 0xf1e7))
@@ -145,7 +148,7 @@ func (md *Model) Loss(ds *Dataset) (float64, error) {
 	n, d := ds.N(), md.Dim()
 	var total float64
 	for b0 := 0; b0 < n; b0 += 64 {
-		b1 := min(b0+64, n)
+		b1 := min(b0+64, n) // Predict runs fixed-batch models per example
 		idx := make([]int, b1-b0)
 		for i := range idx {
 			idx[i] = b0 + i

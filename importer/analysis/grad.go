@@ -28,6 +28,25 @@ func (md *Model) Grad(x *importer.Tensor, wrt string, target int) (*importer.Ten
 	if err := md.checkBatch(x, "the input"); err != nil {
 		return nil, err
 	}
+	if md.perExample && x.Shape[0] > 1 {
+		var gs []*importer.Tensor
+		for i := 0; i < x.Shape[0]; i++ {
+			g, err := md.Grad(md.example(x, i), wrt, target)
+			if err != nil {
+				return nil, err
+			}
+			gs = append(gs, g)
+		}
+		if wrt == "" || wrt == "input" || wrt == md.Input {
+			return concat(gs), nil
+		}
+		for _, g := range gs[1:] { // param gradients add up over the batch
+			for j, v := range g.F {
+				gs[0].F[j] += v
+			}
+		}
+		return gs[0], nil
+	}
 	tape, y, err := md.Forward(x)
 	if err != nil {
 		return nil, err

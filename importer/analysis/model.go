@@ -16,6 +16,10 @@ type Model struct {
 	Input  string // the float input
 	Shape  []int  // per-example input shape (the batch dim removed)
 	Output string // the output differentiated
+
+	// perExample: the model's batch dim is fixed at 1 (an export without
+	// a dynamic axis), so batches run one example at a time.
+	perExample bool
 }
 
 // New prepares m: output "" is the first graph output; params are the
@@ -50,7 +54,7 @@ func New(m *importer.Model, output string, params []string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("analysis: %w", err)
 	}
-	return &Model{GS: gs, Input: vi.Name, Shape: append([]int{}, vi.Shape[1:]...), Output: output}, nil
+	return &Model{GS: gs, Input: vi.Name, Shape: append([]int{}, vi.Shape[1:]...), Output: output, perExample: vi.Shape[0] == 1}, nil
 }
 
 // SelectParams returns the float32 initializers of m whose names match
@@ -88,6 +92,22 @@ func (md *Model) batch(x []float32, n int) *importer.Tensor {
 	return &importer.Tensor{DType: importer.Float32, Shape: append([]int{n}, md.Shape...), F: x}
 }
 
+// example returns example i of the batch x as a batch of one (a view).
+func (md *Model) example(x *importer.Tensor, i int) *importer.Tensor {
+	d := md.Dim()
+	return md.batch(x.F[i*d:(i+1)*d], 1)
+}
+
+// concat stacks batches along axis 0.
+func concat(ts []*importer.Tensor) *importer.Tensor {
+	out := &importer.Tensor{DType: importer.Float32, Shape: append([]int{0}, ts[0].Shape[1:]...)}
+	for _, t := range ts {
+		out.Shape[0] += t.Shape[0]
+		out.F = append(out.F, t.F...)
+	}
+	return out
+}
+
 // Rows converts float64 rows (kernel.Matrix) to a float32 batch.
 func (md *Model) Rows(x kernel.Matrix) (*importer.Tensor, error) {
 	if x.Cols != md.Dim() {
@@ -118,6 +138,17 @@ func (md *Model) Forward(x *importer.Tensor) (*importer.Tape, *importer.Tensor, 
 
 // Predict returns the outputs of a batch, n x outDim flattened.
 func (md *Model) Predict(x *importer.Tensor) (*importer.Tensor, error) {
+	if md.perExample && x.Shape[0] > 1 {
+		var ys []*importer.Tensor
+		for i := 0; i < x.Shape[0]; i++ {
+			y, err := md.Predict(md.example(x, i))
+			if err != nil {
+				return nil, err
+			}
+			ys = append(ys, y)
+		}
+		return concat(ys), nil
+	}
 	tape, y, err := md.Forward(x)
 	if err != nil {
 		return nil, err
@@ -131,6 +162,17 @@ func (md *Model) Predict(x *importer.Tensor) (*importer.Tensor, error) {
 // per-example output weights (len = output elements per example), and the
 // outputs themselves.
 func (md *Model) InputGrad(x *importer.Tensor, seed func(i int, y []float32) []float32) (*importer.Tensor, *importer.Tensor, error) {
+	if md.perExample && x.Shape[0] > 1 {
+		var gs, ys []*importer.Tensor
+		for i := 0; i < x.Shape[0]; i++ {
+			g, y, err := md.InputGrad(md.example(x, i), func(_ int, y []float32) []float32 { return seed(i, y) })
+			if err != nil {
+				return nil, nil, err
+			}
+			gs, ys = append(gs, g), append(ys, y)
+		}
+		return concat(gs), concat(ys), nil
+	}
 	tape, y, err := md.Forward(x)
 	if err != nil {
 		return nil, nil, err
