@@ -26,7 +26,8 @@ a.npz again), where theta are the model file's float initializers whose
 names match --params (default: all) and o runs over the elements of the
 output per example (--target -1, the trace, the default) or is one
 element (--target K). Gradients are per example, in blocks of --chunk
-examples (0: sized for ~256 MiB), so memory stays bounded.
+examples and output groups sized so that a block of gradients stays
+within --max-mb (default 256), so memory stays bounded.
 --conjugate NAME computes the conjugate kernel instead: the inner product
 of the named intermediate tensor (e.g. the penultimate layer), flattened.
 K.npy is [N_a, N_b] float64; K.npy.json holds the configuration.`,
@@ -35,8 +36,8 @@ K.npy is [N_a, N_b] float64; K.npy.json holds the configuration.`,
 			if model == "" || data == "" || out == "" {
 				return fmt.Errorf("--model, --data and -o are required")
 			}
-			if chunk < 0 {
-				return fmt.Errorf("--chunk %d: must be >= 0", chunk)
+			if chunk < 0 || maxMB < 0 {
+				return fmt.Errorf("--chunk %d, --max-mb %d: must be >= 0", chunk, maxMB)
 			}
 			defer oneBLASThread()()
 			m, _, err := loadForGrad(model, output, nil)
@@ -61,7 +62,7 @@ K.npy is [N_a, N_b] float64; K.npy.json holds the configuration.`,
 					return err
 				}
 			}
-			var k kernel.Kernel = &analysis.NTK{M: md, Target: target, Chunk: chunk}
+			var k kernel.Kernel = &analysis.NTK{M: md, Target: target, Chunk: chunk, MaxBytes: maxMB << 20}
 			if conj != "" {
 				fm, err := analysis.ConjugateMap(m, conj)
 				if err != nil {
@@ -93,6 +94,7 @@ K.npy is [N_a, N_b] float64; K.npy.json holds the configuration.`,
 	f.IntVar(&target, "target", -1, "output element per example; -1 = trace over all elements")
 	f.StringVar(&conj, "conjugate", "", "compute the conjugate kernel of this intermediate tensor instead of the NTK")
 	f.IntVar(&chunk, "chunk", 0, "examples per gradient block (0 = automatic)")
+	f.IntVar(&maxMB, "max-mb", 0, "bound on one gradient block in MiB (0 = 256)")
 	f.StringVarP(&out, "out", "o", "", "output K.npy")
 	return cmd
 }

@@ -13,7 +13,8 @@
 // batch (true of inference-mode networks), so one backward pass over a
 // batch seeded per example yields every example's input gradient.
 // Parameter gradients are per example, so they are taken at batch 1, one
-// example per goroutine. The NTK is computed in blocks of Chunk examples
-// per side: memory is Chunk x (number of params) float64s per side, and
-// Gram blocks are one GEMM.
+// example per goroutine. The NTK is computed in blocks of examples and,
+// for the trace over outputs, groups of outputs, sized so that one side's
+// block of gradients (examples x outputs x params float64s) stays within
+// NTK.MaxBytes; a Gram block is one GEMM per output.
 package analysis

@@ -216,40 +216,47 @@ func argmax(y []float32) int {
 	return best
 }
 
-// ParamGrads returns the gradient of output element `target` of every
-// example (row of x) with respect to the params, flattened in
-// GS.Params() order: x.Rows*outs rows of P values where outs is 1, or
-// with target Trace the number of output elements per example (row
-// i*outs+o is output o of example i). Examples run at batch 1, split over
-// GOMAXPROCS goroutines.
-func (md *Model) ParamGrads(x kernel.Matrix, target int) (g kernel.Matrix, outs int, err error) {
-	xs, err := md.Rows(x)
-	if err != nil {
-		return kernel.Matrix{}, 0, err
-	}
-	d := md.Dim()
+// NumParams is the number of param elements (the length of a gradient).
+func (md *Model) NumParams() int {
 	var P int
 	for _, p := range md.GS.Params() {
 		P += md.GS.Param(p).Len()
 	}
-	if P == 0 {
-		return kernel.Matrix{}, 0, fmt.Errorf("analysis: no params to differentiate")
-	}
-	// One forward to learn the output size.
-	y0, err := md.Predict(md.batch(xs.F[:d], 1))
+	return P
+}
+
+// OutputSize is the number of output elements per example.
+func (md *Model) OutputSize() (int, error) {
+	y, err := md.Predict(md.batch(make([]float32, md.Dim()), 1))
 	if err != nil {
-		return kernel.Matrix{}, 0, err
+		return 0, err
 	}
-	outs = 1
-	if target < Trace {
-		return kernel.Matrix{}, 0, fmt.Errorf("analysis: target %d (want an output element, or Trace)", target)
+	return len(y.F), nil
+}
+
+// ParamGrads returns the gradients of output elements outs of every
+// example (row of x) with respect to the params, flattened in
+// GS.Params() order: row i*len(outs)+k holds d f_outs[k](x_i) / d theta.
+// Examples run at batch 1, split over GOMAXPROCS goroutines.
+func (md *Model) ParamGrads(x kernel.Matrix, outs []int) (kernel.Matrix, error) {
+	xs, err := md.Rows(x)
+	if err != nil {
+		return kernel.Matrix{}, err
 	}
-	if target == Trace {
-		outs = len(y0.F)
-	} else if target >= len(y0.F) {
-		return kernel.Matrix{}, 0, fmt.Errorf("analysis: target %d, but output %q has %d elements per example", target, md.Output, len(y0.F))
+	d, P := md.Dim(), md.NumParams()
+	if P == 0 {
+		return kernel.Matrix{}, fmt.Errorf("analysis: no params to differentiate")
 	}
-	g = kernel.NewMatrix(x.Rows*outs, P)
+	O, err := md.OutputSize()
+	if err != nil {
+		return kernel.Matrix{}, err
+	}
+	for _, o := range outs {
+		if o < 0 || o >= O {
+			return kernel.Matrix{}, fmt.Errorf("analysis: output element %d, but output %q has %d elements per example", o, md.Output, O)
+		}
+	}
+	g := kernel.NewMatrix(x.Rows*len(outs), P)
 	workers := min(runtime.GOMAXPROCS(0), x.Rows)
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
@@ -258,44 +265,46 @@ func (md *Model) ParamGrads(x kernel.Matrix, target int) (g kernel.Matrix, outs 
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < x.Rows; i += workers {
-				tape, y, err := md.Forward(md.batch(xs.F[i*d:(i+1)*d], 1))
-				if err != nil {
-					errs[w] = err
+				if errs[w] = md.exampleGrads(xs.F[i*d:(i+1)*d], outs, g, i*len(outs)); errs[w] != nil {
 					return
 				}
-				for o := 0; o < outs; o++ {
-					s := &importer.Tensor{DType: importer.Float32, Shape: y.Shape, F: make([]float32, len(y.F))}
-					if target == Trace {
-						s.F[o] = 1
-					} else {
-						s.F[target] = 1
-					}
-					gr, err := tape.Backward(map[string]*importer.Tensor{md.Output: s})
-					if err != nil {
-						tape.Release()
-						errs[w] = err
-						return
-					}
-					row := g.Row(i*outs + o)
-					k := 0
-					for _, p := range md.GS.Params() {
-						for _, v := range gr.Params[p].F {
-							row[k] = float64(v)
-							k++
-						}
-					}
-				}
-				tape.Release()
 			}
 		}(w)
 	}
 	wg.Wait()
 	for _, e := range errs {
 		if e != nil {
-			return kernel.Matrix{}, 0, fmt.Errorf("analysis: %w", e)
+			return kernel.Matrix{}, fmt.Errorf("analysis: %w", e)
 		}
 	}
-	return g, outs, nil
+	return g, nil
+}
+
+// exampleGrads writes the param gradients of outputs outs of one example
+// into rows row0, row0+1, ... of g (one forward, one backward per output).
+func (md *Model) exampleGrads(x []float32, outs []int, g kernel.Matrix, row0 int) error {
+	tape, y, err := md.Forward(md.batch(x, 1))
+	if err != nil {
+		return err
+	}
+	defer tape.Release()
+	for k, o := range outs {
+		s := &importer.Tensor{DType: importer.Float32, Shape: y.Shape, F: make([]float32, len(y.F))}
+		s.F[o] = 1
+		gr, err := tape.Backward(map[string]*importer.Tensor{md.Output: s})
+		if err != nil {
+			return err
+		}
+		row := g.Row(row0 + k)
+		j := 0
+		for _, p := range md.GS.Params() {
+			for _, v := range gr.Params[p].F {
+				row[j] = float64(v)
+				j++
+			}
+		}
+	}
+	return nil
 }
 
 // Trace as a target sums the kernel over all output elements.

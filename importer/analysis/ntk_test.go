@@ -59,8 +59,11 @@ func TestNTKMatchesTorch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, chunk := range []int{0, 4} { // one block, and blocks of 4 rows
-			k := &NTK{Target: c.target, Chunk: chunk}
+		// One block; blocks of 4 rows; and a memory bound that forces one
+		// example and one output per block.
+		for _, b := range []struct{ chunk, maxBytes int }{{0, 0}, {4, 0}, {0, 1}} {
+			chunk := b.chunk
+			k := &NTK{Target: c.target, Chunk: chunk, MaxBytes: b.maxBytes}
 			params, _ := SelectParams(m, "")
 			if k.M, err = New(m, "", params); err != nil {
 				t.Fatal(err)
