@@ -15,7 +15,7 @@ func init() { register(newNTKCmd) }
 func newNTKCmd() *cobra.Command {
 	var (
 		model, data, data2, output, params, out, conj string
-		target, chunk                                 int
+		target, chunk, maxMB                          int
 	)
 	cmd := &cobra.Command{
 		Use:   "ntk --model m.onnx --data a.npz [--data2 b.npz] [--output NAME] [--params REGEXP] [--target K] -o K.npy",
