@@ -15,6 +15,7 @@ import (
 	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/export"
 	"github.com/hierlearn/hierlearn/importer"
+	"github.com/hierlearn/hierlearn/importer/analysis"
 	"github.com/hierlearn/hierlearn/importer/ortrun"
 	"github.com/hierlearn/hierlearn/internal/reftools"
 	"github.com/hierlearn/hierlearn/train"
@@ -205,8 +206,10 @@ func torchModel(ctx context.Context, c Cell, d Data, model string) (string, erro
 }
 
 // runTorch is the runner of "torch:MODEL" (a PyTorch model imported and
-// evaluated by hierlearn) and "torch-ck:MODEL" (kernel ridge on its
-// penultimate features, the conjugate kernel).
+// evaluated by hierlearn), "torch-ck:MODEL" (kernel ridge on its
+// penultimate features, the conjugate kernel) and "torch-ntk:MODEL"
+// (kernel ridge with its empirical neural tangent kernel with respect to
+// every weight, from hierlearn's gradients of the imported graph).
 func runTorch(ctx context.Context, c Cell, d Data) (map[string]any, error) {
 	fam, model, _ := strings.Cut(c.Learner, ":")
 	dir, err := torchModel(ctx, c, d, model)
@@ -245,9 +248,21 @@ func runTorch(ctx context.Context, c Cell, d Data) (map[string]any, error) {
 		} else {
 			m["test_rel_mse"] = relMSE(outs["y"].F, te.Y)
 		}
-	case "torch-ck":
-		fm := &onnxFeatures{model: om, output: "features", width: outs["features"].Shape[1]}
-		k := kernel.FeatureKernel{Map: fm}
+	case "torch-ck", "torch-ntk":
+		var k kernel.Kernel = kernel.FeatureKernel{Map: &onnxFeatures{model: om, output: "features", width: outs["features"].Shape[1]}}
+		m["kernel"] = "conjugate(" + model + ")"
+		if fam == "torch-ntk" {
+			im, err := importer.Load(path)
+			if err != nil {
+				return nil, err
+			}
+			g, err := analysis.NTKGram(im, "y", "", 0)
+			if err != nil {
+				return nil, fmt.Errorf("empirical NTK: %w", err)
+			}
+			k = g
+			m["kernel"] = "empirical-ntk(" + model + ")"
+		}
 		tr := kernel.FromDataset(d.Train)
 		res, err := kernel.Fit(k, tr, kernel.Options{Seed: c.Seed})
 		if err != nil {
@@ -266,11 +281,10 @@ func runTorch(ctx context.Context, c Cell, d Data) (map[string]any, error) {
 		} else {
 			m["test_rel_mse"] = score.RelMSE
 		}
-		m["kernel"] = "conjugate(" + model + ")"
 		m["ridge"] = res.Ridge
 		m["method"] = res.Method
 	default:
-		return nil, fmt.Errorf("learner %q: want torch:MODEL or torch-ck:MODEL", c.Learner)
+		return nil, fmt.Errorf("learner %q: want torch:MODEL, torch-ck:MODEL or torch-ntk:MODEL", c.Learner)
 	}
 	return m, nil
 }

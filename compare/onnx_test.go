@@ -20,7 +20,7 @@ func TestCrossFrameworkSmall(t *testing.T) {
 	c := Config{Name: "cf-small", Sweeps: []Sweep{{
 		Experiment: "crossframework",
 		Concepts:   []concept.Spec{{D: 6, Layers: 3}},
-		Learners:   []string{"hnet:progressive", "torch:hnet:progressive", "torch:mlp", "torch-ck:mlp"},
+		Learners:   []string{"hnet:progressive", "torch:hnet:progressive", "torch:mlp", "torch-ck:mlp", "torch-ntk:mlp"},
 		N:          []int{600},
 		Seeds:      []uint64{1},
 		NTest:      300,

@@ -286,7 +286,7 @@ var presets = map[string]Config{
 			Experiment: "crossframework",
 			Concepts:   []concept.Spec{refConcept},
 			Learners: []string{"hnet:progressive", "torch:hnet:progressive", "torch:mlp", "torch-ck:hnet:progressive", "torch-ck:mlp",
-				"kernel:poly:4", "kernel:ntk:2"},
+				"torch-ntk:hnet:progressive", "kernel:poly:4", "kernel:ntk:2"},
 			N:       []int{10000},
 			Seeds:   []uint64{1, 2, 3},
 			NTest:   5000,

@@ -17,9 +17,15 @@ import (
 // writePlots draws error vs n (log-log, one line per learner and concept),
 // the feature error of layer 2 after each stage per HNet mode, and the
 // wall time per learner. It returns the file names written.
-func writePlots(dir string, rs []Result) ([]string, error) {
+func writePlots(dir string, rs []Result) (files []string, err error) {
+	// gonum/plot panics on some degenerate data; a report must still be
+	// written, so turn that into an error.
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("plot: %v", p)
+		}
+	}()
 	gs := groups(rs)
-	var files []string
 	for ci, cg := range byConcept(gs) {
 		suffix := ""
 		if ci > 0 {
@@ -82,6 +88,8 @@ func plotErrorVsN(dir string, cg []*group, name string) (string, error) {
 	}
 	p.Legend.Top = false
 	p.Legend.Left = true
+	fixLogRange(&p.X)
+	fixLogRange(&p.Y)
 	return name, p.Save(7*vg.Inch, 5*vg.Inch, filepath.Join(dir, name))
 }
 
@@ -125,6 +133,7 @@ func plotBFC(dir string, cg []*group, name string) (string, error) {
 		return "", nil
 	}
 	p.Legend.Top = true
+	fixLogRange(&p.Y)
 	return name, p.Save(7*vg.Inch, 5*vg.Inch, filepath.Join(dir, name))
 }
 
@@ -161,4 +170,14 @@ func plotRuntime(dir string, cg []*group, name string) (string, error) {
 	p.X.Tick.Label.XAlign = -0.9
 	w := vg.Length(math.Max(6, float64(len(order))*0.9)) * vg.Inch
 	return name, p.Save(w, 5*vg.Inch, filepath.Join(dir, name))
+}
+
+// fixLogRange makes a log axis drawable when its data span one value (the
+// plot library pads such a range by ±1, which leaves the log domain).
+func fixLogRange(ax *plot.Axis) {
+	if ax.Min > 0 && ax.Max > ax.Min {
+		return
+	}
+	v := math.Max(math.Abs(ax.Max), math.SmallestNonzeroFloat64)
+	ax.Min, ax.Max = v/2, v*2
 }

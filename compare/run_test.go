@@ -178,3 +178,29 @@ func TestPresetsExpand(t *testing.T) {
 		t.Fatal("unknown preset accepted")
 	}
 }
+
+// TestReportDegenerateData: one n, one stage and equal feature errors (an
+// L=2 concept, where progressive and layerwise training coincide) used to
+// crash the plot library; the report must be written.
+func TestReportDegenerateData(t *testing.T) {
+	dir := t.TempDir()
+	st, err := openStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []string{"hnet:progressive", "hnet:layerwise"} {
+		c := Cell{Experiment: "depth", Learner: l, Concept: concept.Spec{D: 5, Layers: 2}, N: 100, NTest: 10, Seed: 1}
+		m := map[string]any{"test_rel_mse": 0.01, "stages": []any{
+			map[string]any{"layer": 2.0, "feature_error": map[string]any{"2": 0.003}}}}
+		if err := st.add(Result{Key: c.Key(), Cell: c, Metrics: m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.close()
+	if err := Report(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "feature-error.png")); err != nil {
+		t.Fatal(err)
+	}
+}

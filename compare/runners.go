@@ -17,11 +17,12 @@ import (
 // from train, every kernel from train/kernel.
 func DefaultRunners() map[string]Runner {
 	return map[string]Runner{
-		"hnet":     RunnerFunc(runTrain),
-		"mlp":      RunnerFunc(runTrain),
-		"kernel":   RunnerFunc(runKernel),
-		"torch":    RunnerFunc(runTorch),
-		"torch-ck": RunnerFunc(runTorch),
+		"hnet":      RunnerFunc(runTrain),
+		"mlp":       RunnerFunc(runTrain),
+		"kernel":    RunnerFunc(runKernel),
+		"torch":     RunnerFunc(runTorch),
+		"torch-ck":  RunnerFunc(runTorch),
+		"torch-ntk": RunnerFunc(runTorch),
 	}
 }
 
