@@ -8,7 +8,7 @@ GOFLAGS_TAGS := $(if $(TAGS),-tags $(TAGS),)
 # Two cores here: one test binary at a time keeps memory and timings sane.
 TESTFLAGS ?= -p 1 -count=1 -timeout 60m
 
-.PHONY: all build setup setup-demo demo test test-short test-long vet bench bench-train bench-bfc bench-kernel bench-import fuzz generate clean
+.PHONY: all build setup setup-demo demo test test-short test-long vet bench bench-train bench-bfc bench-kernel bench-import bench-grad fuzz generate clean
 
 all: build
 
@@ -67,6 +67,9 @@ bench-kernel: build
 
 bench-import: build
 	./$(BIN) bench import
+
+bench-grad: build
+	./$(BIN) bench grad
 
 generate:
 	$(GO) generate ./...
