@@ -2,7 +2,8 @@
 # setup.sh: installs what hierlearn needs on Debian 12, idempotently.
 #
 #   tools/setup.sh          everything the tests need (make test)
-#   tools/setup.sh --demo   only what the demo needs (make demo)
+#   tools/setup.sh --demo   only what the demo needs (make demo): OpenBLAS
+#                           and onnxruntime-node
 #
 # Debian packages are installed with apt-get (through sudo when not root),
 # onnxruntime-node from tools/node/package-lock.json with npm ci and
@@ -45,7 +46,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-if [ "$mode" = full ]; then
+# onnxruntime-node: the tests' reference runtime, and the demo validates
+# its exported model against it.
+if true; then
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     failed+=("node/npm (apt-get install nodejs npm)")
   elif [ ! -d tools/node/node_modules/onnxruntime-node ]; then
