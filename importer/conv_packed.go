@@ -1,0 +1,130 @@
+package importer
+
+import (
+	"runtime"
+	"sync"
+
+	"github.com/hierlearn/hierlearn/internal/numeric/sgemm"
+)
+
+// PackedConv enables the packed-GEMM path for ungrouped convolutions with
+// constant weights on CPUs where sgemm.Available (AVX-512): the
+// weights are packed once, im2col writes the packed right-hand operand
+// directly (through a per-channel row buffer), and bias and ReLU are
+// applied by the micro-kernel as it stores the output.
+var PackedConv = true
+
+// usePackedConv reports whether buildConv should use packedConv.
+func usePackedConv(g int, wt, b *info) bool {
+	return PackedConv && sgemm.Available() && g == 1 && wt.c != nil && (b == nil || b.c != nil)
+}
+
+// packedKey keys the packed weights in Node.cache.
+type packedKey struct{ wt *Tensor }
+
+// packedWeights returns the packed form of the M×K weight matrix, cached
+// on the node (it lives as long as the model).
+func packedWeights(n *Node, wt *Tensor, M, K int) []float32 {
+	key := packedKey{wt}
+	if v, ok := n.cache.Load(key); ok {
+		return v.([]float32)
+	}
+	pa := make([]float32, sgemm.PackedASize(M, K))
+	sgemm.PackA(M, K, wt.F, K, pa)
+	v, _ := n.cache.LoadOrStore(key, pa)
+	return v.([]float32)
+}
+
+// packedConv computes a convolution as C[M × cols] = W[M × K] · col[K × cols]
+// with sgemm.Packed, K = C·kh·kw. Images whose output is small are
+// stacked along the columns (then the product goes through a temporary
+// and is copied out per image); otherwise the kernel writes each image's
+// output in place.
+func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu bool) *kernel {
+	ks := w.kSize()
+	K := C * ks
+	ohw, ihw := w.outSize(), w.inSize()
+	pa := packedWeights(n, wt, M, K)
+	var bv []float32
+	if bias != nil {
+		bv = bias.c.F
+	}
+	nb := 1
+	if ohw < 512 {
+		nb = min(N, (512+ohw-1)/ohw)
+	}
+	for nb > 1 && nb*ohw*(K+M) > 1<<24 {
+		nb--
+	}
+	ncols := nb * ohw
+	workers := runtime.GOMAXPROCS(0)
+	if !SplitGemm {
+		workers = 1
+	}
+	bSize := sgemm.PackedBSize(K, ncols)
+	rowSize := ks * ncols // one channel's im2col rows
+	tmpSize := 0
+	if nb > 1 {
+		tmpSize = M * ncols
+	}
+	scratch := bSize + workers*rowSize + tmpSize
+	return &kernel{scratch: scratch, run: func(in, o []*Tensor, sc []float32) {
+		src, dst := in[0].F, o[0].F
+		pb := sc[:bSize]
+		rows := sc[bSize : bSize+workers*rowSize]
+		tmp := sc[bSize+workers*rowSize : scratch]
+		for b0 := 0; b0 < N; b0 += nb {
+			cnt := min(nb, N-b0)
+			cols := cnt * ohw
+			// Pack the im2col matrix of images b0..b0+cnt, channels split
+			// over the workers.
+			parallel(workers, C, K*cols >= 1<<15, func(wi, c0, c1 int) {
+				rb := rows[wi*rowSize : (wi+1)*rowSize]
+				for c := c0; c < c1; c++ {
+					for j := 0; j < cnt; j++ {
+						plane := src[((b0+j)*C+c)*ihw : ((b0+j)*C+c+1)*ihw]
+						w.im2colRange(plane, 0, 1, rb, cols, j*ohw)
+					}
+					sgemm.PackBRows(K, cols, c*ks, ks, rb, cols, pb)
+				}
+			})
+			out, ldc := dst[b0*M*ohw:(b0+1)*M*ohw], ohw
+			if cnt > 1 {
+				out, ldc = tmp[:M*cols], cols
+			}
+			panels := (cols + sgemm.PanelN - 1) / sgemm.PanelN
+			parallel(workers, panels, M*K*cols >= 1<<18, func(_, p0, p1 int) {
+				sgemm.Packed(M, cols, K, pa, pb, out, ldc, bv, false, relu,
+					p0*sgemm.PanelN, min(cols, p1*sgemm.PanelN))
+			})
+			if cnt > 1 {
+				for j := 0; j < cnt; j++ {
+					img := dst[(b0+j)*M*ohw : (b0+j+1)*M*ohw]
+					for m := 0; m < M; m++ {
+						copy(img[m*ohw:(m+1)*ohw], tmp[m*cols+j*ohw:])
+					}
+				}
+			}
+		}
+	}}
+}
+
+// parallel splits [0, n) into up to workers contiguous ranges run
+// concurrently (worker index, range) when big is true, else runs it whole.
+func parallel(workers, n int, big bool, fn func(wi, lo, hi int)) {
+	workers = min(workers, n)
+	if workers <= 1 || !big {
+		fn(0, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		lo, hi := i*n/workers, (i+1)*n/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(i, lo, hi)
+		}()
+	}
+	wg.Wait()
+}

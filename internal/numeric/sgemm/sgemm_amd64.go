@@ -1,0 +1,12 @@
+//go:build amd64 && !purego
+
+package sgemm
+
+import "golang.org/x/sys/cpu"
+
+// sgemmKernel8x32 is the AVX-512 micro-kernel (sgemm_amd64.s).
+//
+//go:noescape
+func sgemmKernel8x32(k int, a, b, c *float32, ldc int, bias *float32, flags int)
+
+var hasKernel = cpu.X86.HasAVX512F

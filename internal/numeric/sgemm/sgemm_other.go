@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package sgemm
+
+func sgemmKernel8x32(k int, a, b, c *float32, ldc int, bias *float32, flags int) {
+	panic("sgemm: no packed SGEMM kernel on this platform")
+}
+
+const hasKernel = false
