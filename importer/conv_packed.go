@@ -128,3 +128,100 @@ func parallel(workers, n int, big bool, fn func(wi, lo, hi int)) {
 	}
 	wg.Wait()
 }
+
+// shiftedKey keys the tap-major packed weights in Node.cache.
+type shiftedKey struct{ wt *Tensor }
+
+// shiftedWeights returns W'[m][t·C+c] = W[m][c][t] packed for sgemm,
+// cached on the node.
+func shiftedWeights(n *Node, wt *Tensor, M, C, taps int) []float32 {
+	key := shiftedKey{wt}
+	if v, ok := n.cache.Load(key); ok {
+		return v.([]float32)
+	}
+	K := C * taps
+	tm := make([]float32, M*K)
+	for m := 0; m < M; m++ {
+		for c := 0; c < C; c++ {
+			for t := 0; t < taps; t++ {
+				tm[m*K+t*C+c] = wt.F[(m*C+c)*taps+t]
+			}
+		}
+	}
+	pa := make([]float32, sgemm.PackedASize(M, K))
+	sgemm.PackA(M, K, tm, K, pa)
+	v, _ := n.cache.LoadOrStore(key, pa)
+	return v.([]float32)
+}
+
+// shiftedPackedConv is shiftedConv (same zero-padded input P, same output
+// laid out with the padded width) with all kernel taps summed inside one
+// sgemm.Shifted micro-kernel call per output tile, reading P in place:
+// no im2col, no packing of the input, and the output tile is written once
+// (with bias and ReLU) instead of once per tap.
+func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu bool) *kernel {
+	KH, KW := w.k[1], w.k[2]
+	H, W := w.in[1], w.in[2]
+	pt, pl := w.pb[1], w.pb[2]
+	Hp, Wp := H+w.pb[1]+w.pe[1], W+w.pb[2]+w.pe[2]
+	OH, OW := w.out[1], w.out[2]
+	ps := Hp*Wp + KW - 1
+	taps := KH * KW
+	offs := make([]int, taps)
+	for t := range offs {
+		offs[t] = (t/KW)*Wp + t%KW
+	}
+	pa := shiftedWeights(n, wt, M, C, taps)
+	var bv []float32
+	if bias != nil {
+		bv = bias.c.F
+	}
+	nb := 1
+	if OH*Wp < 512 {
+		nb = min(N, (512+OH*Wp-1)/(OH*Wp))
+	}
+	cols := func(cnt int) int { return (cnt-1)*ps + OH*Wp }
+	pSize := sgemm.ShiftedSpan(C, offs, nb*ps, cols(nb))
+	scratch := pSize + M*cols(nb)
+	workers := runtime.GOMAXPROCS(0)
+	if !SplitGemm {
+		workers = 1
+	}
+	return &kernel{scratch: scratch, run: func(in, o []*Tensor, sc []float32) {
+		src, dst := in[0].F, o[0].F
+		for b0 := 0; b0 < N; b0 += nb {
+			cnt := min(nb, N-b0)
+			ld := cnt * ps
+			nc := cols(cnt)
+			P := sc[:sgemm.ShiftedSpan(C, offs, ld, nc)]
+			tmp := sc[pSize : pSize+M*nc]
+			parallel(workers, C, C*ld >= 1<<15, func(_, c0, c1 int) {
+				for c := c0; c < c1; c++ {
+					row := P[c*ld : min(len(P), (c+1)*ld)]
+					clear(row)
+					for j := 0; j < cnt; j++ {
+						img := src[((b0+j)*C+c)*H*W : ((b0+j)*C+c+1)*H*W]
+						base := j*ps + pt*Wp + pl
+						for h := 0; h < H; h++ {
+							copy(row[base+h*Wp:base+h*Wp+W], img[h*W:(h+1)*W])
+						}
+					}
+				}
+			})
+			clear(P[min(len(P), C*ld):]) // read slack after the last channel
+			panels := (nc + sgemm.PanelN - 1) / sgemm.PanelN
+			parallel(workers, panels, M*C*taps*nc >= 1<<18, func(_, p0, p1 int) {
+				sgemm.Shifted(M, C, offs, pa, P, ld, tmp, nc, bv, relu,
+					p0*sgemm.PanelN, min(nc, p1*sgemm.PanelN))
+			})
+			for j := 0; j < cnt; j++ {
+				img := dst[(b0+j)*M*OH*OW : (b0+j+1)*M*OH*OW]
+				for m := 0; m < M; m++ {
+					for oh := 0; oh < OH; oh++ {
+						copy(img[(m*OH+oh)*OW:(m*OH+oh+1)*OW], tmp[m*nc+j*ps+oh*Wp:])
+					}
+				}
+			}
+		}
+	}}
+}

@@ -236,6 +236,9 @@ func buildConv(n *Node, in []*info) ([]*info, *kernel, error) {
 	}
 	out := append([]int{N, M}, w.out[3-len(ks):]...)
 	if usePackedConv(g, wt, b) {
+		if ShiftedConv && w.shiftable() {
+			return []*info{{dt: Float32, shape: out}}, shiftedPackedConv(n, w, N, C, M, wt.c, b, n.fuseRelu), nil
+		}
 		return []*info{{dt: Float32, shape: out}}, packedConv(n, w, N, C, M, wt.c, b, n.fuseRelu), nil
 	}
 	if ShiftedConv && g == 1 && wt.c != nil && (b == nil || b.c != nil) && w.shiftable() {

@@ -10,3 +10,8 @@ import "golang.org/x/sys/cpu"
 func sgemmKernel8x32(k int, a, b, c *float32, ldc int, bias *float32, flags int)
 
 var hasKernel = cpu.X86.HasAVX512F
+
+// sgemmShift8x32 is the micro-kernel of Shifted (sgemm_amd64.s).
+//
+//go:noescape
+func sgemmShift8x32(taps int, offs *int, ch int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, flags int)

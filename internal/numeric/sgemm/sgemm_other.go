@@ -7,3 +7,7 @@ func sgemmKernel8x32(k int, a, b, c *float32, ldc int, bias *float32, flags int)
 }
 
 const hasKernel = false
+
+func sgemmShift8x32(taps int, offs *int, ch int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, flags int) {
+	panic("sgemm: no packed SGEMM kernel on this platform")
+}

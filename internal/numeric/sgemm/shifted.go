@@ -1,0 +1,79 @@
+package sgemm
+
+// ShiftedSpan is how many floats of b Shifted may read: every row of B is
+// read in whole panels of PanelN columns.
+func ShiftedSpan(ch int, offs []int, ldb, n1 int) int {
+	maxOff := 0
+	for _, o := range offs {
+		maxOff = max(maxOff, o)
+	}
+	return maxOff + max(ch-1, 0)*ldb + (n1+PanelN-1)/PanelN*PanelN
+}
+
+// Shifted computes columns [n0, n1) of C = A·B (+bias per row), then ReLU
+// if relu, where B (K×N, K = len(offs)·ch) is not packed but read in
+// place: row t·ch+i of B starts at b[offs[t] + i·ldb]. This is a
+// stride-1 convolution without im2col: b holds the zero-padded input,
+// one row of stride ldb per channel, and tap t of the kernel reads it
+// shifted by offs[t]. a is PackA's form of the M×K weights with k = t·ch+i.
+// len(b) must be at least ShiftedSpan(ch, offs, ldb, n1); n0 must be a
+// multiple of PanelN; c is row-major with row stride ldc.
+func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc int, bias []float32, relu bool, n0, n1 int) {
+	if n0%PanelN != 0 {
+		panic("sgemm: Shifted: n0 not a multiple of PanelN")
+	}
+	if M == 0 || n0 >= n1 {
+		return
+	}
+	K := len(offs) * ch
+	for _, o := range offs {
+		if o < 0 {
+			panic("sgemm: Shifted: negative offset")
+		}
+	}
+	if len(a) < PackedASize(M, K) || len(b) < ShiftedSpan(ch, offs, ldb, n1) || len(c) < (M-1)*ldc+n1 || (bias != nil && len(bias) < M) || ldb < 0 {
+		panic("sgemm: Shifted: operand too short")
+	}
+	if K == 0 {
+		a = make([]float32, 1)
+		offs = nil
+	}
+	var op *int
+	if len(offs) > 0 {
+		op = &offs[0]
+	}
+	flags := 0
+	if relu {
+		flags |= 2
+	}
+	var tile [PanelM * PanelN]float32
+	var biasTile [PanelM]float32
+	mp := (M + PanelM - 1) / PanelM
+	for q := n0 / PanelN; q*PanelN < n1; q++ {
+		c0 := q * PanelN
+		bq := &b[c0]
+		for i := 0; i < mp; i++ {
+			m0 := i * PanelM
+			ap := &a[i*K*PanelM]
+			var bp *float32
+			if bias != nil {
+				if m0+PanelM <= M {
+					bp = &bias[m0]
+				} else {
+					n := copy(biasTile[:], bias[m0:M])
+					clear(biasTile[n:])
+					bp = &biasTile[0]
+				}
+			}
+			if m0+PanelM <= M && c0+PanelN <= n1 {
+				sgemmShift8x32(len(offs), op, ch, ap, bq, ldb, &c[m0*ldc+c0], ldc, bp, flags)
+				continue
+			}
+			rows, cols := min(PanelM, M-m0), min(PanelN, n1-c0)
+			sgemmShift8x32(len(offs), op, ch, ap, bq, ldb, &tile[0], PanelN, bp, flags)
+			for r := 0; r < rows; r++ {
+				copy(c[(m0+r)*ldc+c0:(m0+r)*ldc+c0+cols], tile[r*PanelN:])
+			}
+		}
+	}
+}
