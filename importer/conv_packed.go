@@ -181,8 +181,10 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 		nb = min(N, (512+OH*Wp-1)/(OH*Wp))
 	}
 	cols := func(cnt int) int { return (cnt-1)*ps + OH*Wp }
+	// The temporary output's rows are whole panels: no edge tiles.
+	padded := func(nc int) int { return (nc + sgemm.PanelN - 1) / sgemm.PanelN * sgemm.PanelN }
 	pSize := sgemm.ShiftedSpan(C, offs, nb*ps, cols(nb))
-	scratch := pSize + M*cols(nb)
+	scratch := pSize + M*padded(cols(nb))
 	workers := runtime.GOMAXPROCS(0)
 	if !SplitGemm {
 		workers = 1
@@ -192,7 +194,7 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 		for b0 := 0; b0 < N; b0 += nb {
 			cnt := min(nb, N-b0)
 			ld := cnt * ps
-			nc := cols(cnt)
+			nc := padded(cols(cnt))
 			P := sc[:sgemm.ShiftedSpan(C, offs, ld, nc)]
 			tmp := sc[pSize : pSize+M*nc]
 			parallel(workers, C, C*ld >= 1<<15, func(_, c0, c1 int) {

@@ -68,19 +68,38 @@ func maxPool2D(w *window, src, dst []float32) {
 	IH, IW := w.in[1], w.in[2]
 	OH, OW := w.out[1], w.out[2]
 	kh, kw, sh, sw := w.k[1], w.k[2], w.s[1], w.s[2]
+	// Separable: the max over the window's rows first (one pass over
+	// whole input rows), then over its columns.
+	var stack [512]float32
+	var cm []float32 // column maxima of the current window rows
+	if IW <= len(stack) {
+		cm = stack[:IW]
+	} else {
+		cm = make([]float32, IW)
+	}
 	for oh := 0; oh < OH; oh++ {
 		h0 := oh*sh - w.pb[1]
 		hs, he := max(h0, 0), min(h0+kh, IH)
 		d := dst[oh*OW : (oh+1)*OW]
+		if hs >= he {
+			for ow := range d {
+				d[ow] = float32(math.Inf(-1))
+			}
+			continue
+		}
+		copy(cm, src[hs*IW:(hs+1)*IW])
+		for ih := hs + 1; ih < he; ih++ {
+			row := src[ih*IW : (ih+1)*IW]
+			for i, v := range row {
+				cm[i] = max(cm[i], v) // branch-free MAXSS; the data are random
+			}
+		}
 		for ow := range d {
 			w0 := ow*sw - w.pb[2]
 			ws, we := max(w0, 0), min(w0+kw, IW)
 			m := float32(math.Inf(-1))
-			for ih := hs; ih < he; ih++ {
-				row := src[ih*IW+ws : ih*IW+we]
-				for _, v := range row {
-					m = max(m, v) // branch-free MAXSS; the data are random
-				}
+			for _, v := range cm[ws:max(ws, we)] {
+				m = max(m, v)
 			}
 			d[ow] = m
 		}

@@ -49,31 +49,43 @@ func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc in
 	var tile [PanelM * PanelN]float32
 	var biasTile [PanelM]float32
 	mp := (M + PanelM - 1) / PanelM
-	for q := n0 / PanelN; q*PanelN < n1; q++ {
-		c0 := q * PanelN
-		bq := &b[c0]
+	tileAt := func(i, q int) {
+		m0, c0 := i*PanelM, q*PanelN
+		ap, bq := &a[i*K*PanelM], &b[c0]
+		var bp *float32
+		if bias != nil {
+			if m0+PanelM <= M {
+				bp = &bias[m0]
+			} else {
+				n := copy(biasTile[:], bias[m0:M])
+				clear(biasTile[n:])
+				bp = &biasTile[0]
+			}
+		}
+		if m0+PanelM <= M && c0+PanelN <= n1 {
+			sgemmShift8x32(len(offs), op, ch, ap, bq, ldb, &c[m0*ldc+c0], ldc, bp, flags)
+			return
+		}
+		rows, cols := min(PanelM, M-m0), min(PanelN, n1-c0)
+		sgemmShift8x32(len(offs), op, ch, ap, bq, ldb, &tile[0], PanelN, bp, flags)
+		for r := 0; r < rows; r++ {
+			copy(c[(m0+r)*ldc+c0:(m0+r)*ldc+c0+cols], tile[r*PanelN:])
+		}
+	}
+	q0, q1 := n0/PanelN, (n1+PanelN-1)/PanelN
+	// Read the bigger operand once: the weights (outer loop over row
+	// panels) when they outweigh the input region, else the input.
+	if PackedASize(M, K) > ch*(n1-n0+ShiftedSpan(1, offs, 0, 0)) {
 		for i := 0; i < mp; i++ {
-			m0 := i * PanelM
-			ap := &a[i*K*PanelM]
-			var bp *float32
-			if bias != nil {
-				if m0+PanelM <= M {
-					bp = &bias[m0]
-				} else {
-					n := copy(biasTile[:], bias[m0:M])
-					clear(biasTile[n:])
-					bp = &biasTile[0]
-				}
+			for q := q0; q < q1; q++ {
+				tileAt(i, q)
 			}
-			if m0+PanelM <= M && c0+PanelN <= n1 {
-				sgemmShift8x32(len(offs), op, ch, ap, bq, ldb, &c[m0*ldc+c0], ldc, bp, flags)
-				continue
-			}
-			rows, cols := min(PanelM, M-m0), min(PanelN, n1-c0)
-			sgemmShift8x32(len(offs), op, ch, ap, bq, ldb, &tile[0], PanelN, bp, flags)
-			for r := 0; r < rows; r++ {
-				copy(c[(m0+r)*ldc+c0:(m0+r)*ldc+c0+cols], tile[r*PanelN:])
-			}
+		}
+		return
+	}
+	for q := q0; q < q1; q++ {
+		for i := 0; i < mp; i++ {
+			tileAt(i, q)
 		}
 	}
 }
