@@ -44,7 +44,7 @@ func writeReport(w io.Writer, rs []Result, plots []string) {
 	}
 	fmt.Fprintf(w, "- cells: %d (%d failed)\n", len(rs), failed)
 	fmt.Fprintf(w, "- hierlearn versions: %s\n", strings.Join(sortedKeys(versions), ", "))
-	fmt.Fprintf(w, "- errors: test relative MSE = MSE / Var(y_test) for regression, 0-1 error for classification; mean ± sample standard deviation over seeds\n")
+	fmt.Fprintf(w, "- errors: test relative MSE = MSE / Var(y_test) for regression, 0-1 error for classification; mean ± sample standard deviation over seeds, and the median from 3 seeds on (errors of one learner can vary over decades between seeds: compare medians, and distrust differences smaller than that spread)\n")
 	fmt.Fprintf(w, "- times: wall seconds of the whole cell (fit + evaluation) on the machine that ran it\n\n")
 
 	gs := groups(rs)

@@ -19,16 +19,25 @@ func errorMetric(r Result) (string, float64, bool) {
 	return "", 0, false
 }
 
-// stat is the mean and sample standard deviation of some values.
+// stat summarises some values: mean, sample standard deviation and
+// median. Test errors of one learner vary over decades from seed to seed
+// (heavy-tailed), so the median says more than the mean at a few seeds.
 type stat struct {
-	Mean, SD float64
-	N        int
+	Mean, SD, Median float64
+	N                int
 }
 
 func newStat(xs []float64) stat {
 	s := stat{N: len(xs)}
 	if len(xs) == 0 {
-		return stat{Mean: math.NaN(), SD: math.NaN()}
+		return stat{Mean: math.NaN(), SD: math.NaN(), Median: math.NaN()}
+	}
+	sorted := append([]float64(nil), xs...)
+	sort.Float64s(sorted)
+	if n := len(sorted); n%2 == 1 {
+		s.Median = sorted[n/2]
+	} else {
+		s.Median = (sorted[n/2-1] + sorted[n/2]) / 2
 	}
 	for _, x := range xs {
 		s.Mean += x
@@ -49,6 +58,9 @@ func (s stat) String() string {
 	}
 	if s.N == 1 {
 		return fmtNum(s.Mean)
+	}
+	if s.N >= 3 {
+		return fmtNum(s.Mean) + " ± " + fmtNum(s.SD) + " (median " + fmtNum(s.Median) + ")"
 	}
 	return fmtNum(s.Mean) + " ± " + fmtNum(s.SD)
 }
