@@ -15,3 +15,8 @@ var hasKernel = cpu.X86.HasAVX512F
 //
 //go:noescape
 func sgemmShift8x32(taps int, offs *int, ch int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, flags int)
+
+// sgemmShift8x48 is sgemmShift8x32 for 48 columns (sgemm_amd64.s).
+//
+//go:noescape
+func sgemmShift8x48(taps int, offs *int, ch int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, flags int)

@@ -1,13 +1,13 @@
 package sgemm
 
 // ShiftedSpan is how many floats of b Shifted may read: every row of B is
-// read in whole panels of PanelN columns.
+// read in whole tiles of 32 or 48 columns.
 func ShiftedSpan(ch int, offs []int, ldb, n1 int) int {
 	maxOff := 0
 	for _, o := range offs {
 		maxOff = max(maxOff, o)
 	}
-	return maxOff + max(ch-1, 0)*ldb + (n1+PanelN-1)/PanelN*PanelN
+	return maxOff + max(ch-1, 0)*ldb + n1 + PanelN
 }
 
 // Shifted computes columns [n0, n1) of C = A·B (+bias per row), then ReLU
@@ -46,11 +46,24 @@ func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc in
 	if relu {
 		flags |= 2
 	}
-	var tile [PanelM * PanelN]float32
+	const wide = 48 // columns of the wide micro-kernel
+	var tile [PanelM * wide]float32
 	var biasTile [PanelM]float32
 	mp := (M + PanelM - 1) / PanelM
-	tileAt := func(i, q int) {
-		m0, c0 := i*PanelM, q*PanelN
+	// Column tiles: 48 wide, ending with the fewest columns of 32- and
+	// 48-wide tiles that cover the rest (63 columns: 32+32, not 48+32).
+	type colTile struct{ c0, w int }
+	var tiles []colTile
+	for c0 := n0; c0 < n1; {
+		w := wide
+		if r := n1 - c0; r <= PanelN || (r > wide && r <= 2*PanelN) {
+			w = PanelN
+		}
+		tiles = append(tiles, colTile{c0, w})
+		c0 += w
+	}
+	tileAt := func(i int, t colTile) {
+		m0, c0 := i*PanelM, t.c0
 		ap, bq := &a[i*K*PanelM], &b[c0]
 		var bp *float32
 		if bias != nil {
@@ -62,30 +75,33 @@ func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc in
 				bp = &biasTile[0]
 			}
 		}
-		if m0+PanelM <= M && c0+PanelN <= n1 {
-			sgemmShift8x32(len(offs), op, ch, ap, bq, ldb, &c[m0*ldc+c0], ldc, bp, flags)
+		kern := sgemmShift8x48
+		if t.w == PanelN {
+			kern = sgemmShift8x32
+		}
+		if m0+PanelM <= M && c0+t.w <= n1 {
+			kern(len(offs), op, ch, ap, bq, ldb, &c[m0*ldc+c0], ldc, bp, flags)
 			return
 		}
-		rows, cols := min(PanelM, M-m0), min(PanelN, n1-c0)
-		sgemmShift8x32(len(offs), op, ch, ap, bq, ldb, &tile[0], PanelN, bp, flags)
+		rows, cols := min(PanelM, M-m0), min(t.w, n1-c0)
+		kern(len(offs), op, ch, ap, bq, ldb, &tile[0], t.w, bp, flags)
 		for r := 0; r < rows; r++ {
-			copy(c[(m0+r)*ldc+c0:(m0+r)*ldc+c0+cols], tile[r*PanelN:])
+			copy(c[(m0+r)*ldc+c0:(m0+r)*ldc+c0+cols], tile[r*t.w:])
 		}
 	}
-	q0, q1 := n0/PanelN, (n1+PanelN-1)/PanelN
 	// Read the bigger operand once: the weights (outer loop over row
 	// panels) when they outweigh the input region, else the input.
 	if PackedASize(M, K) > ch*(n1-n0+ShiftedSpan(1, offs, 0, 0)) {
 		for i := 0; i < mp; i++ {
-			for q := q0; q < q1; q++ {
-				tileAt(i, q)
+			for _, t := range tiles {
+				tileAt(i, t)
 			}
 		}
 		return
 	}
-	for q := q0; q < q1; q++ {
+	for _, t := range tiles {
 		for i := 0; i < mp; i++ {
-			tileAt(i, q)
+			tileAt(i, t)
 		}
 	}
 }
