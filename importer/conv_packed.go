@@ -62,7 +62,7 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu bo
 		workers = 1
 	}
 	bSize := sgemm.PackedBSize(K, ncols)
-	rowSize := ks * ncols // one channel's im2col rows
+	rowSize := ncols // one im2col row
 	tmpSize := 0
 	if nb > 1 {
 		tmpSize = M * ncols
@@ -76,16 +76,20 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu bo
 		for b0 := 0; b0 < N; b0 += nb {
 			cnt := min(nb, N-b0)
 			cols := cnt * ohw
-			// Pack the im2col matrix of images b0..b0+cnt, channels split
-			// over the workers.
+			// Pack the im2col matrix of images b0..b0+cnt one row at a
+			// time (through a row buffer that stays in cache), channels
+			// split over the workers.
 			parallel(workers, C, K*cols >= 1<<15, func(wi, c0, c1 int) {
-				rb := rows[wi*rowSize : (wi+1)*rowSize]
+				rb := rows[wi*rowSize : wi*rowSize+cols]
 				for c := c0; c < c1; c++ {
-					for j := 0; j < cnt; j++ {
-						plane := src[((b0+j)*C+c)*ihw : ((b0+j)*C+c+1)*ihw]
-						w.im2colRange(plane, 0, 1, rb, cols, j*ohw)
+					for t := 0; t < ks; t++ {
+						kd, kh, kw := t/(w.k[1]*w.k[2]), t/w.k[2]%w.k[1], t%w.k[2]
+						for j := 0; j < cnt; j++ {
+							plane := src[((b0+j)*C+c)*ihw : ((b0+j)*C+c+1)*ihw]
+							w.im2colTap(plane, kd, kh, kw, rb[j*ohw:(j+1)*ohw])
+						}
+						sgemm.PackBRows(K, cols, c*ks+t, 1, rb, cols, pb)
 					}
-					sgemm.PackBRows(K, cols, c*ks, ks, rb, cols, pb)
 				}
 			})
 			out, ldc := dst[b0*M*ohw:(b0+1)*M*ohw], ohw
@@ -93,8 +97,8 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu bo
 				out, ldc = tmp[:M*cols], cols
 			}
 			panels := (cols + sgemm.PanelN - 1) / sgemm.PanelN
-			parallel(workers, panels, M*K*cols >= 1<<18, func(_, p0, p1 int) {
-				sgemm.Packed(M, cols, K, pa, pb, out, ldc, bv, false, relu,
+			splitGemm(workers, M, panels, M*K*cols >= 1<<18, func(m0, m1, p0, p1 int) {
+				sgemm.Packed(m1-m0, cols, K, pa[m0*K:], pb, out[m0*ldc:], ldc, subBias(bv, m0), false, relu,
 					p0*sgemm.PanelN, min(cols, p1*sgemm.PanelN))
 			})
 			if cnt > 1 {
@@ -212,8 +216,8 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 			})
 			clear(P[min(len(P), C*ld):]) // read slack after the last channel
 			panels := (nc + sgemm.PanelN - 1) / sgemm.PanelN
-			parallel(workers, panels, M*C*taps*nc >= 1<<18, func(_, p0, p1 int) {
-				sgemm.Shifted(M, C, offs, pa, P, ld, tmp, nc, bv, relu,
+			splitGemm(workers, M, panels, M*C*taps*nc >= 1<<18, func(m0, m1, p0, p1 int) {
+				sgemm.Shifted(m1-m0, C, offs, pa[m0*C*taps:], P, ld, tmp[m0*nc:], nc, subBias(bv, m0), relu,
 					p0*sgemm.PanelN, min(nc, p1*sgemm.PanelN))
 			})
 			for j := 0; j < cnt; j++ {
@@ -226,4 +230,29 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 			}
 		}
 	}}
+}
+
+// splitGemm runs a GEMM with M rows and the given number of column panels
+// on up to workers goroutines (when big): over column panels when there
+// are enough of them, else over row panels, so that each worker reads
+// only its share of the weights (batch-1 layers with few output pixels).
+// fn gets rows [m0, m1) (m0 a multiple of sgemm.PanelM) and panels
+// [p0, p1).
+func splitGemm(workers, M, panels int, big bool, fn func(m0, m1, p0, p1 int)) {
+	mp := (M + sgemm.PanelM - 1) / sgemm.PanelM
+	if panels >= 4*workers || mp < 2*workers {
+		parallel(workers, panels, big, func(_, p0, p1 int) { fn(0, M, p0, p1) })
+		return
+	}
+	parallel(workers, mp, big, func(_, i0, i1 int) {
+		fn(i0*sgemm.PanelM, min(M, i1*sgemm.PanelM), 0, panels)
+	})
+}
+
+// subBias returns bias[m0:], or nil for no bias.
+func subBias(bias []float32, m0 int) []float32 {
+	if bias == nil {
+		return nil
+	}
+	return bias[m0:]
 }

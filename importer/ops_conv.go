@@ -144,59 +144,65 @@ func (w *window) im2col(src []float32, c int, col []float32, ldc, colOff, worker
 }
 
 func (w *window) im2colRange(src []float32, c0, c1 int, col []float32, ldc, colOff int) {
-	ID, IH, IW := w.in[0], w.in[1], w.in[2]
-	OD, OH, OW := w.out[0], w.out[1], w.out[2]
-	sw := w.s[2]
-	plane := ID * IH * IW
+	plane := w.inSize()
+	n := w.outSize()
 	row := c0 * w.kSize()
 	for ch := c0; ch < c1; ch++ {
 		s := src[ch*plane : (ch+1)*plane]
 		for kd := 0; kd < w.k[0]; kd++ {
 			for kh := 0; kh < w.k[1]; kh++ {
 				for kw := 0; kw < w.k[2]; kw++ {
-					dst := col[row*ldc+colOff : row*ldc+colOff+OD*OH*OW]
-					// Valid output columns [lo, hi) for this kw.
-					iw0 := kw*w.d[2] - w.pb[2]
-					lo, hi := 0, OW
-					for lo < OW && iw0+lo*sw < 0 {
-						lo++
-					}
-					for hi > lo && iw0+(hi-1)*sw >= IW {
-						hi--
-					}
-					p := 0
-					for od := 0; od < OD; od++ {
-						id := od*w.s[0] - w.pb[0] + kd*w.d[0]
-						for oh := 0; oh < OH; oh++ {
-							ih := oh*w.s[1] - w.pb[1] + kh*w.d[1]
-							d := dst[p : p+OW : p+OW]
-							p += OW
-							if id < 0 || id >= ID || ih < 0 || ih >= IH {
-								clear(d)
-								continue
-							}
-							for i := 0; i < lo; i++ {
-								d[i] = 0
-							}
-							for i := hi; i < OW; i++ {
-								d[i] = 0
-							}
-							if lo >= hi {
-								continue
-							}
-							base := (id*IH+ih)*IW + iw0
-							if sw == 1 {
-								copy(d[lo:hi], s[base+lo:base+hi])
-							} else {
-								sr := s[base+lo*sw : base+(hi-1)*sw+1]
-								dd := d[lo:hi]
-								for i := range dd {
-									dd[i] = sr[i*sw]
-								}
-							}
-						}
-					}
+					w.im2colTap(s, kd, kh, kw, col[row*ldc+colOff:row*ldc+colOff+n])
 					row++
+				}
+			}
+		}
+	}
+}
+
+// im2colTap writes the im2col row of kernel tap (kd, kh, kw) of one
+// channel plane s into dst (one element per output position).
+func (w *window) im2colTap(s []float32, kd, kh, kw int, dst []float32) {
+	ID, IH, IW := w.in[0], w.in[1], w.in[2]
+	OD, OH, OW := w.out[0], w.out[1], w.out[2]
+	sw := w.s[2]
+	// Valid output columns [lo, hi) for this kw.
+	iw0 := kw*w.d[2] - w.pb[2]
+	lo, hi := 0, OW
+	for lo < OW && iw0+lo*sw < 0 {
+		lo++
+	}
+	for hi > lo && iw0+(hi-1)*sw >= IW {
+		hi--
+	}
+	p := 0
+	for od := 0; od < OD; od++ {
+		id := od*w.s[0] - w.pb[0] + kd*w.d[0]
+		for oh := 0; oh < OH; oh++ {
+			ih := oh*w.s[1] - w.pb[1] + kh*w.d[1]
+			d := dst[p : p+OW : p+OW]
+			p += OW
+			if id < 0 || id >= ID || ih < 0 || ih >= IH {
+				clear(d)
+				continue
+			}
+			for i := 0; i < lo; i++ {
+				d[i] = 0
+			}
+			for i := hi; i < OW; i++ {
+				d[i] = 0
+			}
+			if lo >= hi {
+				continue
+			}
+			base := (id*IH+ih)*IW + iw0
+			if sw == 1 {
+				copy(d[lo:hi], s[base+lo:base+hi])
+			} else {
+				sr := s[base+lo*sw : base+(hi-1)*sw+1]
+				dd := d[lo:hi]
+				for i := range dd {
+					dd[i] = sr[i*sw]
 				}
 			}
 		}
