@@ -1,0 +1,112 @@
+package importer
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/hierlearn/hierlearn/internal/onnxpb"
+)
+
+// naiveConv is a float64 direct 2-D convolution (NCHW, one group): the
+// reference the kernels are checked against.
+func naiveConv(x []float32, N, C, H, W int, w []float32, M, KH, KW int, b []float32,
+	s, d, p [2]int, pe [2]int, relu bool) ([]float32, int, int) {
+	OH := (H+p[0]+pe[0]-d[0]*(KH-1)-1)/s[0] + 1
+	OW := (W+p[1]+pe[1]-d[1]*(KW-1)-1)/s[1] + 1
+	out := make([]float32, N*M*OH*OW)
+	for n := 0; n < N; n++ {
+		for m := 0; m < M; m++ {
+			for oh := 0; oh < OH; oh++ {
+				for ow := 0; ow < OW; ow++ {
+					var acc float64
+					if b != nil {
+						acc = float64(b[m])
+					}
+					for c := 0; c < C; c++ {
+						for i := 0; i < KH; i++ {
+							for j := 0; j < KW; j++ {
+								ih, iw := oh*s[0]-p[0]+i*d[0], ow*s[1]-p[1]+j*d[1]
+								if ih < 0 || ih >= H || iw < 0 || iw >= W {
+									continue
+								}
+								acc += float64(x[((n*C+c)*H+ih)*W+iw]) * float64(w[((m*C+c)*KH+i)*KW+j])
+							}
+						}
+					}
+					if relu && acc < 0 {
+						acc = 0
+					}
+					out[((n*M+m)*OH+oh)*OW+ow] = float32(acc)
+				}
+			}
+		}
+	}
+	return out, OH, OW
+}
+
+// Every convolution kernel (packed im2col, shifted taps, stacked small
+// images, row- and column-split GEMMs, edge tiles) against naiveConv.
+func TestConvKernelsMatchDirectConvolution(t *testing.T) {
+	type cs struct {
+		N, C, H, W, M, KH, KW int
+		s, d, p, pe           [2]int
+		bias, relu            bool
+	}
+	cases := []cs{
+		{3, 5, 9, 9, 13, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true},      // shifted, edge rows
+		{4, 6, 3, 3, 9, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, false},      // shifted, stacked images
+		{2, 3, 20, 20, 8, 7, 7, [2]int{2, 2}, [2]int{1, 1}, [2]int{3, 3}, [2]int{3, 3}, true, true},     // packed im2col, stacked
+		{2, 16, 8, 8, 24, 1, 1, [2]int{2, 2}, [2]int{1, 1}, [2]int{0, 0}, [2]int{0, 0}, false, false},   // strided pointwise
+		{1, 4, 11, 10, 5, 3, 3, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, [2]int{2, 2}, true, true},     // dilated
+		{2, 3, 12, 9, 7, 5, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 0}, [2]int{2, 1}, false, true},     // asymmetric pads, shifted
+		{1, 64, 14, 14, 40, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true},   // row-split GEMM
+		{1, 32, 40, 40, 16, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, false},  // column-split GEMM
+		{1, 32, 41, 41, 24, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, false, false}, // packed, column split
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	for i, c := range cases {
+		t.Run(fmt.Sprintf("%d_%dx%d_s%d", i, c.KH, c.KW, c.s[0]), func(t *testing.T) {
+			x := gridValues(r, c.N*c.C*c.H*c.W, -1, 1, true)
+			w := gridValues(r, c.M*c.C*c.KH*c.KW, -1, 1, true)
+			var b []float32
+			inputs := []string{"x", "w"}
+			inits := []*onnxpb.TensorProto{floatInit("w", w, int64(c.M), int64(c.C), int64(c.KH), int64(c.KW))}
+			if c.bias {
+				b = gridValues(r, c.M, -1, 1, true)
+				inputs = append(inputs, "b")
+				inits = append(inits, floatInit("b", b, int64(c.M)))
+			}
+			want, OH, OW := naiveConv(x, c.N, c.C, c.H, c.W, w, c.M, c.KH, c.KW, b, c.s, c.d, c.p, c.pe, c.relu)
+			conv := node("Conv", inputs, []string{"y"}, aInts("strides", int64(c.s[0]), int64(c.s[1])),
+				aInts("dilations", int64(c.d[0]), int64(c.d[1])),
+				aInts("pads", int64(c.p[0]), int64(c.p[1]), int64(c.pe[0]), int64(c.pe[1])))
+			nodes := []*onnxpb.NodeProto{conv}
+			if c.relu {
+				conv.Output = []string{"z"}
+				nodes = append(nodes, node("Relu", []string{"z"}, []string{"y"}))
+			}
+			m, err := LoadBytes(model(13, nodes, inits,
+				[]*onnxpb.ValueInfoProto{vinfo("x", onnxpb.TensorProto_FLOAT, -1, int64(c.C), int64(c.H), int64(c.W))},
+				[]*onnxpb.ValueInfoProto{vinfo("y", onnxpb.TensorProto_FLOAT, -1, int64(c.M), int64(OH), int64(OW))}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := &Tensor{DType: Float32, Shape: []int{c.N, c.C, c.H, c.W}, F: x}
+			out, err := NewSession(m).Run(map[string]*Tensor{"x": in})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := out["y"].F
+			if len(got) != len(want) {
+				t.Fatalf("output length %d, want %d", len(got), len(want))
+			}
+			for j := range want {
+				if math.Abs(float64(got[j]-want[j])) > 1e-4*(1+math.Abs(float64(want[j]))) {
+					t.Fatalf("element %d: got %v, want %v", j, got[j], want[j])
+				}
+			}
+		})
+	}
+}
