@@ -51,22 +51,45 @@
 //
 // # Kernels
 //
-// Convolutions are GEMMs through gonum's blas32 (OpenBLAS under the
-// `openblas` build tag, pure Go otherwise; no cgo here):
+// Convolutions with constant weights and one group run on
+// internal/numeric/sgemm's AVX-512 micro-kernels (Go assembly, no cgo)
+// where the CPU has AVX-512F (conv_packed.go); weights are packed once
+// per model and cached on the node, bias and fused ReLU are applied as
+// each output tile is stored:
+//   - stride-1, undilated convolutions with a kernel bigger than 1x1
+//     (every 3x3 conv of a ResNet but the downsampling ones): the input is
+//     zero-padded once into P, and sgemm.Shifted sums all kernel taps of
+//     an 8x48 output tile in one pass, reading each tap's operand as a
+//     shifted view of P (no im2col, output written once, with the padded
+//     width, then copied out). Images are not stacked: measured, the
+//     longer row stride cost more than the wider product gained;
+//   - the rest (strided, dilated, 1x1): im2col one row at a time into
+//     sgemm's packed layout, then sgemm.Packed; small outputs stack
+//     several images along the columns.
+//
+// Each product is split over GOMAXPROCS goroutines by column panels, or
+// by row panels when there are few columns (batch-1 layers with 7x7
+// outputs), so that each goroutine reads only its share of the weights.
+// Results do not depend on the split (every output element is summed in
+// the same order), so runs are bit-identical at any thread count.
+//
+// Without AVX-512 (or with PackedConv = false) convolutions are GEMMs
+// through gonum's blas32 (OpenBLAS under the `openblas` build tag, pure
+// Go otherwise):
 //   - stride-1, undilated, ungrouped convolutions with constant weights
-//     (every 3x3 conv of a ResNet but the downsampling ones) skip im2col:
-//     the input is zero-padded once, and each kernel tap is one GEMM over
-//     a shifted view of it, accumulated into an output laid out with the
+//     skip im2col: each kernel tap is one GEMM over a shifted view of the
+//     zero-padded input, accumulated into an output laid out with the
 //     padded width (see conv_shifted.go);
 //   - the rest use im2col + GEMM; 1x1 stride-1 convolutions use the input
 //     as it is.
 //
-// Small spatial outputs stack several images into one wide GEMM. With
-// SplitGemm (the default) each convolution splits its GEMM columns over
-// GOMAXPROCS goroutines calling a single-threaded BLAS, and im2col and
-// pooling split their planes the same way: hierlearn's commands set
-// OpenBLAS to one thread. Pooling, broadcasting elementwise ops,
-// reductions and shape ops are plain Go loops; reshape-like ops are views.
+// There, small spatial outputs stack several images into one wide GEMM.
+// With SplitGemm (the default) each convolution splits its GEMM columns
+// over GOMAXPROCS goroutines calling a single-threaded BLAS, and im2col
+// and pooling split their planes the same way: hierlearn's commands set
+// OpenBLAS to one thread. Max pooling is separable (window rows, then
+// columns). Pooling, broadcasting elementwise ops, reductions and shape
+// ops are plain Go loops; reshape-like ops are views.
 //
 // # Gradients
 //

@@ -1,18 +1,5 @@
 package sgemm
 
-// Packed SGEMM: C (M×N, row-major) = A (M×K) · B (K×N) [+ bias] [+ C],
-// optionally followed by ReLU, for row-major float32 matrices, with an
-// AVX-512 micro-kernel written in Go assembly (no cgo): OpenBLAS 0.3.21's
-// SkylakeX SGEMM reaches 100-140 GFLOP/s on the narrow shapes of a
-// convolution (M = 64 output channels, or N = 49 output pixels) where this
-// one runs closer to the core's peak.
-//
-// Both operands are packed: A in panels of PanelM rows stored k-major
-// ([k][PanelM], zero-padded), which suits constant weights packed once,
-// and B in panels of PanelN columns ([k][PanelN], zero-padded), which
-// im2col can fill directly. Available reports whether the kernel is
-// available (amd64 with AVX-512F); callers fall back to BLAS otherwise.
-
 // Panel sizes of the packed operands.
 const (
 	PanelM = 8
