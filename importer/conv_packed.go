@@ -67,14 +67,13 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu bo
 	if nb > 1 {
 		tmpSize = M * ncols
 	}
-	scratch := bSize + workers*rowSize + tmpSize
-	return &kernel{scratch: scratch, run: func(in, o []*Tensor, sc []float32) {
+	per := bSize + workers*rowSize + tmpSize
+	return &kernel{scratch: chunkScratch(N, nb, workers, per), run: func(in, o []*Tensor, sc []float32) {
 		src, dst := in[0].F, o[0].F
-		pb := sc[:bSize]
-		rows := sc[bSize : bSize+workers*rowSize]
-		tmp := sc[bSize+workers*rowSize : scratch]
-		for b0 := 0; b0 < N; b0 += nb {
-			cnt := min(nb, N-b0)
+		chunked(N, nb, workers, per, sc, func(b0, cnt int, sc []float32, workers int) {
+			pb := sc[:bSize]
+			rows := sc[bSize : bSize+workers*rowSize]
+			tmp := sc[bSize+workers*rowSize : per]
 			cols := cnt * ohw
 			// Pack the im2col matrix of images b0..b0+cnt one row at a
 			// time (through a row buffer that stays in cache), channels
@@ -109,7 +108,7 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu bo
 					}
 				}
 			}
-		}
+		})
 	}}
 }
 
@@ -188,15 +187,14 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 	// The temporary output's rows are whole panels: no edge tiles.
 	padded := func(nc int) int { return (nc + sgemm.PanelN - 1) / sgemm.PanelN * sgemm.PanelN }
 	pSize := sgemm.ShiftedSpan(C, offs, nb*ps, cols(nb))
-	scratch := pSize + M*padded(cols(nb))
+	per := pSize + M*padded(cols(nb))
 	workers := runtime.GOMAXPROCS(0)
 	if !SplitGemm {
 		workers = 1
 	}
-	return &kernel{scratch: scratch, run: func(in, o []*Tensor, sc []float32) {
+	return &kernel{scratch: chunkScratch(N, nb, workers, per), run: func(in, o []*Tensor, sc []float32) {
 		src, dst := in[0].F, o[0].F
-		for b0 := 0; b0 < N; b0 += nb {
-			cnt := min(nb, N-b0)
+		chunked(N, nb, workers, per, sc, func(b0, cnt int, sc []float32, workers int) {
 			ld := cnt * ps
 			nc := padded(cols(cnt))
 			P := sc[:sgemm.ShiftedSpan(C, offs, ld, nc)]
@@ -228,7 +226,7 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 					}
 				}
 			}
-		}
+		})
 	}}
 }
 
@@ -263,3 +261,28 @@ func subBias(bias []float32, m0 int) []float32 {
 // all stacked images), which costs more than the wider GEMM gains:
 // measured on resnet18 and ResNet-20 at batch 8, not stacking was fastest.
 const stackCols = sgemm.PanelN
+
+// chunked runs chunk over a batch of N images in chunks of nb: when there
+// are several chunks and workers, the chunks are split over the workers
+// (batch parallelism: one goroutine per worker for the whole batch, each
+// with its own per floats of sc and a single-threaded chunk), else the
+// chunks run one after the other, each with all the workers.
+func chunked(N, nb, workers, per int, sc []float32, chunk func(b0, cnt int, sc []float32, workers int)) {
+	n := (N + nb - 1) / nb
+	if workers < 2 || n < 2 {
+		for b0 := 0; b0 < N; b0 += nb {
+			chunk(b0, min(nb, N-b0), sc[:per], workers)
+		}
+		return
+	}
+	parallel(workers, n, true, func(wi, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			chunk(i*nb, min(nb, N-i*nb), sc[wi*per:(wi+1)*per], 1)
+		}
+	})
+}
+
+// chunkScratch is the scratch chunked needs.
+func chunkScratch(N, nb, workers, per int) int {
+	return per * max(1, min(workers, (N+nb-1)/nb))
+}
