@@ -67,11 +67,15 @@
 //     sgemm's packed layout, then sgemm.Packed; small outputs stack
 //     several images along the columns.
 //
-// Each product is split over GOMAXPROCS goroutines by column panels, or
-// by row panels when there are few columns (batch-1 layers with 7x7
-// outputs), so that each goroutine reads only its share of the weights.
-// Results do not depend on the split (every output element is summed in
-// the same order), so runs are bit-identical at any thread count.
+// A batch of several images is split over GOMAXPROCS goroutines, one per
+// worker for the whole convolution, each with its own scratch (splitting
+// every image's small GEMMs instead made two threads slower than one on
+// ResNet-20 at batch 8). A single image's product is split by column
+// panels, or by row panels when there are few columns (batch-1 layers
+// with 7x7 outputs), so that each goroutine reads only its share of the
+// weights. Results do not depend on the split (every output element is
+// summed in the same order), so runs are bit-identical at any thread
+// count.
 //
 // Without AVX-512 (or with PackedConv = false) convolutions are GEMMs
 // through gonum's blas32 (OpenBLAS under the `openblas` build tag, pure
