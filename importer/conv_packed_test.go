@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/hierlearn/hierlearn/internal/onnxpb"
@@ -47,7 +48,8 @@ func naiveConv(x []float32, N, C, H, W int, w []float32, M, KH, KW int, b []floa
 }
 
 // Every convolution kernel (packed im2col, shifted taps, stacked small
-// images, row- and column-split GEMMs, edge tiles) against naiveConv.
+// images, row- and column-split GEMMs, batch split, edge tiles) against
+// naiveConv, and bit for bit on one thread against GOMAXPROCS threads.
 func TestConvKernelsMatchDirectConvolution(t *testing.T) {
 	type cs struct {
 		N, C, H, W, M, KH, KW int
@@ -99,6 +101,19 @@ func TestConvKernelsMatchDirectConvolution(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := out["y"].F
+			// The same bits on one thread (kernels split work by thread
+			// count, never the order of a sum).
+			old := runtime.GOMAXPROCS(1)
+			out1, err := NewSession(m).Run(map[string]*Tensor{"x": in})
+			runtime.GOMAXPROCS(old)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j, v := range out1["y"].F {
+				if math.Float32bits(v) != math.Float32bits(got[j]) {
+					t.Fatalf("element %d: %v on one thread, %v on %d", j, v, got[j], old)
+				}
+			}
 			if len(got) != len(want) {
 				t.Fatalf("output length %d, want %d", len(got), len(want))
 			}
