@@ -78,7 +78,7 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu bo
 			// Pack the im2col matrix of images b0..b0+cnt one row at a
 			// time (through a row buffer that stays in cache), channels
 			// split over the workers.
-			parallel(workers, C, K*cols >= 1<<15, func(wi, c0, c1 int) {
+			parallel(workers, C, K*cols >= minSplitCopy, func(wi, c0, c1 int) {
 				rb := rows[wi*rowSize : wi*rowSize+cols]
 				for c := c0; c < c1; c++ {
 					for t := 0; t < ks; t++ {
@@ -96,7 +96,7 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu bo
 				out, ldc = tmp[:M*cols], cols
 			}
 			panels := (cols + sgemm.PanelN - 1) / sgemm.PanelN
-			splitGemm(workers, M, panels, M*K*cols >= 1<<18, func(m0, m1, p0, p1 int) {
+			splitGemm(workers, M, panels, M*K*cols >= minSplitMACs, func(m0, m1, p0, p1 int) {
 				sgemm.Packed(m1-m0, cols, K, pa[m0*K:], pb, out[m0*ldc:], ldc, subBias(bv, m0), false, relu,
 					p0*sgemm.PanelN, min(cols, p1*sgemm.PanelN))
 			})
@@ -199,7 +199,7 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 			nc := padded(cols(cnt))
 			P := sc[:sgemm.ShiftedSpan(C, offs, ld, nc)]
 			tmp := sc[pSize : pSize+M*nc]
-			parallel(workers, C, C*ld >= 1<<15, func(_, c0, c1 int) {
+			parallel(workers, C, C*ld >= minSplitCopy, func(_, c0, c1 int) {
 				for c := c0; c < c1; c++ {
 					row := P[c*ld : min(len(P), (c+1)*ld)]
 					clear(row)
@@ -214,7 +214,7 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 			})
 			clear(P[min(len(P), C*ld):]) // read slack after the last channel
 			panels := (nc + sgemm.PanelN - 1) / sgemm.PanelN
-			splitGemm(workers, M, panels, M*C*taps*nc >= 1<<18, func(m0, m1, p0, p1 int) {
+			splitGemm(workers, M, panels, M*C*taps*nc >= minSplitMACs, func(m0, m1, p0, p1 int) {
 				sgemm.Shifted(m1-m0, C, offs, pa[m0*C*taps:], P, ld, tmp[m0*nc:], nc, subBias(bv, m0), relu,
 					p0*sgemm.PanelN, min(nc, p1*sgemm.PanelN))
 			})
@@ -286,3 +286,13 @@ func chunked(N, nb, workers, per int, sc []float32, chunk func(b0, cnt int, sc [
 func chunkScratch(N, nb, workers, per int) int {
 	return per * max(1, min(workers, (N+nb-1)/nb))
 }
+
+// Below these sizes a single image's work is not split over goroutines:
+// waking a second thread costs more than it saves. minSplitMACs (4M
+// multiply-adds, about 30 µs on one core) keeps every conv of a batch-1
+// ResNet-20 on one thread (two threads were 1.3x slower than one), and
+// splits every conv of resnet18.
+const (
+	minSplitMACs = 1 << 22
+	minSplitCopy = 1 << 17 // floats copied by im2col or padding
+)
