@@ -64,8 +64,8 @@ func TestConvKernelsMatchDirectConvolution(t *testing.T) {
 		{1, 4, 11, 10, 5, 3, 3, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, [2]int{2, 2}, true, true},     // dilated
 		{2, 3, 12, 9, 7, 5, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 0}, [2]int{2, 1}, false, true},     // asymmetric pads, shifted
 		{1, 64, 14, 14, 40, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true},   // row-split GEMM
-		{1, 32, 40, 40, 16, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, false},  // column-split GEMM
-		{1, 32, 41, 41, 24, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, false, false}, // packed, column split
+		{1, 32, 72, 72, 16, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, false},  // column-split GEMM
+		{1, 64, 41, 41, 24, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, false, false}, // packed, column split
 	}
 	r := rand.New(rand.NewPCG(7, 8))
 	for i, c := range cases {
