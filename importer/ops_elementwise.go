@@ -160,6 +160,7 @@ func buildBinary(op binOp) func(n *Node, in []*info) ([]*info, *kernel, error) {
 		relu := n.fuseRelu
 		floatIn := a.dt == Float32
 		mixed := a.dt != b.dt
+		sameAdd := op == opAdd && sameShape(a.shape, b.shape) // a residual connection
 		k := &kernel{run: func(in, out []*Tensor, _ []float32) {
 			x, y, o := in[0], in[1], out[0]
 			switch {
@@ -175,6 +176,8 @@ func buildBinary(op binOp) func(n *Node, in []*info) ([]*info, *kernel, error) {
 						o.F[oi+i] = applyF(op, x.F[offs[0]+i*st[0]], float32(y.I[offs[1]+i*st[1]]))
 					}
 				})
+			case floatIn && outDT == Float32 && sameAdd:
+				addSame(o.F, x.F, y.F, relu)
 			case floatIn && outDT == Float32:
 				bc.rows(func(oi int, offs []int, n int, st []int) {
 					rowF(op, o.F[oi:], x.F, offs[0], st[0], y.F, offs[1], st[1], n)
@@ -527,4 +530,25 @@ func checkConstant(n *Node) error {
 		return err
 	}
 	return nil
+}
+
+// addSame is o = a + b (then ReLU if relu) for same-shaped float32
+// tensors (a ResNet's residual connection) in one pass, split over the
+// goroutines of forPlanes when big.
+func addSame(o, a, b []float32, relu bool) {
+	n := len(o)
+	const chunk = 1 << 12
+	forPlanes((n+chunk-1)/chunk, n, func(lo, hi int) {
+		lo, hi = lo*chunk, min(n, hi*chunk)
+		o, a, b := o[lo:hi], a[lo:hi], b[lo:hi]
+		if relu {
+			for i := range o {
+				o[i] = relu32(a[i] + b[i])
+			}
+			return
+		}
+		for i := range o {
+			o[i] = a[i] + b[i]
+		}
+	})
 }
