@@ -245,6 +245,9 @@ func buildConv(n *Node, in []*info) ([]*info, *kernel, error) {
 		if ShiftedConv && w.shiftable() {
 			return []*info{{dt: Float32, shape: out}}, shiftedPackedConv(n, w, N, C, M, wt.c, b, n.fuseRelu), nil
 		}
+		if ShiftedConv && w.s2dSuits(C) {
+			return []*info{{dt: Float32, shape: out}}, s2dConv(n, w, N, C, M, wt.c, b, n.fuseRelu), nil
+		}
 		return []*info{{dt: Float32, shape: out}}, packedConv(n, w, N, C, M, wt.c, b, n.fuseRelu), nil
 	}
 	if ShiftedConv && g == 1 && wt.c != nil && (b == nil || b.c != nil) && w.shiftable() {
