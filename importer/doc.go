@@ -63,6 +63,10 @@
 //     shifted view of P (no im2col, output written once, with the padded
 //     width, then copied out). Images are not stacked: measured, the
 //     longer row stride cost more than the wider product gained;
+//   - stride-2 convolutions with at most 4 input channels (resnet18's
+//     7x7 stem): the padded input splits into four phase images, making
+//     it a stride-1 convolution with 4C channels and a 4x4 kernel, run
+//     the same way (conv_s2d.go; 64 taps instead of 49, but no im2col);
 //   - the rest (strided, dilated, 1x1): im2col one row at a time into
 //     sgemm's packed layout, then sgemm.Packed; small outputs stack
 //     several images along the columns.
