@@ -13,7 +13,7 @@ TESTFLAGS ?= -p 1 -count=1 -timeout 60m
 all: build
 
 build:
-	$(GO) build $(GOFLAGS_TAGS) -o $(BIN) ./cmd/hierlearn
+	$(GO) build -buildvcs=auto $(GOFLAGS_TAGS) -o $(BIN) ./cmd/hierlearn
 
 setup:
 	bash tools/setup.sh
