@@ -70,60 +70,66 @@ func TestConvKernelsMatchDirectConvolution(t *testing.T) {
 		{1, 64, 41, 41, 24, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, false, false}, // packed, column split
 	}
 	r := rand.New(rand.NewPCG(7, 8))
-	for i, c := range cases {
-		t.Run(fmt.Sprintf("%d_%dx%d_s%d", i, c.KH, c.KW, c.s[0]), func(t *testing.T) {
-			x := gridValues(r, c.N*c.C*c.H*c.W, -1, 1, true)
-			w := gridValues(r, c.M*c.C*c.KH*c.KW, -1, 1, true)
-			var b []float32
-			inputs := []string{"x", "w"}
-			inits := []*onnxpb.TensorProto{floatInit("w", w, int64(c.M), int64(c.C), int64(c.KH), int64(c.KW))}
-			if c.bias {
-				b = gridValues(r, c.M, -1, 1, true)
-				inputs = append(inputs, "b")
-				inits = append(inits, floatInit("b", b, int64(c.M)))
-			}
-			want, OH, OW := naiveConv(x, c.N, c.C, c.H, c.W, w, c.M, c.KH, c.KW, b, c.s, c.d, c.p, c.pe, c.relu)
-			conv := node("Conv", inputs, []string{"y"}, aInts("strides", int64(c.s[0]), int64(c.s[1])),
-				aInts("dilations", int64(c.d[0]), int64(c.d[1])),
-				aInts("pads", int64(c.p[0]), int64(c.p[1]), int64(c.pe[0]), int64(c.pe[1])))
-			nodes := []*onnxpb.NodeProto{conv}
-			if c.relu {
-				conv.Output = []string{"z"}
-				nodes = append(nodes, node("Relu", []string{"z"}, []string{"y"}))
-			}
-			m, err := LoadBytes(model(13, nodes, inits,
-				[]*onnxpb.ValueInfoProto{vinfo("x", onnxpb.TensorProto_FLOAT, -1, int64(c.C), int64(c.H), int64(c.W))},
-				[]*onnxpb.ValueInfoProto{vinfo("y", onnxpb.TensorProto_FLOAT, -1, int64(c.M), int64(OH), int64(OW))}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			in := &Tensor{DType: Float32, Shape: []int{c.N, c.C, c.H, c.W}, F: x}
-			out, err := NewSession(m).Run(map[string]*Tensor{"x": in})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := out["y"].F
-			// The same bits on one thread (kernels split work by thread
-			// count, never the order of a sum).
-			old := runtime.GOMAXPROCS(1)
-			out1, err := NewSession(m).Run(map[string]*Tensor{"x": in})
-			runtime.GOMAXPROCS(old)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for j, v := range out1["y"].F {
-				if math.Float32bits(v) != math.Float32bits(got[j]) {
-					t.Fatalf("element %d: %v on one thread, %v on %d", j, v, got[j], old)
+	defer func(v int) { minShiftedOut = v }(minShiftedOut)
+	// Each case with the default routing, then with every stride-1 conv
+	// through sgemm.Shifted however small its output.
+	for pass, mso := range []int{minShiftedOut, 0} {
+		minShiftedOut = mso
+		for i, c := range cases {
+			t.Run(fmt.Sprintf("%d_%d_%dx%d_s%d", pass, i, c.KH, c.KW, c.s[0]), func(t *testing.T) {
+				x := gridValues(r, c.N*c.C*c.H*c.W, -1, 1, true)
+				w := gridValues(r, c.M*c.C*c.KH*c.KW, -1, 1, true)
+				var b []float32
+				inputs := []string{"x", "w"}
+				inits := []*onnxpb.TensorProto{floatInit("w", w, int64(c.M), int64(c.C), int64(c.KH), int64(c.KW))}
+				if c.bias {
+					b = gridValues(r, c.M, -1, 1, true)
+					inputs = append(inputs, "b")
+					inits = append(inits, floatInit("b", b, int64(c.M)))
 				}
-			}
-			if len(got) != len(want) {
-				t.Fatalf("output length %d, want %d", len(got), len(want))
-			}
-			for j := range want {
-				if math.Abs(float64(got[j]-want[j])) > 1e-4*(1+math.Abs(float64(want[j]))) {
-					t.Fatalf("element %d: got %v, want %v", j, got[j], want[j])
+				want, OH, OW := naiveConv(x, c.N, c.C, c.H, c.W, w, c.M, c.KH, c.KW, b, c.s, c.d, c.p, c.pe, c.relu)
+				conv := node("Conv", inputs, []string{"y"}, aInts("strides", int64(c.s[0]), int64(c.s[1])),
+					aInts("dilations", int64(c.d[0]), int64(c.d[1])),
+					aInts("pads", int64(c.p[0]), int64(c.p[1]), int64(c.pe[0]), int64(c.pe[1])))
+				nodes := []*onnxpb.NodeProto{conv}
+				if c.relu {
+					conv.Output = []string{"z"}
+					nodes = append(nodes, node("Relu", []string{"z"}, []string{"y"}))
 				}
-			}
-		})
+				m, err := LoadBytes(model(13, nodes, inits,
+					[]*onnxpb.ValueInfoProto{vinfo("x", onnxpb.TensorProto_FLOAT, -1, int64(c.C), int64(c.H), int64(c.W))},
+					[]*onnxpb.ValueInfoProto{vinfo("y", onnxpb.TensorProto_FLOAT, -1, int64(c.M), int64(OH), int64(OW))}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				in := &Tensor{DType: Float32, Shape: []int{c.N, c.C, c.H, c.W}, F: x}
+				out, err := NewSession(m).Run(map[string]*Tensor{"x": in})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := out["y"].F
+				// The same bits on one thread (kernels split work by thread
+				// count, never the order of a sum).
+				old := runtime.GOMAXPROCS(1)
+				out1, err := NewSession(m).Run(map[string]*Tensor{"x": in})
+				runtime.GOMAXPROCS(old)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for j, v := range out1["y"].F {
+					if math.Float32bits(v) != math.Float32bits(got[j]) {
+						t.Fatalf("element %d: %v on one thread, %v on %d", j, v, got[j], old)
+					}
+				}
+				if len(got) != len(want) {
+					t.Fatalf("output length %d, want %d", len(got), len(want))
+				}
+				for j := range want {
+					if math.Abs(float64(got[j]-want[j])) > 1e-4*(1+math.Abs(float64(want[j]))) {
+						t.Fatalf("element %d: got %v, want %v", j, got[j], want[j])
+					}
+				}
+			})
+		}
 	}
 }

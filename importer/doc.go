@@ -56,8 +56,9 @@
 // where the CPU has AVX-512F (conv_packed.go); weights are packed once
 // per model and cached on the node, bias and fused ReLU are applied as
 // each output tile is stored:
-//   - stride-1, undilated convolutions with a kernel bigger than 1x1
-//     (every 3x3 conv of a ResNet but the downsampling ones): the input is
+//   - stride-1, undilated convolutions with a kernel bigger than 1x1 and
+//     at least 64 output pixels (every 3x3 conv of a ResNet but the
+//     downsampling ones and resnet18's 7x7 last stage): the input is
 //     zero-padded once into P, and sgemm.Shifted sums all kernel taps of
 //     an 8x48 output tile in one pass, reading each tap's operand as a
 //     shifted view of P (no im2col, output written once, with the padded
@@ -67,7 +68,7 @@
 //     7x7 stem): the padded input splits into four phase images, making
 //     it a stride-1 convolution with 4C channels and a 4x4 kernel, run
 //     the same way (conv_s2d.go; 64 taps instead of 49, but no im2col);
-//   - the rest (strided, dilated, 1x1): im2col one row at a time into
+//   - the rest (strided, dilated, 1x1, small outputs): im2col one row at a time into
 //     sgemm's packed layout, then sgemm.Packed; small outputs stack
 //     several images along the columns.
 //

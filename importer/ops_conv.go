@@ -242,7 +242,7 @@ func buildConv(n *Node, in []*info) ([]*info, *kernel, error) {
 	}
 	out := append([]int{N, M}, w.out[3-len(ks):]...)
 	if usePackedConv(g, wt, b) {
-		if ShiftedConv && w.shiftable() {
+		if ShiftedConv && w.shiftable() && w.outSize() >= minShiftedOut {
 			return []*info{{dt: Float32, shape: out}}, shiftedPackedConv(n, w, N, C, M, wt.c, b, n.fuseRelu), nil
 		}
 		if ShiftedConv && w.s2dSuits(C) {
