@@ -56,11 +56,12 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu bo
 	for nb > 1 && nb*ohw*(K+M) > 1<<24 {
 		nb--
 	}
-	ncols := nb * ohw
 	workers := runtime.GOMAXPROCS(0)
 	if !SplitGemm {
 		workers = 1
 	}
+	nb = balancedChunk(N, nb, workers)
+	ncols := nb * ohw
 	bSize := sgemm.PackedBSize(K, ncols)
 	rowSize := ncols // one im2col row
 	tmpSize := 0
@@ -307,3 +308,34 @@ const (
 // 8×8 outputs (ResNet-20's last stage) measured slower that way. A
 // variable so that tests can route every convolution through Shifted.
 var minShiftedOut = 64
+
+// balancedChunk returns the chunk size up to nb that gives chunked's
+// busiest worker the fewest images (the biggest such size): 8 images in
+// chunks of 3 over 2 workers leave one worker 5 of them, chunks of 2 give
+// each 4. A batch that fits one chunk stays whole (its product is split
+// instead).
+func balancedChunk(N, nb, workers int) int {
+	if workers < 2 || nb <= 1 || nb >= N {
+		return nb
+	}
+	best, bestLoad := nb, chunkLoad(N, nb, workers)
+	for b := nb - 1; b >= 1; b-- {
+		if l := chunkLoad(N, b, workers); l < bestLoad {
+			best, bestLoad = b, l
+		}
+	}
+	return best
+}
+
+// chunkLoad is the most images chunked gives one worker for N images in
+// chunks of nb.
+func chunkLoad(N, nb, workers int) int {
+	n := (N + nb - 1) / nb
+	w := min(workers, n)
+	load := 0
+	for i := 0; i < w; i++ {
+		lo, hi := i*n/w, (i+1)*n/w
+		load = max(load, min(N, hi*nb)-lo*nb)
+	}
+	return load
+}

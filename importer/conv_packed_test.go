@@ -68,6 +68,7 @@ func TestConvKernelsMatchDirectConvolution(t *testing.T) {
 		{3, 2, 13, 10, 9, 5, 4, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 2}, [2]int{2, 0}, true, true},     // space-to-depth, asymmetric
 		{1, 3, 224, 224, 64, 7, 7, [2]int{2, 2}, [2]int{1, 1}, [2]int{3, 3}, [2]int{3, 3}, true, true},  // resnet18's first conv
 		{1, 64, 41, 41, 24, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, false, false}, // packed, column split
+		{8, 8, 28, 28, 16, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true},    // packed, balanced chunks
 	}
 	r := rand.New(rand.NewPCG(7, 8))
 	defer func(v int) { minShiftedOut = v }(minShiftedOut)
@@ -130,6 +131,23 @@ func TestConvKernelsMatchDirectConvolution(t *testing.T) {
 					}
 				}
 			})
+		}
+	}
+}
+
+func TestBalancedChunk(t *testing.T) {
+	for _, c := range []struct{ N, nb, workers, want int }{
+		{8, 3, 2, 2}, // 3+3+2 over 2 workers: 2+2+2+2
+		{8, 4, 2, 4},
+		{8, 8, 2, 8}, // one chunk: split inside
+		{8, 3, 1, 3},
+		{9, 4, 2, 4}, // 4+5 images; chunks of 3 would give 3+6
+		{8, 1, 2, 1},
+		{16, 5, 3, 5}, // 5+5+6; no smaller chunk does better
+		{8, 7, 2, 4},  // 7+1 images: chunks of 4 give 4+4
+	} {
+		if got := balancedChunk(c.N, c.nb, c.workers); got != c.want {
+			t.Errorf("balancedChunk(%d, %d, %d) = %d, want %d", c.N, c.nb, c.workers, got, c.want)
 		}
 	}
 }

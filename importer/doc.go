@@ -73,7 +73,8 @@
 //     several images along the columns.
 //
 // A batch of several images is split over GOMAXPROCS goroutines, one per
-// worker for the whole convolution, each with its own scratch (splitting
+// worker for the whole convolution, each with its own scratch, stacked
+// chunks sized so that no worker gets more images than it must (splitting
 // every image's small GEMMs instead made two threads slower than one on
 // ResNet-20 at batch 8). A single image's product is split by column
 // panels, or by row panels when there are few columns (batch-1 layers
