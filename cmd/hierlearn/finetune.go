@@ -43,15 +43,7 @@ atomically.`,
 				return fmt.Errorf("--epochs %d, --batch %d, --lr %g: need epochs >= 1, batch >= 1, lr >= 0", epochs, batch, lr)
 			}
 			defer oneBLASThread()()
-			m, _, err := loadForGrad(model, output, nil)
-			if err != nil {
-				return err
-			}
-			ps, err := analysis.SelectParams(m, params)
-			if err != nil {
-				return err
-			}
-			md, err := analysis.New(m, output, ps)
+			_, md, ps, err := loadForGradMatching(model, output, params)
 			if err != nil {
 				return err
 			}

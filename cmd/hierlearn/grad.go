@@ -27,6 +27,25 @@ func loadForGrad(path, output string, params []string) (*importer.Model, *analys
 	return m, md, nil
 }
 
+// loadForGradMatching is loadForGrad with the parameters chosen by a
+// regular expression over the initializer names (analysis.SelectParams);
+// it also returns the names chosen.
+func loadForGradMatching(path, output, pattern string) (*importer.Model, *analysis.Model, []string, error) {
+	m, err := importer.LoadWith(path, importer.LoadOptions{NoFold: true})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ps, err := analysis.SelectParams(m, pattern)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	md, err := analysis.New(m, output, ps)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return m, md, ps, nil
+}
+
 // oneBLASThread runs OpenBLAS single-threaded (the importer runs its own
 // goroutines) and returns the restore function.
 func oneBLASThread() func() {

@@ -40,15 +40,7 @@ K.npy is [N_a, N_b] float64; K.npy.json holds the configuration.`,
 				return fmt.Errorf("--chunk %d, --max-mb %d: must be >= 0", chunk, maxMB)
 			}
 			defer oneBLASThread()()
-			m, _, err := loadForGrad(model, output, nil)
-			if err != nil {
-				return err
-			}
-			ps, err := analysis.SelectParams(m, params)
-			if err != nil {
-				return err
-			}
-			md, err := analysis.New(m, output, ps)
+			m, md, ps, err := loadForGradMatching(model, output, params)
 			if err != nil {
 				return err
 			}
