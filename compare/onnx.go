@@ -27,8 +27,9 @@ const runBatch = 4096
 
 // onnxModel is a loaded ONNX model whose first input is x [N, d].
 type onnxModel struct {
-	path string
-	sess *importer.Session
+	path  string
+	model *importer.Model
+	sess  *importer.Session
 }
 
 func loadONNX(path string) (*onnxModel, error) {
@@ -36,7 +37,7 @@ func loadONNX(path string) (*onnxModel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &onnxModel{path: path, sess: importer.NewSession(m)}, nil
+	return &onnxModel{path: path, model: m, sess: importer.NewSession(m)}, nil
 }
 
 // xTensor turns n x d float64 rows into the float32 input tensor x.
@@ -84,19 +85,13 @@ func maxRelDiff(got []float32, want []float64) float64 {
 	return diff / scale
 }
 
+// relMSE is train.RelMSE of float32 predictions.
 func relMSE(pred []float32, y []float64) float64 {
-	var mean float64
-	for _, v := range y {
-		mean += v
+	p := make([]float64, len(pred))
+	for i, v := range pred {
+		p[i] = float64(v)
 	}
-	mean /= float64(len(y))
-	var mse, v float64
-	for i, t := range y {
-		e := float64(pred[i]) - t
-		mse += e * e
-		v += (t - mean) * (t - mean)
-	}
-	return mse / v
+	return train.RelMSE(p, y)
 }
 
 // checkExported exports a finished train run to ONNX (opset 17), runs it
@@ -252,11 +247,7 @@ func runTorch(ctx context.Context, c Cell, d Data) (map[string]any, error) {
 		var k kernel.Kernel = kernel.FeatureKernel{Map: &onnxFeatures{model: om, output: "features", width: outs["features"].Shape[1]}}
 		m["kernel"] = "conjugate(" + model + ")"
 		if fam == "torch-ntk" {
-			im, err := importer.Load(path)
-			if err != nil {
-				return nil, err
-			}
-			g, err := analysis.NTKGram(im, "y", "", 0)
+			g, err := analysis.NTKGram(om.model, "y", "", 0)
 			if err != nil {
 				return nil, fmt.Errorf("empirical NTK: %w", err)
 			}
