@@ -119,15 +119,8 @@ type Tape struct {
 // concurrent use.
 func (g *GradSession) Forward(inputs map[string]*Tensor) (*Tape, error) {
 	in := make([]*Tensor, len(g.m.Inputs))
-	for i, vi := range g.m.Inputs[:g.nIn] {
-		t, ok := inputs[vi.Name]
-		if !ok || t == nil {
-			return nil, fmt.Errorf("importer: input %q missing", vi.Name)
-		}
-		if err := checkInput(vi, t); err != nil {
-			return nil, err
-		}
-		in[i] = t
+	if err := gatherInputs(g.m.Inputs[:g.nIn], inputs, in); err != nil {
+		return nil, err
 	}
 	for name := range inputs {
 		_, isParam := g.pidx[name]

@@ -62,15 +62,8 @@ func (s *Session) Model() *Model { return s.m }
 // The returned tensors belong to the caller.
 func (s *Session) Run(inputs map[string]*Tensor) (map[string]*Tensor, error) {
 	in := make([]*Tensor, len(s.m.Inputs))
-	for i, vi := range s.m.Inputs {
-		t, ok := inputs[vi.Name]
-		if !ok || t == nil {
-			return nil, fmt.Errorf("importer: input %q missing", vi.Name)
-		}
-		if err := checkInput(vi, t); err != nil {
-			return nil, err
-		}
-		in[i] = t
+	if err := gatherInputs(s.m.Inputs, inputs, in); err != nil {
+		return nil, err
 	}
 	for name := range inputs {
 		if _, ok := s.m.Input(name); !ok {
@@ -164,4 +157,20 @@ func (s *Session) MemoryBytes() (constants, workspaces int64) {
 		sp.mu.Unlock()
 	}
 	return constants, workspaces
+}
+
+// gatherInputs puts the tensor named by each of vis into in (in order),
+// checking that it is present and matches its declared type and shape.
+func gatherInputs(vis []ValueInfo, inputs map[string]*Tensor, in []*Tensor) error {
+	for i, vi := range vis {
+		t, ok := inputs[vi.Name]
+		if !ok || t == nil {
+			return fmt.Errorf("importer: input %q missing", vi.Name)
+		}
+		if err := checkInput(vi, t); err != nil {
+			return err
+		}
+		in[i] = t
+	}
+	return nil
 }
