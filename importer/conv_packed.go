@@ -39,8 +39,10 @@ func packedWeights(n *Node, wt *Tensor, M, K int) []float32 {
 // with sgemm.Packed, K = C·kh·kw. Images whose output is small are
 // stacked along the columns (then the product goes through a temporary
 // and is copied out per image); otherwise the kernel writes each image's
-// output in place.
-func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu bool) *kernel {
+// output in place. With res, input 3 (same shape as the output) is added
+// before the ReLU: copied into the output first and accumulated onto, or
+// added as the temporary is copied out.
+func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, res bool) *kernel {
 	ks := w.kSize()
 	K := C * ks
 	ohw, ihw := w.outSize(), w.inSize()
@@ -93,19 +95,34 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu bo
 				}
 			})
 			out, ldc := dst[b0*M*ohw:(b0+1)*M*ohw], ohw
+			var resid []float32
+			if res {
+				resid = in[3].F[b0*M*ohw : (b0+cnt)*M*ohw]
+			}
+			acc, kRelu := false, relu
 			if cnt > 1 {
 				out, ldc = tmp[:M*cols], cols
+				kRelu = relu && !res
+			} else if res {
+				copy(out, resid)
+				acc = true
 			}
 			panels := (cols + sgemm.PanelN - 1) / sgemm.PanelN
 			splitGemm(workers, M, panels, M*K*cols >= minSplitMACs, func(m0, m1, p0, p1 int) {
-				sgemm.Packed(m1-m0, cols, K, pa[m0*K:], pb, out[m0*ldc:], ldc, subBias(bv, m0), false, relu,
+				sgemm.Packed(m1-m0, cols, K, pa[m0*K:], pb, out[m0*ldc:], ldc, subBias(bv, m0), acc, kRelu,
 					p0*sgemm.PanelN, min(cols, p1*sgemm.PanelN))
 			})
 			if cnt > 1 {
 				for j := 0; j < cnt; j++ {
 					img := dst[(b0+j)*M*ohw : (b0+j+1)*M*ohw]
 					for m := 0; m < M; m++ {
-						copy(img[m*ohw:(m+1)*ohw], tmp[m*cols+j*ohw:])
+						d := img[m*ohw : (m+1)*ohw]
+						t := tmp[m*cols+j*ohw : m*cols+(j+1)*ohw]
+						if res {
+							addStore(d, t, resid[(j*M+m)*ohw:], relu)
+						} else {
+							copy(d, t)
+						}
 					}
 				}
 			}
@@ -162,8 +179,9 @@ func shiftedWeights(n *Node, wt *Tensor, M, C, taps int) []float32 {
 // laid out with the padded width) with all kernel taps summed inside one
 // sgemm.Shifted micro-kernel call per output tile, reading P in place:
 // no im2col, no packing of the input, and the output tile is written once
-// (with bias and ReLU) instead of once per tap.
-func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu bool) *kernel {
+// (with bias and ReLU) instead of once per tap. With res, input 3 (same
+// shape as the output) is added as the output is copied out, then ReLU.
+func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, res bool) *kernel {
 	KH, KW := w.k[1], w.k[2]
 	H, W := w.in[1], w.in[2]
 	pt, pl := w.pb[1], w.pb[2]
@@ -216,14 +234,24 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 			clear(P[min(len(P), C*ld):]) // read slack after the last channel
 			panels := (nc + sgemm.PanelN - 1) / sgemm.PanelN
 			splitGemm(workers, M, panels, M*C*taps*nc >= minSplitMACs, func(m0, m1, p0, p1 int) {
-				sgemm.Shifted(m1-m0, C, offs, pa[m0*C*taps:], P, ld, tmp[m0*nc:], nc, subBias(bv, m0), relu,
+				sgemm.Shifted(m1-m0, C, offs, pa[m0*C*taps:], P, ld, tmp[m0*nc:], nc, subBias(bv, m0), relu && !res,
 					p0*sgemm.PanelN, min(nc, p1*sgemm.PanelN))
 			})
 			for j := 0; j < cnt; j++ {
 				img := dst[(b0+j)*M*OH*OW : (b0+j+1)*M*OH*OW]
+				var resid []float32
+				if res {
+					resid = in[3].F[(b0+j)*M*OH*OW : (b0+j+1)*M*OH*OW]
+				}
 				for m := 0; m < M; m++ {
 					for oh := 0; oh < OH; oh++ {
-						copy(img[(m*OH+oh)*OW:(m*OH+oh+1)*OW], tmp[m*nc+j*ps+oh*Wp:])
+						d := img[(m*OH+oh)*OW : (m*OH+oh+1)*OW]
+						t := tmp[m*nc+j*ps+oh*Wp : m*nc+j*ps+oh*Wp+OW]
+						if res {
+							addStore(d, t, resid[(m*OH+oh)*OW:], relu)
+						} else {
+							copy(d, t)
+						}
 					}
 				}
 			}
@@ -246,6 +274,21 @@ func splitGemm(workers, M, panels int, big bool, fn func(m0, m1, p0, p1 int)) {
 	parallel(workers, mp, big, func(_, i0, i1 int) {
 		fn(i0*sgemm.PanelM, min(M, i1*sgemm.PanelM), 0, panels)
 	})
+}
+
+// addStore sets d[i] = t[i] + r[i], then ReLU if relu: the store of a
+// convolution fused with a residual Add.
+func addStore(d, t, r []float32, relu bool) {
+	t, r = t[:len(d)], r[:len(d)]
+	if relu {
+		for i := range d {
+			d[i] = relu32(t[i] + r[i])
+		}
+		return
+	}
+	for i := range d {
+		d[i] = t[i] + r[i]
+	}
 }
 
 // subBias returns bias[m0:], or nil for no bias.

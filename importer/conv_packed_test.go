@@ -55,20 +55,29 @@ func TestConvKernelsMatchDirectConvolution(t *testing.T) {
 		N, C, H, W, M, KH, KW int
 		s, d, p, pe           [2]int
 		bias, relu            bool
+		res                   bool // Add a second input (a residual) before the ReLU
 	}
 	cases := []cs{
-		{3, 5, 9, 9, 13, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true},      // shifted, edge rows
-		{4, 6, 3, 3, 9, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, false},      // shifted, stacked images
-		{2, 3, 20, 20, 8, 7, 7, [2]int{2, 2}, [2]int{1, 1}, [2]int{3, 3}, [2]int{3, 3}, true, true},     // packed im2col, stacked
-		{2, 16, 8, 8, 24, 1, 1, [2]int{2, 2}, [2]int{1, 1}, [2]int{0, 0}, [2]int{0, 0}, false, false},   // strided pointwise
-		{1, 4, 11, 10, 5, 3, 3, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, [2]int{2, 2}, true, true},     // dilated
-		{2, 3, 12, 9, 7, 5, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 0}, [2]int{2, 1}, false, true},     // asymmetric pads, shifted
-		{1, 64, 14, 14, 40, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true},   // row-split GEMM
-		{1, 32, 72, 72, 16, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, false},  // column-split GEMM
-		{3, 2, 13, 10, 9, 5, 4, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 2}, [2]int{2, 0}, true, true},     // space-to-depth, asymmetric
-		{1, 3, 224, 224, 64, 7, 7, [2]int{2, 2}, [2]int{1, 1}, [2]int{3, 3}, [2]int{3, 3}, true, true},  // resnet18's first conv
-		{1, 64, 41, 41, 24, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, false, false}, // packed, column split
-		{8, 8, 28, 28, 16, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true},    // packed, balanced chunks
+		{3, 5, 9, 9, 13, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true, false},      // shifted, edge rows
+		{4, 6, 3, 3, 9, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, false, false},      // shifted, stacked images
+		{2, 3, 20, 20, 8, 7, 7, [2]int{2, 2}, [2]int{1, 1}, [2]int{3, 3}, [2]int{3, 3}, true, true, false},     // packed im2col, stacked
+		{2, 16, 8, 8, 24, 1, 1, [2]int{2, 2}, [2]int{1, 1}, [2]int{0, 0}, [2]int{0, 0}, false, false, false},   // strided pointwise
+		{1, 4, 11, 10, 5, 3, 3, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, [2]int{2, 2}, true, true, false},     // dilated
+		{2, 3, 12, 9, 7, 5, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 0}, [2]int{2, 1}, false, true, false},     // asymmetric pads, shifted
+		{1, 64, 14, 14, 40, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true, false},   // row-split GEMM
+		{1, 32, 72, 72, 16, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, false, false},  // column-split GEMM
+		{3, 2, 13, 10, 9, 5, 4, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 2}, [2]int{2, 0}, true, true, false},     // space-to-depth, asymmetric
+		{1, 3, 224, 224, 64, 7, 7, [2]int{2, 2}, [2]int{1, 1}, [2]int{3, 3}, [2]int{3, 3}, true, true, false},  // resnet18's first conv
+		{1, 64, 41, 41, 24, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, false, false, false}, // packed, column split
+		{8, 8, 28, 28, 16, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true, false},    // packed, balanced chunks
+		// Fused residual Adds (with and without ReLU) on each path.
+		{3, 5, 9, 9, 13, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true, true},     // shifted
+		{4, 6, 3, 3, 9, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, false, false, true},    // shifted, stacked
+		{2, 5, 20, 20, 8, 7, 7, [2]int{2, 2}, [2]int{1, 1}, [2]int{3, 3}, [2]int{3, 3}, true, true, true},    // packed, stacked
+		{1, 64, 41, 41, 24, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true, true},  // packed, in place
+		{1, 32, 72, 72, 16, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, false, true}, // shifted, column split
+		{8, 8, 28, 28, 16, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, false, true, true},  // packed, chunks
+		{2, 16, 8, 8, 24, 1, 1, [2]int{2, 2}, [2]int{1, 1}, [2]int{0, 0}, [2]int{0, 0}, false, true, true},   // pointwise
 	}
 	r := rand.New(rand.NewPCG(7, 8))
 	defer func(v int) { minShiftedOut = v }(minShiftedOut)
@@ -88,23 +97,55 @@ func TestConvKernelsMatchDirectConvolution(t *testing.T) {
 					inputs = append(inputs, "b")
 					inits = append(inits, floatInit("b", b, int64(c.M)))
 				}
-				want, OH, OW := naiveConv(x, c.N, c.C, c.H, c.W, w, c.M, c.KH, c.KW, b, c.s, c.d, c.p, c.pe, c.relu)
+				want, OH, OW := naiveConv(x, c.N, c.C, c.H, c.W, w, c.M, c.KH, c.KW, b, c.s, c.d, c.p, c.pe, c.relu && !c.res)
 				conv := node("Conv", inputs, []string{"y"}, aInts("strides", int64(c.s[0]), int64(c.s[1])),
 					aInts("dilations", int64(c.d[0]), int64(c.d[1])),
 					aInts("pads", int64(c.p[0]), int64(c.p[1]), int64(c.pe[0]), int64(c.pe[1])))
 				nodes := []*onnxpb.NodeProto{conv}
+				graphIn := []*onnxpb.ValueInfoProto{vinfo("x", onnxpb.TensorProto_FLOAT, -1, int64(c.C), int64(c.H), int64(c.W))}
+				feeds := map[string]*Tensor{"x": {DType: Float32, Shape: []int{c.N, c.C, c.H, c.W}, F: x}}
+				if c.res {
+					// y = Add(conv, r) or Add(r, conv) [-> Relu]: the
+					// planner fuses it into the convolution.
+					res := gridValues(r, len(want), -1, 1, true)
+					for j := range want {
+						want[j] += res[j]
+						if c.relu {
+							want[j] = max(want[j], 0)
+						}
+					}
+					graphIn = append(graphIn, vinfo("r", onnxpb.TensorProto_FLOAT, -1, int64(c.M), int64(OH), int64(OW)))
+					feeds["r"] = &Tensor{DType: Float32, Shape: []int{c.N, c.M, OH, OW}, F: res}
+					conv.Output = []string{"cv"}
+					addIn := []string{"cv", "r"}
+					if i%2 == 0 {
+						addIn = []string{"r", "cv"}
+					}
+					nodes = append(nodes, node("Add", addIn, []string{"y"}))
+				}
 				if c.relu {
-					conv.Output = []string{"z"}
+					last := nodes[len(nodes)-1]
+					last.Output = []string{"z"}
 					nodes = append(nodes, node("Relu", []string{"z"}, []string{"y"}))
 				}
-				m, err := LoadBytes(model(13, nodes, inits,
-					[]*onnxpb.ValueInfoProto{vinfo("x", onnxpb.TensorProto_FLOAT, -1, int64(c.C), int64(c.H), int64(c.W))},
+				m, err := LoadBytes(model(13, nodes, inits, graphIn,
 					[]*onnxpb.ValueInfoProto{vinfo("y", onnxpb.TensorProto_FLOAT, -1, int64(c.M), int64(OH), int64(OW))}))
 				if err != nil {
 					t.Fatal(err)
 				}
-				in := &Tensor{DType: Float32, Shape: []int{c.N, c.C, c.H, c.W}, F: x}
-				out, err := NewSession(m).Run(map[string]*Tensor{"x": in})
+				if c.res && usePackedConv(1, &info{c: &Tensor{}}, nil) {
+					// (only the packed kernels fuse a residual)
+					p, err := m.buildPlan([]*Tensor{feeds["x"], feeds["r"]}, true)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, st := range p.steps {
+						if st.node.Op == "Add" {
+							t.Errorf("the Add was not fused into the convolution")
+						}
+					}
+				}
+				out, err := NewSession(m).Run(feeds)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -112,7 +153,7 @@ func TestConvKernelsMatchDirectConvolution(t *testing.T) {
 				// The same bits on one thread (kernels split work by thread
 				// count, never the order of a sum).
 				old := runtime.GOMAXPROCS(1)
-				out1, err := NewSession(m).Run(map[string]*Tensor{"x": in})
+				out1, err := NewSession(m).Run(feeds)
 				runtime.GOMAXPROCS(old)
 				if err != nil {
 					t.Fatal(err)

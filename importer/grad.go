@@ -174,7 +174,7 @@ func (g *GradSession) planFor(in []*Tensor) (*gradPlan, error) {
 	if gp, ok := g.plans[key]; ok {
 		return gp, nil
 	}
-	p, err := g.m.buildPlan(in)
+	p, err := g.m.buildPlan(in, false)
 	if err != nil {
 		return nil, fmt.Errorf("importer: planning for input shapes %s: %w", key, err)
 	}

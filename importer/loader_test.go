@@ -227,7 +227,7 @@ func TestTinyCNNMatchesTorch(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The shape plumbing of x.view(x.size(0), -1) is folded away.
-	p, err := m.buildPlan([]*Tensor{x})
+	p, err := m.buildPlan([]*Tensor{x}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +393,7 @@ func FuzzLoadBytes(f *testing.F) {
 		for i, vi := range m.Inputs {
 			ins[i] = in[vi.Name]
 		}
-		p, err := m.buildPlan(ins)
+		p, err := m.buildPlan(ins, true)
 		if err != nil {
 			return
 		}

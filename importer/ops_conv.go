@@ -242,13 +242,16 @@ func buildConv(n *Node, in []*info) ([]*info, *kernel, error) {
 	}
 	out := append([]int{N, M}, w.out[3-len(ks):]...)
 	if usePackedConv(g, wt, b) {
-		if ShiftedConv && w.shiftable() && w.outSize() >= minShiftedOut {
-			return []*info{{dt: Float32, shape: out}}, shiftedPackedConv(n, w, N, C, M, wt.c, b, n.fuseRelu), nil
-		}
 		if ShiftedConv && w.s2dSuits(C) {
 			return []*info{{dt: Float32, shape: out}}, s2dConv(n, w, N, C, M, wt.c, b, n.fuseRelu), nil
 		}
-		return []*info{{dt: Float32, shape: out}}, packedConv(n, w, N, C, M, wt.c, b, n.fuseRelu), nil
+		conv := packedConv
+		if ShiftedConv && w.shiftable() && w.outSize() >= minShiftedOut {
+			conv = shiftedPackedConv
+		}
+		k := conv(n, w, N, C, M, wt.c, b, n.fuseRelu, false)
+		k.residual = func(relu bool) *kernel { return conv(n, w, N, C, M, wt.c, b, relu, true) }
+		return []*info{{dt: Float32, shape: out}}, k, nil
 	}
 	if ShiftedConv && g == 1 && wt.c != nil && (b == nil || b.c != nil) && w.shiftable() {
 		return []*info{{dt: Float32, shape: out}}, shiftedConv(n, w, N, C, M, wt.c, b, n.fuseRelu), nil

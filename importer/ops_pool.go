@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/hierlearn/hierlearn/internal/numeric/vmax"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 )
@@ -63,45 +65,52 @@ func buildPool(isMax bool) func(n *Node, in []*info) ([]*info, *kernel, error) {
 	}
 }
 
-// maxPool2D is MaxPool over one 2-D plane with unit dilation.
+// maxPool2D is MaxPool over one 2-D plane with unit dilation. Separable:
+// for each output row, the maxima over the window's input rows (whole
+// rows, vectorised), laid out with the padding as -Inf; then the maxima
+// over every kw consecutive columns (vectorised, at stride 1), of which
+// every sw-th is kept.
 func maxPool2D(w *window, src, dst []float32) {
 	IH, IW := w.in[1], w.in[2]
 	OH, OW := w.out[1], w.out[2]
 	kh, kw, sh, sw := w.k[1], w.k[2], w.s[1], w.s[2]
-	// Separable: the max over the window's rows first (one pass over
-	// whole input rows), then over its columns.
-	var stack [512]float32
-	var cm []float32 // column maxima of the current window rows
-	if IW <= len(stack) {
-		cm = stack[:IW]
+	pl := w.pb[2]
+	nh := (OW-1)*sw + 1          // window starts, at stride 1
+	width := max(nh+kw-1, pl+IW) // padded columns
+	var stack [1024]float32
+	var buf []float32
+	if 2*width <= len(stack) {
+		buf = stack[:2*width]
 	} else {
-		cm = make([]float32, IW)
+		buf = make([]float32, 2*width)
 	}
+	cm, h := buf[:width], buf[width:width+nh]
+	inf := float32(math.Inf(-1))
+	fill(cm[:pl], inf)
+	fill(cm[pl+IW:], inf)
+	in := cm[pl : pl+IW]
 	for oh := 0; oh < OH; oh++ {
 		h0 := oh*sh - w.pb[1]
 		hs, he := max(h0, 0), min(h0+kh, IH)
 		d := dst[oh*OW : (oh+1)*OW]
 		if hs >= he {
-			for ow := range d {
-				d[ow] = float32(math.Inf(-1))
-			}
+			fill(d, inf)
 			continue
 		}
-		copy(cm, src[hs*IW:(hs+1)*IW])
+		copy(in, src[hs*IW:(hs+1)*IW])
 		for ih := hs + 1; ih < he; ih++ {
-			row := src[ih*IW : (ih+1)*IW]
-			for i, v := range row {
-				cm[i] = max(cm[i], v) // branch-free MAXSS; the data are random
+			vmax.Max(in, in, src[ih*IW:(ih+1)*IW])
+		}
+		hm := cm[:nh]
+		if kw > 1 {
+			vmax.Max(h, cm[:nh], cm[1:nh+1])
+			for j := 2; j < kw; j++ {
+				vmax.Max(h, h, cm[j:j+nh])
 			}
+			hm = h
 		}
 		for ow := range d {
-			w0 := ow*sw - w.pb[2]
-			ws, we := max(w0, 0), min(w0+kw, IW)
-			m := float32(math.Inf(-1))
-			for _, v := range cm[ws:max(ws, we)] {
-				m = max(m, v)
-			}
-			d[ow] = m
+			d[ow] = hm[ow*sw]
 		}
 	}
 }

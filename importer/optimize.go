@@ -212,7 +212,7 @@ func (m *Model) validate() error {
 		}
 		in[i] = &Tensor{DType: Float32, Shape: shape}
 	}
-	if _, err := m.buildPlan(in); err != nil {
+	if _, err := m.buildPlan(in, false); err != nil {
 		return fmt.Errorf("checking shapes (symbolic dims set to 1): %w", err)
 	}
 	return nil

@@ -26,6 +26,12 @@ type kernel struct {
 	// alias marks ops whose output 0 is a view of input 0's data
 	// (Reshape, Flatten, Squeeze, Identity...): run only sets out[0].F/I.
 	alias bool
+	// residual, when set, returns the same operator fused with a
+	// following Add of a same-shape tensor (then ReLU if relu): the
+	// returned kernel reads that tensor as input 3 and writes
+	// relu?(op(x) + residual). Set by the convolutions that can apply it
+	// as they store their output.
+	residual func(relu bool) *kernel
 }
 
 // step is one kernel call of a plan.
@@ -70,8 +76,11 @@ func (m *Model) planKey(in []*Tensor) string {
 func foldableInput(t *Tensor) bool { return t.DType != Float32 && t.Len() <= 64 }
 
 // buildPlan specialises the model to the given inputs (Model.Inputs order;
-// only shapes and foldable contents are used).
-func (m *Model) buildPlan(in []*Tensor) (*plan, error) {
+// only shapes and foldable contents are used). With fuse, residual Adds
+// are merged into the convolutions that produce one of their operands
+// (fuseResiduals); gradient plans do not, so that every node keeps its
+// own step.
+func (m *Model) buildPlan(in []*Tensor, fuse bool) (*plan, error) {
 	p := &plan{}
 	ids := map[string]int{}
 	add := func(name string, inf *info) int {
@@ -163,8 +172,80 @@ func (m *Model) buildPlan(in []*Tensor) (*plan, error) {
 		}
 		p.outputs = append(p.outputs, id)
 	}
+	if fuse {
+		p.fuseResiduals()
+	}
 	p.assignBuffers()
 	return p, nil
+}
+
+// fuseResiduals merges each Add of two same-shape float32 values (a
+// residual connection, possibly with a fused ReLU) into the step that
+// produces the later of its operands, when that step is a convolution
+// whose kernel offers a residual form, its output feeds only the Add,
+// and it applies no ReLU of its own. The convolution then adds the other
+// operand (computed earlier) as it stores its output: one pass over the
+// activations instead of three.
+func (p *plan) fuseResiduals() {
+	producer := make([]int, len(p.infos))
+	for i := range producer {
+		producer[i] = -1
+	}
+	uses := make([]int, len(p.infos))
+	for si, s := range p.steps {
+		for _, id := range s.out {
+			if id >= 0 {
+				producer[id] = si
+			}
+		}
+		for _, id := range s.in {
+			if id >= 0 {
+				uses[id]++
+			}
+		}
+	}
+	for _, id := range p.outputs {
+		uses[id] += 2
+	}
+	drop := make([]bool, len(p.steps))
+	for j, s := range p.steps {
+		if s.node.Op != "Add" || len(s.in) != 2 || len(s.out) != 1 || s.in[0] < 0 || s.in[1] < 0 || s.in[0] == s.in[1] {
+			continue
+		}
+		a, b, o := p.infos[s.in[0]], p.infos[s.in[1]], p.infos[s.out[0]]
+		if a.dt != Float32 || b.dt != Float32 || a.c != nil || b.c != nil || !sameShape(a.shape, b.shape) || !sameShape(a.shape, o.shape) {
+			continue
+		}
+		x, r := s.in[0], s.in[1]
+		if producer[r] > producer[x] {
+			x, r = r, x
+		}
+		i := producer[x]
+		if i < 0 || drop[i] || uses[x] != 1 {
+			continue
+		}
+		c := p.steps[i]
+		if c.node.Op != "Conv" || c.k.residual == nil || c.node.fuseRelu || len(c.out) != 1 || c.out[0] != x {
+			continue
+		}
+		in := append([]int{}, c.in...)
+		for len(in) < 3 {
+			in = append(in, -1)
+		}
+		p.steps[i] = step{node: c.node, k: c.k.residual(s.node.fuseRelu), in: append(in, r), out: []int{s.out[0]}}
+		drop[j] = true
+	}
+	kept := p.steps[:0]
+	for j, s := range p.steps {
+		if !drop[j] {
+			kept = append(kept, s)
+		}
+	}
+	p.steps = kept
+	p.scratch = 0
+	for _, s := range p.steps {
+		p.scratch = max(p.scratch, s.k.scratch)
+	}
 }
 
 // foldLimit bounds the size of values computed at load or plan time:

@@ -97,7 +97,7 @@ func (s *Session) planFor(in []*Tensor) (*sessionPlan, error) {
 	if sp, ok := s.plans[key]; ok {
 		return sp, nil
 	}
-	p, err := s.m.buildPlan(in)
+	p, err := s.m.buildPlan(in, true)
 	if err != nil {
 		return nil, fmt.Errorf("importer: planning for input shapes %s: %w", key, err)
 	}

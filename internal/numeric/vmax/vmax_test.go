@@ -1,0 +1,73 @@
+package vmax
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestMax compares Max with Go's max builtin on every length up to 70
+// (vector body and scalar tail), with NaNs in either operand, infinities
+// and equal values, in place and not.
+func TestMax(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	nan := float32(math.NaN())
+	special := []float32{nan, float32(math.Inf(1)), float32(math.Inf(-1)), 0, 1, -1}
+	for n := 0; n <= 70; n++ {
+		for trial := 0; trial < 4; trial++ {
+			a, b := make([]float32, n), make([]float32, n)
+			for i := range a {
+				a[i], b[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+				if r.IntN(4) == 0 {
+					a[i] = special[r.IntN(len(special))]
+				}
+				if r.IntN(4) == 0 {
+					b[i] = special[r.IntN(len(special))]
+				}
+				if r.IntN(8) == 0 {
+					b[i] = a[i]
+				}
+			}
+			want := make([]float32, n)
+			for i := range want {
+				want[i] = max(a[i], b[i])
+			}
+			got := make([]float32, n)
+			Max(got, a, b)
+			check(t, n, got, want)
+			Max(a, a, b) // in place
+			check(t, n, a, want)
+		}
+	}
+}
+
+func check(t *testing.T, n int, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		g, w := got[i], want[i]
+		if (g != w) && !(g != g && w != w) {
+			t.Fatalf("n=%d, element %d: got %v, want %v", n, i, g, w)
+		}
+	}
+}
+
+// TestMaxPanicsOnShortOperand: a shorter operand is a bounds error, not
+// a read past its end.
+func TestMaxPanicsOnShortOperand(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("no panic")
+		}
+	}()
+	Max(make([]float32, 16), make([]float32, 8), make([]float32, 16))
+}
+
+func BenchmarkMax(b *testing.B) {
+	x, y := make([]float32, 112), make([]float32, 112)
+	for i := range x {
+		x[i], y[i] = float32(i%7), float32(i%5)
+	}
+	for i := 0; i < b.N; i++ {
+		Max(x, x, y)
+	}
+}
