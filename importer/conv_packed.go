@@ -2,9 +2,9 @@ package importer
 
 import (
 	"runtime"
-	"sync"
 
 	"github.com/hierlearn/hierlearn/internal/numeric/sgemm"
+	"github.com/hierlearn/hierlearn/internal/numeric/vec"
 )
 
 // PackedConv enables the packed-GEMM path for ungrouped convolutions with
@@ -104,7 +104,9 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, r
 				out, ldc = tmp[:M*cols], cols
 				kRelu = relu && !res
 			} else if res {
-				copy(out, resid)
+				parallel(workers, M, M*ohw >= minSplitCopy, func(_, lo, hi int) {
+					copy(out[lo*ohw:hi*ohw], resid[lo*ohw:hi*ohw])
+				})
 				acc = true
 			}
 			panels := (cols + sgemm.PanelN - 1) / sgemm.PanelN
@@ -113,10 +115,10 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, r
 					p0*sgemm.PanelN, min(cols, p1*sgemm.PanelN))
 			})
 			if cnt > 1 {
-				for j := 0; j < cnt; j++ {
-					img := dst[(b0+j)*M*ohw : (b0+j+1)*M*ohw]
-					for m := 0; m < M; m++ {
-						d := img[m*ohw : (m+1)*ohw]
+				parallel(workers, cnt*M, cnt*M*ohw >= minSplitCopy, func(_, lo, hi int) {
+					for u := lo; u < hi; u++ {
+						j, m := u/M, u%M
+						d := dst[((b0+j)*M+m)*ohw : ((b0+j)*M+m+1)*ohw]
 						t := tmp[m*cols+j*ohw : m*cols+(j+1)*ohw]
 						if res {
 							addStore(d, t, resid[(j*M+m)*ohw:], relu)
@@ -124,30 +126,10 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, r
 							copy(d, t)
 						}
 					}
-				}
+				})
 			}
 		})
 	}}
-}
-
-// parallel splits [0, n) into up to workers contiguous ranges run
-// concurrently (worker index, range) when big is true, else runs it whole.
-func parallel(workers, n int, big bool, fn func(wi, lo, hi int)) {
-	workers = min(workers, n)
-	if workers <= 1 || !big {
-		fn(0, 0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	for i := 0; i < workers; i++ {
-		lo, hi := i*n/workers, (i+1)*n/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(i, lo, hi)
-		}()
-	}
-	wg.Wait()
 }
 
 // shiftedKey keys the tap-major packed weights in Node.cache.
@@ -237,24 +219,21 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 				sgemm.Shifted(m1-m0, C, offs, pa[m0*C*taps:], P, ld, tmp[m0*nc:], nc, subBias(bv, m0), relu && !res,
 					p0*sgemm.PanelN, min(nc, p1*sgemm.PanelN))
 			})
-			for j := 0; j < cnt; j++ {
-				img := dst[(b0+j)*M*OH*OW : (b0+j+1)*M*OH*OW]
-				var resid []float32
-				if res {
-					resid = in[3].F[(b0+j)*M*OH*OW : (b0+j+1)*M*OH*OW]
-				}
-				for m := 0; m < M; m++ {
+			parallel(workers, cnt*M, cnt*M*OH*OW >= minSplitCopy, func(_, lo, hi int) {
+				for u := lo; u < hi; u++ {
+					j, m := u/M, u%M
+					o := ((b0+j)*M + m) * OH * OW
 					for oh := 0; oh < OH; oh++ {
-						d := img[(m*OH+oh)*OW : (m*OH+oh+1)*OW]
+						d := dst[o+oh*OW : o+(oh+1)*OW]
 						t := tmp[m*nc+j*ps+oh*Wp : m*nc+j*ps+oh*Wp+OW]
 						if res {
-							addStore(d, t, resid[(m*OH+oh)*OW:], relu)
+							addStore(d, t, in[3].F[o+oh*OW:], relu)
 						} else {
 							copy(d, t)
 						}
 					}
 				}
-			}
+			})
 		})
 	}}
 }
@@ -279,15 +258,10 @@ func splitGemm(workers, M, panels int, big bool, fn func(m0, m1, p0, p1 int)) {
 // addStore sets d[i] = t[i] + r[i], then ReLU if relu: the store of a
 // convolution fused with a residual Add.
 func addStore(d, t, r []float32, relu bool) {
-	t, r = t[:len(d)], r[:len(d)]
 	if relu {
-		for i := range d {
-			d[i] = relu32(t[i] + r[i])
-		}
-		return
-	}
-	for i := range d {
-		d[i] = t[i] + r[i]
+		vec.AddReLU(d, t, r)
+	} else {
+		vec.Add(d, t, r)
 	}
 }
 
@@ -337,8 +311,8 @@ func chunkScratch(N, nb, workers, per int) int {
 // ResNet-20 on one thread (two threads were 1.3x slower than one), and
 // splits every conv of resnet18.
 const (
-	minSplitMACs = 1 << 22
-	minSplitCopy = 1 << 17 // floats copied by im2col or padding
+	minSplitMACs = 1 << 20
+	minSplitCopy = 1 << 13 // floats copied by im2col, padding or copy-out
 )
 
 // minShiftedOut: stride-1 convolutions with fewer output pixels per image

@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/hierlearn/hierlearn/internal/numeric/vmax"
+	"github.com/hierlearn/hierlearn/internal/numeric/vec"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -99,13 +99,13 @@ func maxPool2D(w *window, src, dst []float32) {
 		}
 		copy(in, src[hs*IW:(hs+1)*IW])
 		for ih := hs + 1; ih < he; ih++ {
-			vmax.Max(in, in, src[ih*IW:(ih+1)*IW])
+			vec.Max(in, in, src[ih*IW:(ih+1)*IW])
 		}
 		hm := cm[:nh]
 		if kw > 1 {
-			vmax.Max(h, cm[:nh], cm[1:nh+1])
+			vec.Max(h, cm[:nh], cm[1:nh+1])
 			for j := 2; j < kw; j++ {
-				vmax.Max(h, h, cm[j:j+nh])
+				vec.Max(h, h, cm[j:j+nh])
 			}
 			hm = h
 		}

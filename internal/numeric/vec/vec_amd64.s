@@ -47,3 +47,45 @@ tail8:
 done:
 	VZEROUPPER
 	RET
+
+// func addAVX2(dst, a, b *float32, n int, relu int)
+//
+// ReLU as v &^ (v >> 31, arithmetic): the sign bit set clears the value.
+TEXT ·addAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ relu+32(FP), BX
+	TESTQ BX, BX
+	JNZ  reluloop
+
+addloop:
+	CMPQ CX, $8
+	JLT  adddone
+	VMOVUPS (SI), Y0
+	VADDPS  (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     addloop
+
+reluloop:
+	CMPQ CX, $8
+	JLT  adddone
+	VMOVUPS (SI), Y0
+	VADDPS  (DX), Y0, Y0
+	VPSRAD  $31, Y0, Y1
+	VPANDN  Y0, Y1, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     reluloop
+
+adddone:
+	VZEROUPPER
+	RET

@@ -1,4 +1,4 @@
-package vmax
+package vec
 
 import (
 	"math"
@@ -69,5 +69,47 @@ func BenchmarkMax(b *testing.B) {
 	}
 	for i := 0; i < b.N; i++ {
 		Max(x, x, y)
+	}
+}
+
+// TestAdd compares Add and AddReLU with scalar Go on every length up to
+// 70, with NaNs, infinities, -0 and sums that cancel.
+func TestAdd(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	nan := float32(math.NaN())
+	negZero := float32(math.Copysign(0, -1))
+	special := []float32{nan, -nan, float32(math.Inf(1)), float32(math.Inf(-1)), 0, negZero, 1}
+	for n := 0; n <= 70; n++ {
+		a, b := make([]float32, n), make([]float32, n)
+		for i := range a {
+			a[i], b[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+			if r.IntN(4) == 0 {
+				a[i] = special[r.IntN(len(special))]
+			}
+			if r.IntN(6) == 0 {
+				b[i] = -a[i]
+			}
+		}
+		for _, relu := range []bool{false, true} {
+			want := make([]float32, n)
+			for i := range want {
+				v := a[i] + b[i]
+				if relu && math.Signbit(float64(v)) {
+					v = 0
+				}
+				want[i] = v
+			}
+			got := make([]float32, n)
+			if relu {
+				AddReLU(got, a, b)
+			} else {
+				Add(got, a, b)
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+					t.Fatalf("n=%d relu=%v element %d: %v + %v = %v, want %v", n, relu, i, a[i], b[i], got[i], want[i])
+				}
+			}
+		}
 	}
 }

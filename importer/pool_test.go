@@ -1,0 +1,99 @@
+package importer
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// TestParallelCoversRange: every index is visited once, by ranges whose
+// worker indexes are distinct and below workers, whether the section
+// runs on the pool, on its own goroutines (pool busy) or inline.
+func TestParallelCoversRange(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
+	for workers := 1; workers <= 5; workers++ {
+		for n := 0; n <= 40; n++ {
+			for _, big := range []bool{false, true} {
+				seen := make([]atomic.Int32, n)
+				var used [8]atomic.Int32
+				parallel(workers, n, big, func(wi, lo, hi int) {
+					if wi < 0 || wi >= max(1, workers) {
+						t.Errorf("worker index %d of %d", wi, workers)
+						return
+					}
+					if used[wi].Add(1) != 1 {
+						t.Errorf("worker index %d used twice", wi)
+					}
+					for i := lo; i < hi; i++ {
+						seen[i].Add(1)
+					}
+				})
+				for i := range seen {
+					if c := seen[i].Load(); c != 1 {
+						t.Fatalf("workers %d, n %d, big %v: index %d visited %d times", workers, n, big, i, c)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestParallelConcurrentAndNested: sections from many goroutines at once
+// (most find the pool busy) and sections nested in sections all complete
+// with every index visited once.
+func TestParallelConcurrentAndNested(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
+	var wg sync.WaitGroup
+	var total atomic.Int64
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rep := 0; rep < 200; rep++ {
+				parallel(3, 10, true, func(_, lo, hi int) {
+					for i := lo; i < hi; i++ {
+						parallel(2, 4, true, func(_, lo, hi int) { total.Add(int64(hi - lo)) })
+					}
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	if got, want := total.Load(), int64(8*200*10*4); got != want {
+		t.Fatalf("visited %d indexes, want %d", got, want)
+	}
+}
+
+// TestParallelPanic: a panic in any part of a section, whichever
+// goroutine runs it, reaches the caller (the plan's run turns it into an
+// error), and the pool is free again for the next section.
+func TestParallelPanic(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
+	for rep := 0; rep < 200; rep++ {
+		for _, part := range []int{0, 1} {
+			busy := rep%2 == 1 // the second way: the pool is taken, goroutines of its own
+			if busy {
+				pool.cur.Store(&section{})
+			}
+			func() {
+				defer func() {
+					if r := recover(); r != "boom" {
+						t.Fatalf("recovered %v, want boom", r)
+					}
+				}()
+				parallel(2, 2, true, func(wi, lo, hi int) {
+					if lo == part {
+						panic("boom")
+					}
+				})
+			}()
+			if busy {
+				pool.cur.Store(nil)
+			}
+			if pool.cur.Load() != nil {
+				t.Fatal("the pool is still marked busy after a panic")
+			}
+		}
+	}
+}
