@@ -62,29 +62,39 @@ func s2dConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu bool)
 		chunked(N, 1, workers, per, sc, func(b0, _ int, sc []float32, workers int) {
 			P := sc[:pSize]
 			tmp := sc[pSize : pSize+M*nc]
-			clear(P)
-			for c := 0; c < C; c++ {
-				img := src[(b0*C+c)*H*W : (b0*C+c+1)*H*W]
-				for h := 0; h < H; h++ {
+			const blk = 1 << 12
+			parallel(workers, (pSize+blk-1)/blk, pSize >= minSplitCopy, func(_, lo, hi int) {
+				clear(P[lo*blk : min(pSize, hi*blk)])
+			})
+			// Scatter each input row into the phase images: its even and
+			// odd padded columns go to phases pw = 0 and 1.
+			parallel(workers, C*H, C*H*W >= minSplitCopy, func(_, lo, hi int) {
+				for u := lo; u < hi; u++ {
+					c, h := u/H, u%H
 					y, ph := (h+pt)/2, (h+pt)%2
-					row := img[h*W : (h+1)*W]
-					for x := 0; x < W; x++ {
-						xx := x + pl
-						P[(c*4+ph*2+xx%2)*ps+y*Wq+xx/2] = row[x]
+					row := src[((b0*C+c)*H+h)*W : ((b0*C+c)*H+h+1)*W]
+					for pw := 0; pw < 2; pw++ {
+						x0 := ((pw-pl)%2 + 2) % 2 // first x with (x+pl)%2 == pw
+						d := P[(c*4+ph*2+pw)*ps+y*Wq+(x0+pl)/2:]
+						for i, x := 0, x0; x < W; i, x = i+1, x+2 {
+							d[i] = row[x]
+						}
 					}
 				}
-			}
+			})
 			panels := nc / sgemm.PanelN
 			splitGemm(workers, M, panels, M*C4*taps*nc >= minSplitMACs, func(m0, m1, p0, p1 int) {
 				sgemm.Shifted(m1-m0, C4, offs, pa[m0*C4*taps:], P, ps, tmp[m0*nc:], nc, subBias(bv, m0), relu,
 					p0*sgemm.PanelN, min(nc, p1*sgemm.PanelN))
 			})
 			img := dst[b0*M*OH*OW : (b0+1)*M*OH*OW]
-			for m := 0; m < M; m++ {
-				for oh := 0; oh < OH; oh++ {
-					copy(img[(m*OH+oh)*OW:(m*OH+oh+1)*OW], tmp[m*nc+oh*Wq:])
+			parallel(workers, M, M*OH*OW >= minSplitCopy, func(_, lo, hi int) {
+				for m := lo; m < hi; m++ {
+					for oh := 0; oh < OH; oh++ {
+						copy(img[(m*OH+oh)*OW:(m*OH+oh+1)*OW], tmp[m*nc+oh*Wq:])
+					}
 				}
-			}
+			})
 		})
 	}}
 }

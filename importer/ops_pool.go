@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
 
 	"github.com/hierlearn/hierlearn/internal/numeric/vec"
 
@@ -115,24 +114,10 @@ func maxPool2D(w *window, src, dst []float32) {
 	}
 }
 
-// forPlanes runs fn over planes [0, n) split across GOMAXPROCS goroutines
+// forPlanes runs fn over planes [0, n) split across GOMAXPROCS workers
 // when the work is big enough.
 func forPlanes(n, work int, fn func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 || work < 1<<16 {
-		fn(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	for i := 0; i < workers; i++ {
-		lo, hi := i*n/workers, (i+1)*n/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(lo, hi)
-		}()
-	}
-	wg.Wait()
+	parallel(runtime.GOMAXPROCS(0), n, work >= minSplitCopy, func(_, lo, hi int) { fn(lo, hi) })
 }
 
 func poolPlane(w *window, src, dst []float32, isMax, includePad bool) {
@@ -284,6 +269,10 @@ func buildGemm(n *Node, in []*info) ([]*info, *kernel, error) {
 	if tb {
 		tB = blas.Trans
 	}
+	workers := 1
+	if SplitGemm {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	k := &kernel{run: func(in, o []*Tensor, _ []float32) {
 		d := o[0].F
 		betaG := float32(0)
@@ -297,10 +286,18 @@ func buildGemm(n *Node, in []*info) ([]*info, *kernel, error) {
 			betaG = 1
 		}
 		if M > 0 && N > 0 && K > 0 {
-			blas32.Gemm(tA, tB, alpha,
-				blas32.General{Rows: a.shape[0], Cols: a.shape[1], Stride: a.shape[1], Data: in[0].F},
-				blas32.General{Rows: b.shape[0], Cols: b.shape[1], Stride: b.shape[1], Data: in[1].F},
-				betaG, blas32.General{Rows: M, Cols: N, Stride: N, Data: d})
+			// Output columns split over the workers (in multiples of 16):
+			// a batch-1 classifier layer is a matrix-vector product
+			// bound by reading B.
+			av := blas32.General{Rows: a.shape[0], Cols: a.shape[1], Stride: a.shape[1], Data: in[0].F}
+			parallel(workers, (N+15)/16, M*N*K >= minSplitMACs/4, func(_, lo, hi int) {
+				lo, hi = lo*16, min(N, hi*16)
+				bv := blas32.General{Rows: b.shape[0], Cols: hi - lo, Stride: b.shape[1], Data: in[1].F[lo:]}
+				if tb {
+					bv = blas32.General{Rows: hi - lo, Cols: b.shape[1], Stride: b.shape[1], Data: in[1].F[lo*b.shape[1]:]}
+				}
+				blas32.Gemm(tA, tB, alpha, av, bv, betaG, blas32.General{Rows: M, Cols: hi - lo, Stride: N, Data: d[lo:]})
+			})
 		} else if betaG == 0 {
 			clear(d)
 		}
