@@ -322,8 +322,11 @@ const (
 // columns, computed as two 32-wide tiles (49 useful of 64) by the
 // narrower micro-kernel; stacked and packed, 8 images are 392 columns of
 // 416. Measured on resnet18 at batch 8, one thread: 3-4% less CPU time.
-// 8×8 outputs (ResNet-20's last stage) measured slower that way. A
-// variable so that tests can route every convolution through Shifted.
+// With a single image there is nothing to stack, and Shifted was faster
+// (resnet18's 7×7 convs at batch 1: 8% on one thread, 25% on two), so
+// batch 1 always takes Shifted. 8×8 outputs (ResNet-20's last stage)
+// measured slower through Packed. A variable so that tests can route
+// every convolution through Shifted.
 var minShiftedOut = 64
 
 // balancedChunk returns the chunk size up to nb that gives chunked's

@@ -246,7 +246,7 @@ func buildConv(n *Node, in []*info) ([]*info, *kernel, error) {
 			return []*info{{dt: Float32, shape: out}}, s2dConv(n, w, N, C, M, wt.c, b, n.fuseRelu), nil
 		}
 		conv := packedConv
-		if ShiftedConv && w.shiftable() && w.outSize() >= minShiftedOut {
+		if ShiftedConv && w.shiftable() && (w.outSize() >= minShiftedOut || N == 1) {
 			conv = shiftedPackedConv
 		}
 		k := conv(n, w, N, C, M, wt.c, b, n.fuseRelu, false)

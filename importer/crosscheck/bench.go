@@ -124,6 +124,10 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 						return nil, err
 					}
 				}
+				// Each series starts from a collected heap, so that the
+				// garbage of the previous model (resnet18's weights and
+				// workspaces) is not collected during this one's timing.
+				runtime.GC()
 				var times []float64
 				for i := 0; i < cfg.Repeat; i++ {
 					t0 := time.Now()
