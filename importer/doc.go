@@ -57,20 +57,32 @@
 // per model and cached on the node, bias and fused ReLU are applied as
 // each output tile is stored:
 //   - stride-1, undilated convolutions with a kernel bigger than 1x1 and
-//     at least 64 output pixels (every 3x3 conv of a ResNet but the
-//     downsampling ones and resnet18's 7x7 last stage): the input is
+//     at least 64 output pixels, or any output size at batch 1 (every 3x3
+//     conv of a ResNet but the downsampling ones): the input is
 //     zero-padded once into P, and sgemm.Shifted sums all kernel taps of
 //     an 8x48 output tile in one pass, reading each tap's operand as a
 //     shifted view of P (no im2col, output written once, with the padded
 //     width, then copied out). Images are not stacked: measured, the
 //     longer row stride cost more than the wider product gained;
-//   - stride-2 convolutions with at most 4 input channels (resnet18's
-//     7x7 stem): the padded input splits into four phase images, making
-//     it a stride-1 convolution with 4C channels and a 4x4 kernel, run
-//     the same way (conv_s2d.go; 64 taps instead of 49, but no im2col);
-//   - the rest (strided, dilated, 1x1, small outputs): im2col one row at a time into
-//     sgemm's packed layout, then sgemm.Packed; small outputs stack
-//     several images along the columns.
+//   - stride-2, undilated convolutions with a kernel bigger than 1x1
+//     (resnet18's 7x7 stem, the downsampling 3x3 convs): the padded input
+//     is scattered once into four phase images per channel (even/odd rows
+//     and columns), in which every kernel tap is again a shifted view, so
+//     sgemm.Shifted runs them the same way with as many taps as the
+//     kernel has (conv_phase.go);
+//   - the rest (1x1, dilated, other strides, small outputs at batch > 1):
+//     im2col one row at a time into sgemm's packed layout, then
+//     sgemm.Packed; small outputs stack several images along the columns.
+//
+// A residual Add of two same-shape tensors (then ReLU) that follows one
+// of these convolutions is fused into it at plan time (fuseResiduals):
+// the convolution adds the other operand as it stores its output.
+// Gradient plans keep the Add as its own step.
+//
+// Parallel sections (the kernels' fork-joins) run on a small pool of
+// persistent workers that spin briefly between sections and park when
+// idle (pool.go): a batch-1 CIFAR ResNet issues a section every few
+// tens of microseconds, about what a scheduler wake-up costs.
 //
 // A batch of several images is split over GOMAXPROCS goroutines, one per
 // worker for the whole convolution, each with its own scratch, stacked

@@ -242,12 +242,12 @@ func buildConv(n *Node, in []*info) ([]*info, *kernel, error) {
 	}
 	out := append([]int{N, M}, w.out[3-len(ks):]...)
 	if usePackedConv(g, wt, b) {
-		if ShiftedConv && w.s2dSuits(C) {
-			return []*info{{dt: Float32, shape: out}}, s2dConv(n, w, N, C, M, wt.c, b, n.fuseRelu), nil
-		}
 		conv := packedConv
-		if ShiftedConv && w.shiftable() && (w.outSize() >= minShiftedOut || N == 1) {
+		switch {
+		case ShiftedConv && w.shiftable() && (w.outSize() >= minShiftedOut || N == 1):
 			conv = shiftedPackedConv
+		case ShiftedConv && w.phaseSuits():
+			conv = phaseConv
 		}
 		k := conv(n, w, N, C, M, wt.c, b, n.fuseRelu, false)
 		k.residual = func(relu bool) *kernel { return conv(n, w, N, C, M, wt.c, b, relu, true) }
