@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 
+	"github.com/hierlearn/hierlearn/internal/numeric/sgemm"
 	"github.com/hierlearn/hierlearn/internal/numeric/vec"
 
 	"gonum.org/v1/gonum/blas"
@@ -273,7 +274,13 @@ func buildGemm(n *Node, in []*info) ([]*info, *kernel, error) {
 	if SplitGemm {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	k := &kernel{run: func(in, o []*Tensor, _ []float32) {
+	// Constant B (a classifier's weights), A not transposed: packed once
+	// (with alpha) for sgemm.Packed, A packed per run into scratch.
+	var pb []float32
+	if PackedConv && sgemm.Available() && b.c != nil && !ta && M > 0 && N > 0 && K > 0 {
+		pb = packedGemmB(n, b.c, K, N, tb, alpha)
+	}
+	k := &kernel{run: func(in, o []*Tensor, sc []float32) {
 		d := o[0].F
 		betaG := float32(0)
 		if bc != nil && beta != 0 {
@@ -284,6 +291,15 @@ func buildGemm(n *Node, in []*info) ([]*info, *kernel, error) {
 				}
 			})
 			betaG = 1
+		}
+		if pb != nil {
+			pa := sc[:sgemm.PackedASize(M, K)]
+			sgemm.PackA(M, K, in[0].F, K, pa)
+			panels := (N + sgemm.PanelN - 1) / sgemm.PanelN
+			parallel(workers, panels, M*N*K >= minSplitMACs/4, func(_, p0, p1 int) {
+				sgemm.Packed(M, N, K, pa, pb, d, N, nil, betaG != 0, relu, p0*sgemm.PanelN, min(N, p1*sgemm.PanelN))
+			})
+			return
 		}
 		if M > 0 && N > 0 && K > 0 {
 			// Output columns split over the workers (in multiples of 16):
@@ -305,7 +321,36 @@ func buildGemm(n *Node, in []*info) ([]*info, *kernel, error) {
 			reluInPlace(d)
 		}
 	}}
+	if pb != nil {
+		k.scratch = sgemm.PackedASize(M, K)
+	}
 	return []*info{{dt: Float32, shape: out}}, k, nil
+}
+
+// gemmKey keys a Gemm's packed constant B in Node.cache.
+type gemmKey struct{ b *Tensor }
+
+// packedGemmB returns alpha·op(B) (K×N; op transposes when tb) packed for
+// sgemm.Packed, cached on the node.
+func packedGemmB(n *Node, b *Tensor, K, N int, tb bool, alpha float32) []float32 {
+	key := gemmKey{b}
+	if v, ok := n.cache.Load(key); ok {
+		return v.([]float32)
+	}
+	kn := make([]float32, K*N)
+	for k := 0; k < K; k++ {
+		for j := 0; j < N; j++ {
+			v := b.F[k*N+j]
+			if tb {
+				v = b.F[j*K+k]
+			}
+			kn[k*N+j] = alpha * v
+		}
+	}
+	pb := make([]float32, sgemm.PackedBSize(K, N))
+	sgemm.PackBRows(K, N, 0, K, kn, N, pb)
+	v, _ := n.cache.LoadOrStore(key, pb)
+	return v.([]float32)
 }
 
 func buildMatMul(n *Node, in []*info) ([]*info, *kernel, error) {
