@@ -34,7 +34,7 @@ test: setup vet
 	$(GO) test -count=1 -timeout 10m ./internal/numeric ./internal/npy
 	# Machines without AVX-512 run convolutions on BLAS instead of the
 	# assembly kernels: check that path against onnxruntime too.
-	$(GO) test $(if $(TAGS),-tags "$(TAGS) purego",-tags purego) -count=1 -timeout 20m ./importer/ ./internal/numeric/sgemm/
+	$(GO) test $(if $(TAGS),-tags "$(TAGS) purego",-tags purego) -count=1 -timeout 20m ./importer/ ./internal/numeric/sgemm/ ./internal/numeric/vec/
 
 test-short:
 	$(GO) test $(GOFLAGS_TAGS) -short ./...
