@@ -76,7 +76,7 @@ func maxPool2D(w *window, src, dst []float32) {
 	kh, kw, sh, sw := w.k[1], w.k[2], w.s[1], w.s[2]
 	pl := w.pb[2]
 	nh := (OW-1)*sw + 1          // window starts, at stride 1
-	width := max(nh+kw-1, pl+IW) // padded columns
+	width := max(nh+kw-1, pl+IW) + 1 // padded columns, and one for vec.MaxWindow3Stride2
 	var stack [1024]float32
 	var buf []float32
 	if 2*width <= len(stack) {
@@ -97,9 +97,17 @@ func maxPool2D(w *window, src, dst []float32) {
 			fill(d, inf)
 			continue
 		}
-		copy(in, src[hs*IW:(hs+1)*IW])
-		for ih := hs + 1; ih < he; ih++ {
-			vec.Max(in, in, src[ih*IW:(ih+1)*IW])
+		if he-hs == 3 {
+			vec.Max3(in, src[hs*IW:(hs+1)*IW], src[(hs+1)*IW:(hs+2)*IW], src[(hs+2)*IW:(hs+3)*IW])
+		} else {
+			copy(in, src[hs*IW:(hs+1)*IW])
+			for ih := hs + 1; ih < he; ih++ {
+				vec.Max(in, in, src[ih*IW:(ih+1)*IW])
+			}
+		}
+		if kw == 3 && sw == 2 {
+			vec.MaxWindow3Stride2(d, cm)
+			continue
 		}
 		hm := cm[:nh]
 		if kw > 1 {

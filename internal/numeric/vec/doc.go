@@ -2,12 +2,14 @@
 // kernels that Go compiles poorly, written with AVX2 on amd64 (8 lanes;
 // plain Go elsewhere or with the purego tag):
 //
-//   - Max: the inner loop of max pooling, which Go compiles to a dozen
-//     scalar instructions per element (its max builtin must propagate NaN
-//     and order -0 below +0). Max propagates NaN like the builtin: if
-//     either operand is NaN the result is NaN. It differs from the
-//     builtin only on zeros of opposite sign, where the vector path may
-//     return either zero (they compare equal).
+//   - Max, Max3 and MaxWindow3Stride2: the inner loops of max pooling,
+//     which Go compiles to a dozen scalar instructions per element (its
+//     max builtin must propagate NaN and order -0 below +0): the maximum
+//     over a window's rows, and over the 3-wide, stride-2 windows of a
+//     row (ResNet's max pooling). They propagate NaN like the builtin: if
+//     any operand is NaN the result is NaN. They differ from the builtin
+//     only on zeros of opposite sign, where the vector path may return
+//     either zero (they compare equal).
 //   - Add and AddReLU: the store of a convolution fused with a residual
 //     connection. The ReLU clears every value whose sign bit is set (as
 //     the importer's scalar ReLU does: -0 and negative NaNs become +0).

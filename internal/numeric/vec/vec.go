@@ -43,3 +43,38 @@ func add(dst, a, b []float32, relu int) {
 		dst[i] = v
 	}
 }
+
+// Max3 sets dst[i] = max(a[i], b[i], c[i]) for i < len(dst) (NaN if any
+// is NaN); a, b and c must be at least as long as dst.
+func Max3(dst, a, b, c []float32) {
+	n := len(dst)
+	a, b, c = a[:n], b[:n], c[:n]
+	i := 0
+	if hasAVX2 && n >= 8 {
+		i = n &^ 7
+		max3AVX2(&dst[0], &a[0], &b[0], &c[0], i)
+	}
+	for ; i < n; i++ {
+		dst[i] = max(a[i], b[i], c[i])
+	}
+}
+
+// MaxWindow3Stride2 sets dst[i] = max(src[2i], src[2i+1], src[2i+2]) for
+// i < len(dst) (NaN if any is NaN): the columns of a 3-wide, stride-2
+// max pooling window. src must hold at least 2·len(dst)+1 values; one
+// more lets the vector loop cover the last window too.
+func MaxWindow3Stride2(dst, src []float32) {
+	n := len(dst)
+	_ = src[2*n] // bounds check
+	i := 0
+	if hasAVX2 {
+		// The vector loop reads one value past the last window.
+		if m := min(n, (len(src)-2)/2) &^ 7; m > 0 {
+			window3s2AVX2(&dst[0], &src[0], m)
+			i = m
+		}
+	}
+	for ; i < n; i++ {
+		dst[i] = max(src[2*i], src[2*i+1], src[2*i+2])
+	}
+}

@@ -17,3 +17,15 @@ func maxAVX2(dst, a, b *float32, n int)
 //
 //go:noescape
 func addAVX2(dst, a, b *float32, n int, relu int)
+
+// max3AVX2 sets dst[i] = max(a[i], b[i], c[i]) for i < n, n a multiple
+// of 8 (vec_amd64.s).
+//
+//go:noescape
+func max3AVX2(dst, a, b, c *float32, n int)
+
+// window3s2AVX2 sets dst[i] = max(src[2i], src[2i+1], src[2i+2]) for
+// i < n, n a multiple of 8, reading src[:2n+2] (vec_amd64.s).
+//
+//go:noescape
+func window3s2AVX2(dst, src *float32, n int)

@@ -89,3 +89,75 @@ reluloop:
 adddone:
 	VZEROUPPER
 	RET
+
+// MAXNAN sets dst = max(a, b), NaN if either is NaN (t is scratch):
+// VMAXPS gives b where either is NaN; a's NaNs are blended back in.
+#define MAXNAN(a, b, dst, t) \
+	VMAXPS b, a, dst \
+	VCMPPS $3, a, a, t \
+	VBLENDVPS t, a, dst, dst
+
+// func max3AVX2(dst, a, b, c *float32, n int)
+TEXT ·max3AVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ c+24(FP), BX
+	MOVQ n+32(FP), CX
+
+m3loop:
+	CMPQ CX, $8
+	JLT  m3done
+	VMOVUPS (SI), Y0
+	VMOVUPS (DX), Y1
+	VMOVUPS (BX), Y2
+	MAXNAN(Y0, Y1, Y3, Y4)
+	MAXNAN(Y3, Y2, Y5, Y4)
+	VMOVUPS Y5, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, BX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     m3loop
+
+m3done:
+	VZEROUPPER
+	RET
+
+// func window3s2AVX2(dst, src *float32, n int)
+//
+// dst[i] = max(src[2i], src[2i+1], src[2i+2]) for i < n (a multiple of
+// 8); reads src[0 : 2n+2]. The maxima at every position are computed
+// from three shifted loads, then the even lanes are kept (VSHUFPS picks
+// lanes 0 and 2 of each 128-bit half of the pair, VPERMPD puts the
+// halves in order).
+TEXT ·window3s2AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+w3loop:
+	CMPQ CX, $8
+	JLT  w3done
+	VMOVUPS (SI), Y0
+	VMOVUPS 4(SI), Y1
+	VMOVUPS 8(SI), Y2
+	MAXNAN(Y0, Y1, Y3, Y4)
+	MAXNAN(Y3, Y2, Y5, Y4)
+	VMOVUPS 32(SI), Y0
+	VMOVUPS 36(SI), Y1
+	VMOVUPS 40(SI), Y2
+	MAXNAN(Y0, Y1, Y3, Y4)
+	MAXNAN(Y3, Y2, Y6, Y4)
+	VSHUFPS $0x88, Y6, Y5, Y7
+	VPERMPD $0xD8, Y7, Y7
+	VMOVUPS Y7, (DI)
+	ADDQ    $64, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     w3loop
+
+w3done:
+	VZEROUPPER
+	RET

@@ -7,3 +7,7 @@ const hasAVX2 = false
 func maxAVX2(dst, a, b *float32, n int) { panic("vec: no AVX2 on this platform") }
 
 func addAVX2(dst, a, b *float32, n int, relu int) { panic("vec: no AVX2 on this platform") }
+
+func max3AVX2(dst, a, b, c *float32, n int) { panic("vec: no AVX2 on this platform") }
+
+func window3s2AVX2(dst, src *float32, n int) { panic("vec: no AVX2 on this platform") }

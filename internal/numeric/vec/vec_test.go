@@ -113,3 +113,42 @@ func TestAdd(t *testing.T) {
 		}
 	}
 }
+
+func randSpecial(r *rand.Rand, n int) []float32 {
+	nan := float32(math.NaN())
+	special := []float32{nan, float32(math.Inf(1)), float32(math.Inf(-1)), 0, 1, -1}
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+		if r.IntN(5) == 0 {
+			v[i] = special[r.IntN(len(special))]
+		}
+	}
+	return v
+}
+
+// TestMax3AndWindow compare Max3 and MaxWindow3Stride2 with Go's max
+// builtin on every length up to 70, NaNs and infinities included, with
+// src exactly as long as the windows need.
+func TestMax3AndWindow(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for n := 0; n <= 70; n++ {
+		for trial := 0; trial < 4; trial++ {
+			a, b, c := randSpecial(r, n), randSpecial(r, n), randSpecial(r, n)
+			want := make([]float32, n)
+			for i := range want {
+				want[i] = max(a[i], b[i], c[i])
+			}
+			got := make([]float32, n)
+			Max3(got, a, b, c)
+			check(t, n, got, want)
+
+			src := randSpecial(r, 2*n+1+trial%2) // exactly as long as needed, or one more
+			for i := range want {
+				want[i] = max(src[2*i], src[2*i+1], src[2*i+2])
+			}
+			MaxWindow3Stride2(got, src)
+			check(t, n, got, want)
+		}
+	}
+}
