@@ -78,13 +78,19 @@ func TestConvKernelsMatchDirectConvolution(t *testing.T) {
 		{1, 32, 72, 72, 16, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, false, true}, // shifted, column split
 		{8, 8, 28, 28, 16, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, false, true, true},  // packed, chunks
 		{2, 16, 8, 8, 24, 1, 1, [2]int{2, 2}, [2]int{1, 1}, [2]int{0, 0}, [2]int{0, 0}, false, true, true},   // pointwise
+		// Output rows written in place (width a multiple of 16, >= 32).
+		{2, 8, 32, 32, 12, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true, false},   // shifted
+		{2, 8, 48, 48, 12, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true, true},    // shifted, residual
+		{1, 6, 64, 64, 10, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, false, true, true},   // phases, residual
+		{1, 5, 160, 160, 9, 5, 5, [2]int{2, 2}, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, true, false, false}, // phases, 80 wide
 	}
 	r := rand.New(rand.NewPCG(7, 8))
-	defer func(v int) { minShiftedOut = v }(minShiftedOut)
+	defer func(v, d int) { minShiftedOut, minDirectTmp = v, d }(minShiftedOut, minDirectTmp)
 	// Each case with the default routing, then with every stride-1 conv
-	// through sgemm.Shifted however small its output.
-	for pass, mso := range []int{minShiftedOut, 0} {
-		minShiftedOut = mso
+	// through sgemm.Shifted however small its output, then that with
+	// every output whose width allows it written in place.
+	for pass, route := range [][2]int{{minShiftedOut, minDirectTmp}, {0, minDirectTmp}, {0, 0}} {
+		minShiftedOut, minDirectTmp = route[0], route[1]
 		for i, c := range cases {
 			t.Run(fmt.Sprintf("%d_%d_%dx%d_s%d", pass, i, c.KH, c.KW, c.s[0]), func(t *testing.T) {
 				x := gridValues(r, c.N*c.C*c.H*c.W, -1, 1, true)

@@ -10,15 +10,15 @@ func ShiftedSpan(ch int, offs []int, ldb, n1 int) int {
 	return maxOff + max(ch-1, 0)*ldb + n1 + PanelN
 }
 
-// Shifted computes columns [n0, n1) of C = A·B (+bias per row), then ReLU
-// if relu, where B (K×N, K = len(offs)·ch) is not packed but read in
+// Shifted computes columns [n0, n1) of C = A·B (+bias per row) (+C if
+// accumulate), then ReLU if relu, where B (K×N, K = len(offs)·ch) is not packed but read in
 // place: row t·ch+i of B starts at b[offs[t] + i·ldb]. This is a
 // stride-1 convolution without im2col: b holds the zero-padded input,
 // one row of stride ldb per channel, and tap t of the kernel reads it
 // shifted by offs[t]. a is PackA's form of the M×K weights with k = t·ch+i.
 // len(b) must be at least ShiftedSpan(ch, offs, ldb, n1); n0 must be a
 // multiple of PanelN; c is row-major with row stride ldc.
-func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc int, bias []float32, relu bool, n0, n1 int) {
+func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc int, bias []float32, accumulate, relu bool, n0, n1 int) {
 	if n0%PanelN != 0 {
 		panic("sgemm: Shifted: n0 not a multiple of PanelN")
 	}
@@ -43,6 +43,9 @@ func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc in
 		op = &offs[0]
 	}
 	flags := 0
+	if accumulate {
+		flags |= 1
+	}
 	if relu {
 		flags |= 2
 	}
@@ -84,6 +87,11 @@ func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc in
 			return
 		}
 		rows, cols := min(PanelM, M-m0), min(t.w, n1-c0)
+		if accumulate {
+			for r := 0; r < rows; r++ {
+				copy(tile[r*t.w:r*t.w+cols], c[(m0+r)*ldc+c0:])
+			}
+		}
 		kern(len(offs), op, ch, ap, bq, ldb, &tile[0], t.w, bp, flags)
 		for r := 0; r < rows; r++ {
 			copy(c[(m0+r)*ldc+c0:(m0+r)*ldc+c0+cols], tile[r*t.w:])

@@ -15,8 +15,8 @@ func TestShifted(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, s := range []struct{ M, N, ch, ldb int }{{8, 32, 1, 40}, {16, 100, 3, 120}, {13, 70, 5, 90}, {64, 33, 64, 50}, {3, 5, 0, 10}} {
 		for _, offs := range [][]int{{0}, {0, 1, 2, 7, 8, 9, 14, 15, 16}, {5, 0}} {
-			for _, mode := range []int{0, 1, 2, 3} {
-				bias, relu := mode&1 != 0, mode&2 != 0
+			for mode := 0; mode < 8; mode++ {
+				bias, relu, acc := mode&1 != 0, mode&2 != 0, mode&4 != 0
 				t.Run(fmt.Sprintf("M%dN%dch%d/taps%d/mode%d", s.M, s.N, s.ch, len(offs), mode), func(t *testing.T) {
 					M, N, K := s.M, s.N, len(offs)*s.ch
 					a := randSlice(r, M*K)
@@ -31,13 +31,16 @@ func TestShifted(t *testing.T) {
 					if bias {
 						bv = randSlice(r, M)
 					}
-					want := naiveSgemm(M, N, K, a, bm, nil, bv, false, relu)
+					got := make([]float32, M*N)
+					if acc {
+						got = randSlice(r, M*N)
+					}
+					want := naiveSgemm(M, N, K, a, bm, got, bv, acc, relu)
 					pa := make([]float32, PackedASize(M, K))
 					PackA(M, K, a, K, pa)
-					got := make([]float32, M*N)
 					mid := (N / 2) &^ (PanelN - 1)
-					Shifted(M, s.ch, offs, pa, b, s.ldb, got, N, bv, relu, 0, mid)
-					Shifted(M, s.ch, offs, pa, b, s.ldb, got, N, bv, relu, mid, N)
+					Shifted(M, s.ch, offs, pa, b, s.ldb, got, N, bv, acc, relu, 0, mid)
+					Shifted(M, s.ch, offs, pa, b, s.ldb, got, N, bv, acc, relu, mid, N)
 					for i := range want {
 						if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i])))*math.Sqrt(float64(K+1)) {
 							t.Fatalf("element %d: got %v, want %v", i, got[i], want[i])
@@ -69,9 +72,38 @@ func BenchmarkShifted(b *testing.B) {
 			c := make([]float32, s.M*N)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				Shifted(s.M, s.C, offs, pa, p, ps, c, N, nil, false, 0, N)
+				Shifted(s.M, s.C, offs, pa, p, ps, c, N, nil, false, false, 0, N)
 			}
 			b.ReportMetric(2*float64(s.M*N*K)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
+}
+
+// BenchmarkShiftedStem times resnet18's 7x7 stride-2 stem as the
+// importer runs it: 3 channels of four 115x115 phase images, 49 taps.
+func BenchmarkShiftedStem(b *testing.B) {
+	if !Available() {
+		b.Skip("no AVX-512F")
+	}
+	const C, M, Hq, Wq, OH = 3, 64, 115, 115, 112
+	psz := Hq * Wq
+	ld := 4 * psz
+	var offs []int
+	for i := 0; i < 7; i++ {
+		for j := 0; j < 7; j++ {
+			offs = append(offs, ((i%2)*2+j%2)*psz+(i/2)*Wq+j/2)
+		}
+	}
+	N := (OH*Wq + PanelN - 1) / PanelN * PanelN
+	r := rand.New(rand.NewPCG(1, 2))
+	K := len(offs) * C
+	pa := make([]float32, PackedASize(M, K))
+	PackA(M, K, randSlice(r, M*K), K, pa)
+	p := randSlice(r, ShiftedSpan(C, offs, ld, N))
+	c := make([]float32, M*N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Shifted(M, C, offs, pa, p, ld, c, N, nil, false, false, 0, N)
+	}
+	b.ReportMetric(2*float64(M*N*K)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
