@@ -4,6 +4,7 @@ import (
 	"runtime"
 
 	"github.com/hierlearn/hierlearn/internal/numeric/sgemm"
+	"github.com/hierlearn/hierlearn/internal/numeric/vec"
 )
 
 // phaseSuits reports whether phaseConv suits the window: 2-D, stride 2,
@@ -66,19 +67,15 @@ func phaseConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, re
 				clear(P[lo*blk : min(pSize, hi*blk)])
 			})
 			// Scatter each input row into its channel's phase images: its
-			// even and odd padded columns go to phases pw = 0 and 1.
+			// even and odd padded columns x+pl go to phases pw = 0 and 1.
+			pe, po := pl%2, (pl+1)%2 // phases of the even and odd x
 			parallel(workers, C*H, C*H*W >= minSplitCopy, func(_, lo, hi int) {
 				for u := lo; u < hi; u++ {
 					c, h := u/H, u%H
 					y, ph := (h+pt)/2, (h+pt)%2
 					row := src[((b0*C+c)*H+h)*W : ((b0*C+c)*H+h+1)*W]
-					for pw := 0; pw < 2; pw++ {
-						x0 := ((pw-pl)%2 + 2) % 2 // first x with (x+pl)%2 == pw
-						d := P[c*ld+(ph*2+pw)*psz+y*Wq+(x0+pl)/2:]
-						for i, x := 0, x0; x < W; i, x = i+1, x+2 {
-							d[i] = row[x]
-						}
-					}
+					base := c*ld + ph*2*psz + y*Wq
+					vec.Deinterleave(P[base+pe*psz+pl/2:], P[base+po*psz+(pl+1)/2:], row)
 				}
 			})
 			if directRows(OW, M*nc) {

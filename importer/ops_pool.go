@@ -75,7 +75,7 @@ func maxPool2D(w *window, src, dst []float32) {
 	OH, OW := w.out[1], w.out[2]
 	kh, kw, sh, sw := w.k[1], w.k[2], w.s[1], w.s[2]
 	pl := w.pb[2]
-	nh := (OW-1)*sw + 1          // window starts, at stride 1
+	nh := (OW-1)*sw + 1              // window starts, at stride 1
 	width := max(nh+kw-1, pl+IW) + 1 // padded columns, and one for vec.MaxWindow3Stride2
 	var stack [1024]float32
 	var buf []float32

@@ -78,3 +78,23 @@ func MaxWindow3Stride2(dst, src []float32) {
 		dst[i] = max(src[2*i], src[2*i+1], src[2*i+2])
 	}
 }
+
+// Deinterleave sets even[i] = src[2i] and odd[i] = src[2i+1]: the even
+// and odd columns of a row (a stride-2 convolution's phase images). even
+// must hold (len(src)+1)/2 values and odd len(src)/2; extra room is left
+// untouched.
+func Deinterleave(even, odd, src []float32) {
+	ne, no := (len(src)+1)/2, len(src)/2
+	even, odd = even[:ne], odd[:no]
+	i := 0
+	if hasAVX2 && no >= 8 {
+		i = no &^ 7
+		deinterleaveAVX2(&even[0], &odd[0], &src[0], i)
+	}
+	for ; i < no; i++ {
+		even[i], odd[i] = src[2*i], src[2*i+1]
+	}
+	if ne > no {
+		even[no] = src[2*no]
+	}
+}

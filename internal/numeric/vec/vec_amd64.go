@@ -29,3 +29,9 @@ func max3AVX2(dst, a, b, c *float32, n int)
 //
 //go:noescape
 func window3s2AVX2(dst, src *float32, n int)
+
+// deinterleaveAVX2 sets even[i] = src[2i], odd[i] = src[2i+1] for i < n,
+// n a multiple of 8 (vec_amd64.s).
+//
+//go:noescape
+func deinterleaveAVX2(even, odd, src *float32, n int)

@@ -161,3 +161,35 @@ w3loop:
 w3done:
 	VZEROUPPER
 	RET
+
+// func deinterleaveAVX2(even, odd, src *float32, n int)
+//
+// even[i] = src[2i], odd[i] = src[2i+1] for i < n (a multiple of 8):
+// VSHUFPS picks lanes 0 and 2 (or 1 and 3) of each 128-bit half of a
+// pair of vectors, VPERMPD puts the halves in order.
+TEXT ·deinterleaveAVX2(SB), NOSPLIT, $0-32
+	MOVQ even+0(FP), DI
+	MOVQ odd+8(FP), DX
+	MOVQ src+16(FP), SI
+	MOVQ n+24(FP), CX
+
+diloop:
+	CMPQ CX, $8
+	JLT  didone
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VSHUFPS $0x88, Y1, Y0, Y2
+	VSHUFPS $0xDD, Y1, Y0, Y3
+	VPERMPD $0xD8, Y2, Y2
+	VPERMPD $0xD8, Y3, Y3
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y3, (DX)
+	ADDQ    $64, SI
+	ADDQ    $32, DI
+	ADDQ    $32, DX
+	SUBQ    $8, CX
+	JMP     diloop
+
+didone:
+	VZEROUPPER
+	RET

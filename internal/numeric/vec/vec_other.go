@@ -11,3 +11,5 @@ func addAVX2(dst, a, b *float32, n int, relu int) { panic("vec: no AVX2 on this 
 func max3AVX2(dst, a, b, c *float32, n int) { panic("vec: no AVX2 on this platform") }
 
 func window3s2AVX2(dst, src *float32, n int) { panic("vec: no AVX2 on this platform") }
+
+func deinterleaveAVX2(even, odd, src *float32, n int) { panic("vec: no AVX2 on this platform") }

@@ -152,3 +152,27 @@ func TestMax3AndWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestDeinterleave checks Deinterleave on every source length up to 70,
+// and that it writes nothing past the halves it fills.
+func TestDeinterleave(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for n := 0; n <= 70; n++ {
+		src := randSpecial(r, n)
+		even, odd := make([]float32, (n+1)/2+1), make([]float32, n/2+1)
+		even[len(even)-1], odd[len(odd)-1] = 42, 42
+		Deinterleave(even, odd, src)
+		for i, v := range src {
+			got := even[i/2]
+			if i%2 == 1 {
+				got = odd[i/2]
+			}
+			if math.Float32bits(got) != math.Float32bits(v) {
+				t.Fatalf("n=%d: element %d is %v, want %v", n, i, got, v)
+			}
+		}
+		if even[len(even)-1] != 42 || odd[len(odd)-1] != 42 {
+			t.Fatalf("n=%d: wrote past the halves", n)
+		}
+	}
+}
