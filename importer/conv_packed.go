@@ -221,7 +221,7 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 			}
 			panels := (nc + sgemm.PanelN - 1) / sgemm.PanelN
 			splitGemm(workers, M, panels, M*C*taps*nc >= minSplitMACs, func(m0, m1, p0, p1 int) {
-				sgemm.Shifted(m1-m0, C, offs, pa[m0*C*taps:], P, ld, tmp[m0*nc:], nc, subBias(bv, m0), false, relu && !res,
+				sgemm.Shifted(m1-m0, C, offs, pa[m0*C*taps:], P, ld, tmp[m0*nc:], nc, subBias(bv, m0), nil, relu && !res,
 					p0*sgemm.PanelN, min(nc, p1*sgemm.PanelN))
 			})
 			parallel(workers, cnt*M, cnt*M*OH*OW >= minSplitCopy, func(_, lo, hi int) {
@@ -281,18 +281,20 @@ var minDirectTmp = 1 << 18
 // straight into out (M×OH×OW): output row oh is columns [0, OW) of the
 // product whose B starts at P[oh·rw] (rw: the padded input's row
 // width). Rows are split over the workers. With res, the residual
-// (input 3 from offset o) is copied into out first and accumulated onto.
+// (input 3 from offset o) is added as the output is stored.
 func shiftedDirect(workers, M, C, OH, OW, rw int, offs []int, pa, bias, P []float32, ld int, out []float32, in []*Tensor, o int, relu, res bool) {
 	plane := OH * OW
+	var resid []float32
+	if res {
+		resid = in[3].F[o : o+M*plane]
+	}
 	parallel(workers, OH, M*C*len(offs)*plane >= minSplitMACs, func(_, lo, hi int) {
-		if res {
-			r := in[3].F[o : o+M*plane]
-			for m := 0; m < M; m++ {
-				copy(out[m*plane+lo*OW:m*plane+hi*OW], r[m*plane+lo*OW:])
-			}
-		}
 		for oh := lo; oh < hi; oh++ {
-			sgemm.Shifted(M, C, offs, pa, P[oh*rw:], ld, out[oh*OW:], plane, bias, res, relu, 0, OW)
+			var add []float32
+			if res {
+				add = resid[oh*OW:]
+			}
+			sgemm.Shifted(M, C, offs, pa, P[oh*rw:], ld, out[oh*OW:], plane, bias, add, relu, 0, OW)
 		}
 	})
 }

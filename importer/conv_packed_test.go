@@ -83,6 +83,11 @@ func TestConvKernelsMatchDirectConvolution(t *testing.T) {
 		{2, 8, 48, 48, 12, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true, true},    // shifted, residual
 		{1, 6, 64, 64, 10, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, false, true, true},   // phases, residual
 		{1, 5, 160, 160, 9, 5, 5, [2]int{2, 2}, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, true, false, false}, // phases, 80 wide
+		// Pointwise, read in place (the caller's input, without slack, is copied).
+		{2, 16, 9, 9, 24, 1, 1, [2]int{1, 1}, [2]int{1, 1}, [2]int{0, 0}, [2]int{0, 0}, true, true, false},  // stride 1
+		{1, 70, 12, 11, 9, 1, 1, [2]int{1, 1}, [2]int{1, 1}, [2]int{0, 0}, [2]int{0, 0}, false, true, true}, // stride 1, residual
+		{3, 8, 20, 20, 40, 1, 1, [2]int{2, 2}, [2]int{1, 1}, [2]int{0, 0}, [2]int{0, 0}, true, false, true}, // stride 2, residual
+		{1, 8, 21, 19, 16, 1, 1, [2]int{3, 2}, [2]int{1, 1}, [2]int{0, 0}, [2]int{0, 0}, true, true, false}, // strides 3, 2
 	}
 	r := rand.New(rand.NewPCG(7, 8))
 	defer func(v, d int) { minShiftedOut, minDirectTmp = v, d }(minShiftedOut, minDirectTmp)
@@ -195,6 +200,52 @@ func TestBalancedChunk(t *testing.T) {
 	} {
 		if got := balancedChunk(c.N, c.nb, c.workers); got != c.want {
 			t.Errorf("balancedChunk(%d, %d, %d) = %d, want %d", c.N, c.nb, c.workers, got, c.want)
+		}
+	}
+}
+
+// TestPointwiseInPlace: a 1x1 convolution whose input is an intermediate
+// value (read in place from the planner's buffer, through its slack)
+// matches a direct computation, at batch 1 and 3, with a residual.
+func TestPointwiseInPlace(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	const C, H, W, M = 24, 8, 9, 40
+	w := gridValues(r, M*C, -1, 1, true)
+	b := gridValues(r, M, -1, 1, true)
+	for _, N := range []int{1, 3} {
+		x := gridValues(r, N*C*H*W, -1, 1, true)
+		res := gridValues(r, N*M*H*W, -1, 1, true)
+		xr := make([]float32, len(x))
+		for i, v := range x {
+			xr[i] = max(v, 0)
+		}
+		want, _, _ := naiveConv(xr, N, C, H, W, w, M, 1, 1, b, [2]int{1, 1}, [2]int{1, 1}, [2]int{0, 0}, [2]int{0, 0}, false)
+		for i := range want {
+			want[i] = max(want[i]+res[i], 0)
+		}
+		m, err := LoadBytes(model(13, []*onnxpb.NodeProto{
+			node("Relu", []string{"x"}, []string{"xr"}),
+			node("Conv", []string{"xr", "w", "b"}, []string{"c"}),
+			node("Add", []string{"c", "r"}, []string{"s"}),
+			node("Relu", []string{"s"}, []string{"y"}),
+		}, []*onnxpb.TensorProto{floatInit("w", w, M, C, 1, 1), floatInit("b", b, M)},
+			[]*onnxpb.ValueInfoProto{vinfo("x", onnxpb.TensorProto_FLOAT, -1, C, H, W), vinfo("r", onnxpb.TensorProto_FLOAT, -1, M, H, W)},
+			[]*onnxpb.ValueInfoProto{vinfo("y", onnxpb.TensorProto_FLOAT, -1, M, H, W)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := NewSession(m)
+		for run := 0; run < 2; run++ { // the second run reuses the workspace
+			out, err := s.Run(map[string]*Tensor{"x": {DType: Float32, Shape: []int{N, C, H, W}, F: x},
+				"r": {DType: Float32, Shape: []int{N, M, H, W}, F: res}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range out["y"].F {
+				if math.Abs(float64(v-want[i])) > 1e-4*(1+math.Abs(float64(want[i]))) {
+					t.Fatalf("batch %d, run %d, element %d: got %v, want %v", N, run, i, v, want[i])
+				}
+			}
 		}
 	}
 }

@@ -85,7 +85,7 @@ func phaseConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, re
 			}
 			panels := nc / sgemm.PanelN
 			splitGemm(workers, M, panels, M*C*taps*nc >= minSplitMACs, func(m0, m1, p0, p1 int) {
-				sgemm.Shifted(m1-m0, C, offs, pa[m0*C*taps:], P, ld, tmp[m0*nc:], nc, subBias(bv, m0), false, relu && !res,
+				sgemm.Shifted(m1-m0, C, offs, pa[m0*C*taps:], P, ld, tmp[m0*nc:], nc, subBias(bv, m0), nil, relu && !res,
 					p0*sgemm.PanelN, min(nc, p1*sgemm.PanelN))
 			})
 			o := b0 * M * OH * OW

@@ -70,7 +70,13 @@
 //     and columns), in which every kernel tap is again a shifted view, so
 //     sgemm.Shifted runs them the same way with as many taps as the
 //     kernel has (conv_phase.go);
-//   - the rest (1x1, dilated, other strides, small outputs at batch > 1):
+//   - 1x1 convolutions without padding (ResNet-50's bottlenecks, the
+//     downsampling shortcuts): one sgemm.Shifted product with a single
+//     tap reading the input in place (strided ones gather their
+//     subsampled input first), written in place (conv_pointwise.go;
+//     every float buffer of a workspace has sgemm.PanelN zeroed floats of
+//     slack for the kernel's whole-tile reads);
+//   - the rest (dilated, other strides, small outputs at batch > 1):
 //     im2col one row at a time into sgemm's packed layout, then
 //     sgemm.Packed; small outputs stack several images along the columns.
 //

@@ -248,6 +248,8 @@ func buildConv(n *Node, in []*info) ([]*info, *kernel, error) {
 			conv = shiftedPackedConv
 		case ShiftedConv && w.phaseSuits():
 			conv = phaseConv
+		case ShiftedConv && w.pointwiseSuits() && (w.outSize() >= minShiftedOut || N == 1):
+			conv = pointwiseConv
 		}
 		k := conv(n, w, N, C, M, wt.c, b, n.fuseRelu, false)
 		k.residual = func(relu bool) *kernel { return conv(n, w, N, C, M, wt.c, b, relu, true) }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/hierlearn/hierlearn/internal/numeric/sgemm"
 )
 
 // info is what the planner knows of a value: its type, its concrete shape
@@ -425,6 +427,10 @@ func betterFit(a, b, need int) bool {
 	}
 }
 
+// bufSlack is how many zeroed floats every float buffer of a workspace
+// has past its end.
+const bufSlack = sgemm.PanelN
+
 // workspace is the per-run memory of a plan: one is used by one Run at a
 // time, and they are pooled so that Runs allocate almost nothing.
 type workspace struct {
@@ -440,7 +446,10 @@ func (p *plan) newWorkspace() *workspace {
 	bufI := make([][]int64, len(p.bufSize))
 	for b, n := range p.bufSize {
 		if p.bufType[b] == Float32 {
-			bufF[b] = make([]float32, n)
+			// Zeroed slack past the end: kernels may read (never write)
+			// up to bufSlack floats beyond a value (pointwiseConv reads
+			// its input in place in whole tiles).
+			bufF[b] = make([]float32, n+bufSlack)[:n]
 		} else {
 			bufI[b] = make([]int64, n)
 		}

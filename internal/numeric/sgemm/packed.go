@@ -104,7 +104,7 @@ func Packed(M, N, K int, a, b []float32, c []float32, ldc int, bias []float32, a
 					}
 				}
 				if m0+PanelM <= M && c0+PanelN <= n1 {
-					sgemmKernel8x32(k1-k0, ap, bq, &c[m0*ldc+c0], ldc, bp, flags)
+					sgemmKernel8x32(k1-k0, ap, bq, &c[m0*ldc+c0], ldc, bp, flags, &c[m0*ldc+c0])
 					continue
 				}
 				// Edge tile: through a full-size temporary.
@@ -114,7 +114,7 @@ func Packed(M, N, K int, a, b []float32, c []float32, ldc int, bias []float32, a
 						copy(tile[r*PanelN:r*PanelN+cols], c[(m0+r)*ldc+c0:])
 					}
 				}
-				sgemmKernel8x32(k1-k0, ap, bq, &tile[0], PanelN, bp, flags)
+				sgemmKernel8x32(k1-k0, ap, bq, &tile[0], PanelN, bp, flags, &tile[0])
 				for r := 0; r < rows; r++ {
 					copy(c[(m0+r)*ldc+c0:(m0+r)*ldc+c0+cols], tile[r*PanelN:])
 				}

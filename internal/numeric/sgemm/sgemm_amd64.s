@@ -2,12 +2,13 @@
 
 #include "textflag.h"
 
-// func sgemmKernel8x32(k int, a, b, c *float32, ldc int, bias *float32, flags int)
+// func sgemmKernel8x32(k int, a, b, c *float32, ldc int, bias *float32, flags int, add *float32)
 //
 // C[8x32] (row stride ldc floats) = [C +] bias + A*B over k, where A is a
 // packed 8-row panel ([k][8]) and B a packed 32-column panel ([k][32]).
-// flags bit 0: add the old C; bit 1: ReLU on store; bias may be nil.
-TEXT ·sgemmKernel8x32(SB), NOSPLIT, $0-56
+// flags bit 0: add the 8x32 tile at add (row stride ldc: the old C when
+// add == c); bit 1: ReLU on store; bias may be nil.
+TEXT ·sgemmKernel8x32(SB), NOSPLIT, $0-64
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -92,7 +93,7 @@ loop:
 done:
 	TESTQ $1, R9
 	JZ noacc
-	MOVQ DX, DI
+	MOVQ add+56(FP), DI
 	VADDPS (DI), Z16, Z16
 	VADDPS 64(DI), Z17, Z17
 	ADDQ R8, DI
@@ -163,11 +164,11 @@ store:
 	VZEROUPPER
 	RET
 
-// func sgemmShift8x32(taps int, offs *int, ch int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, flags int)
+// func sgemmShift8x32(taps int, offs *int, ch int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, flags int, add *float32)
 //
 // Like sgemmKernel8x32, but B is not packed: row t*ch+i of B is the 32
 // floats at b + offs[t] + i*ldb (a shifted view of an input, read in place).
-TEXT ·sgemmShift8x32(SB), NOSPLIT, $0-80
+TEXT ·sgemmShift8x32(SB), NOSPLIT, $0-88
 	MOVQ taps+0(FP), R11
 	MOVQ offs+8(FP), R12
 	MOVQ a+24(FP), AX
@@ -267,7 +268,7 @@ snext:
 sdone:
 	TESTQ $1, R9
 	JZ snoacc
-	MOVQ DX, DI
+	MOVQ add+80(FP), DI
 	VADDPS (DI), Z16, Z16
 	VADDPS 64(DI), Z17, Z17
 	ADDQ R8, DI
@@ -338,10 +339,10 @@ sstore:
 	VZEROUPPER
 	RET
 
-// func sgemmShift8x48(taps int, offs *int, ch int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, flags int)
+// func sgemmShift8x48(taps int, offs *int, ch int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, flags int, add *float32)
 //
 // sgemmShift8x32 for a 48-column tile: 24 accumulators, fewer loads per FMA.
-TEXT ·sgemmShift8x48(SB), NOSPLIT, $0-80
+TEXT ·sgemmShift8x48(SB), NOSPLIT, $0-88
 	MOVQ taps+0(FP), R11
 	MOVQ offs+8(FP), R12
 	MOVQ a+24(FP), AX
@@ -467,7 +468,7 @@ wnext:
 wdone:
 	TESTQ $1, R9
 	JZ wnoacc
-	MOVQ DX, DI
+	MOVQ add+80(FP), DI
 	VADDPS 0(DI), Z8, Z8
 	VADDPS 64(DI), Z9, Z9
 	VADDPS 128(DI), Z10, Z10

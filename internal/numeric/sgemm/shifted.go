@@ -10,15 +10,17 @@ func ShiftedSpan(ch int, offs []int, ldb, n1 int) int {
 	return maxOff + max(ch-1, 0)*ldb + n1 + PanelN
 }
 
-// Shifted computes columns [n0, n1) of C = A·B (+bias per row) (+C if
-// accumulate), then ReLU if relu, where B (K×N, K = len(offs)·ch) is not packed but read in
+// Shifted computes columns [n0, n1) of C = A·B (+bias per row) (+add),
+// then ReLU if relu, where B (K×N, K = len(offs)·ch) is not packed but read in
 // place: row t·ch+i of B starts at b[offs[t] + i·ldb]. This is a
 // stride-1 convolution without im2col: b holds the zero-padded input,
 // one row of stride ldb per channel, and tap t of the kernel reads it
 // shifted by offs[t]. a is PackA's form of the M×K weights with k = t·ch+i.
 // len(b) must be at least ShiftedSpan(ch, offs, ldb, n1); n0 must be a
-// multiple of PanelN; c is row-major with row stride ldc.
-func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc int, bias []float32, accumulate, relu bool, n0, n1 int) {
+// multiple of PanelN; c is row-major with row stride ldc. add, when not
+// nil, has c's layout (row stride ldc) and may be c itself (accumulate)
+// or another matrix (a residual connection added as C is stored).
+func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc int, bias, add []float32, relu bool, n0, n1 int) {
 	if n0%PanelN != 0 {
 		panic("sgemm: Shifted: n0 not a multiple of PanelN")
 	}
@@ -31,7 +33,7 @@ func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc in
 			panic("sgemm: Shifted: negative offset")
 		}
 	}
-	if len(a) < PackedASize(M, K) || len(b) < ShiftedSpan(ch, offs, ldb, n1) || len(c) < (M-1)*ldc+n1 || (bias != nil && len(bias) < M) || ldb < 0 {
+	if len(a) < PackedASize(M, K) || len(b) < ShiftedSpan(ch, offs, ldb, n1) || len(c) < (M-1)*ldc+n1 || (bias != nil && len(bias) < M) || (add != nil && len(add) < (M-1)*ldc+n1) || ldb < 0 {
 		panic("sgemm: Shifted: operand too short")
 	}
 	if K == 0 {
@@ -43,7 +45,7 @@ func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc in
 		op = &offs[0]
 	}
 	flags := 0
-	if accumulate {
+	if add != nil {
 		flags |= 1
 	}
 	if relu {
@@ -83,16 +85,21 @@ func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc in
 			kern = sgemmShift8x32
 		}
 		if m0+PanelM <= M && c0+t.w <= n1 {
-			kern(len(offs), op, ch, ap, bq, ldb, &c[m0*ldc+c0], ldc, bp, flags)
+			cp := &c[m0*ldc+c0]
+			if add != nil {
+				kern(len(offs), op, ch, ap, bq, ldb, cp, ldc, bp, flags, &add[m0*ldc+c0])
+			} else {
+				kern(len(offs), op, ch, ap, bq, ldb, cp, ldc, bp, flags, cp)
+			}
 			return
 		}
 		rows, cols := min(PanelM, M-m0), min(t.w, n1-c0)
-		if accumulate {
+		if add != nil {
 			for r := 0; r < rows; r++ {
-				copy(tile[r*t.w:r*t.w+cols], c[(m0+r)*ldc+c0:])
+				copy(tile[r*t.w:r*t.w+cols], add[(m0+r)*ldc+c0:])
 			}
 		}
-		kern(len(offs), op, ch, ap, bq, ldb, &tile[0], t.w, bp, flags)
+		kern(len(offs), op, ch, ap, bq, ldb, &tile[0], t.w, bp, flags, &tile[0])
 		for r := 0; r < rows; r++ {
 			copy(c[(m0+r)*ldc+c0:(m0+r)*ldc+c0+cols], tile[r*t.w:])
 		}
