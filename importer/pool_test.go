@@ -97,3 +97,13 @@ func TestParallelPanic(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkParallelSection times an empty two-way section on the pool:
+// the fixed cost of splitting a kernel's work.
+func BenchmarkParallelSection(b *testing.B) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	var sink atomic.Int64
+	for i := 0; i < b.N; i++ {
+		parallel(2, 2, true, func(_, lo, hi int) { sink.Add(int64(hi - lo)) })
+	}
+}

@@ -168,6 +168,8 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 						row.OnnxGoMS = median(ot)
 						ogCol = fmt.Sprintf("%.1f", row.OnnxGoMS)
 						ogRatio = fmt.Sprintf("%.1fx", row.OnnxGoMS/row.NativeMS)
+					} else {
+						ogCol = "fails" // loads, but cannot run it (the note says why)
 					}
 				case og == nil && ogNote != "":
 					ogCol = "no load"
@@ -183,7 +185,16 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
 		rep.GoMaxRSSMB = float64(ru.Maxrss) / 1024
 	}
-	fmt.Fprintf(w, "peak memory: Go process max RSS %.0f MB (all models, onnx-go included); nat mem = session weights + workspace; ort rss = onnxruntime-node process RSS\n", rep.GoMaxRSSMB)
+	withOG := ""
+	if cfg.OnnxGo {
+		withOG = ", onnx-go included"
+	}
+	fmt.Fprintf(w, "peak memory: Go process max RSS %.0f MB (all models%s); nat mem = session weights + workspace; ort rss = onnxruntime-node process RSS\n", rep.GoMaxRSSMB, withOG)
+	for _, r := range rep.Rows {
+		if r.OnnxGoNote != "" && r.OnnxGoMS == 0 && r.Batch == 1 && r.Threads == cfg.Threads[0] {
+			fmt.Fprintf(w, "onnx-go on %s: %s\n", r.Model, r.OnnxGoNote)
+		}
+	}
 	fmt.Fprintf(w, "BLAS: %s; %s\n", rep.BLAS, rep.Version)
 	return rep, nil
 }
