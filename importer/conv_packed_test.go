@@ -47,7 +47,7 @@ func naiveConv(x []float32, N, C, H, W int, w []float32, M, KH, KW int, b []floa
 	return out, OH, OW
 }
 
-// Every convolution kernel (packed im2col, shifted taps, space-to-depth,
+// Every convolution kernel (packed im2col, shifted taps, phase images,
 // stacked small images, row- and column-split GEMMs, batch split, edge tiles) against
 // naiveConv, and bit for bit on one thread against GOMAXPROCS threads.
 func TestConvKernelsMatchDirectConvolution(t *testing.T) {
@@ -66,7 +66,7 @@ func TestConvKernelsMatchDirectConvolution(t *testing.T) {
 		{2, 3, 12, 9, 7, 5, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 0}, [2]int{2, 1}, false, true, false},     // asymmetric pads, shifted
 		{1, 64, 14, 14, 40, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true, false},   // row-split GEMM
 		{1, 32, 72, 72, 16, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, false, false},  // column-split GEMM
-		{3, 2, 13, 10, 9, 5, 4, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 2}, [2]int{2, 0}, true, true, false},     // space-to-depth, asymmetric
+		{3, 2, 13, 10, 9, 5, 4, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 2}, [2]int{2, 0}, true, true, false},     // phase images, asymmetric
 		{1, 3, 224, 224, 64, 7, 7, [2]int{2, 2}, [2]int{1, 1}, [2]int{3, 3}, [2]int{3, 3}, true, true, false},  // resnet18's first conv
 		{1, 64, 41, 41, 24, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, false, false, false}, // packed, column split
 		{8, 8, 28, 28, 16, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true, false},    // packed, balanced chunks
