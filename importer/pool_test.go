@@ -1,10 +1,14 @@
 package importer
 
 import (
+	"math"
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/hierlearn/hierlearn/internal/onnxpb"
 )
 
 // TestParallelCoversRange: every index is visited once, by ranges whose
@@ -105,5 +109,67 @@ func BenchmarkParallelSection(b *testing.B) {
 	var sink atomic.Int64
 	for i := 0; i < b.N; i++ {
 		parallel(2, 2, true, func(_, lo, hi int) { sink.Add(int64(hi - lo)) })
+	}
+}
+
+// TestConcurrentRunsShareThePool: sessions running at once from many
+// goroutines, on a model whose convolutions split their work (so that
+// they contend for the worker pool and fall back to goroutines of their
+// own), give the same bits as a run alone.
+func TestConcurrentRunsShareThePool(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
+	r := rand.New(rand.NewPCG(21, 22))
+	const C, H = 32, 32
+	w1, w2 := gridValues(r, C*C*9, -0.1, 0.1, true), gridValues(r, C*C*9, -0.1, 0.1, true)
+	pads := aInts("pads", 1, 1, 1, 1)
+	m, err := LoadBytes(model(13, []*onnxpb.NodeProto{
+		node("Conv", []string{"x", "w1"}, []string{"a"}, pads),
+		node("Relu", []string{"a"}, []string{"b"}),
+		node("Conv", []string{"b", "w2"}, []string{"c"}, pads),
+		node("Add", []string{"c", "x"}, []string{"d"}),
+		node("MaxPool", []string{"d"}, []string{"y"}, aInts("kernel_shape", 3, 3), aInts("strides", 2, 2), pads),
+	}, []*onnxpb.TensorProto{floatInit("w1", w1, C, C, 3, 3), floatInit("w2", w2, C, C, 3, 3)},
+		[]*onnxpb.ValueInfoProto{vinfo("x", onnxpb.TensorProto_FLOAT, -1, C, H, H)},
+		[]*onnxpb.ValueInfoProto{vinfo("y", onnxpb.TensorProto_FLOAT, -1, C, H/2, H/2)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[int]*Tensor{}
+	ref := map[int][]float32{}
+	for _, b := range []int{1, 3} {
+		inputs[b] = &Tensor{DType: Float32, Shape: []int{b, C, H, H}, F: gridValues(r, b*C*H*H, -1, 1, true)}
+		out, err := NewSession(m).Run(map[string]*Tensor{"x": inputs[b]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref[b] = out["y"].F
+	}
+	s := NewSession(m)
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 15; i++ {
+				b := []int{1, 3}[(g+i)%2]
+				out, err := s.Run(map[string]*Tensor{"x": inputs[b]})
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				for j, v := range out["y"].F {
+					if math.Float32bits(v) != math.Float32bits(ref[b][j]) {
+						errs <- "a concurrent run differs from a run alone"
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
 	}
 }
