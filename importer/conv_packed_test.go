@@ -50,14 +50,17 @@ func naiveConv(x []float32, N, C, H, W int, w []float32, M, KH, KW int, b []floa
 // Every convolution kernel (packed im2col, shifted taps, phase images,
 // stacked small images, row- and column-split GEMMs, batch split, edge tiles) against
 // naiveConv, and bit for bit on one thread against GOMAXPROCS threads.
+// convCase is a convolution (input N×C×H×W, M filters KH×KW, strides s,
+// dilations d, pads p before and pe after) checked against naiveConv.
+type convCase struct {
+	N, C, H, W, M, KH, KW int
+	s, d, p, pe           [2]int
+	bias, relu            bool
+	res                   bool // Add a second input (a residual) before the ReLU
+}
+
 func TestConvKernelsMatchDirectConvolution(t *testing.T) {
-	type cs struct {
-		N, C, H, W, M, KH, KW int
-		s, d, p, pe           [2]int
-		bias, relu            bool
-		res                   bool // Add a second input (a residual) before the ReLU
-	}
-	cases := []cs{
+	cases := []convCase{
 		{3, 5, 9, 9, 13, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true, false},      // shifted, edge rows
 		{4, 6, 3, 3, 9, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, false, false},      // shifted, stacked images
 		{2, 3, 20, 20, 8, 7, 7, [2]int{2, 2}, [2]int{1, 1}, [2]int{3, 3}, [2]int{3, 3}, true, true, false},     // packed im2col, stacked
@@ -98,91 +101,101 @@ func TestConvKernelsMatchDirectConvolution(t *testing.T) {
 		minShiftedOut, minDirectTmp = route[0], route[1]
 		for i, c := range cases {
 			t.Run(fmt.Sprintf("%d_%d_%dx%d_s%d", pass, i, c.KH, c.KW, c.s[0]), func(t *testing.T) {
-				x := gridValues(r, c.N*c.C*c.H*c.W, -1, 1, true)
-				w := gridValues(r, c.M*c.C*c.KH*c.KW, -1, 1, true)
-				var b []float32
-				inputs := []string{"x", "w"}
-				inits := []*onnxpb.TensorProto{floatInit("w", w, int64(c.M), int64(c.C), int64(c.KH), int64(c.KW))}
-				if c.bias {
-					b = gridValues(r, c.M, -1, 1, true)
-					inputs = append(inputs, "b")
-					inits = append(inits, floatInit("b", b, int64(c.M)))
-				}
-				want, OH, OW := naiveConv(x, c.N, c.C, c.H, c.W, w, c.M, c.KH, c.KW, b, c.s, c.d, c.p, c.pe, c.relu && !c.res)
-				conv := node("Conv", inputs, []string{"y"}, aInts("strides", int64(c.s[0]), int64(c.s[1])),
-					aInts("dilations", int64(c.d[0]), int64(c.d[1])),
-					aInts("pads", int64(c.p[0]), int64(c.p[1]), int64(c.pe[0]), int64(c.pe[1])))
-				nodes := []*onnxpb.NodeProto{conv}
-				graphIn := []*onnxpb.ValueInfoProto{vinfo("x", onnxpb.TensorProto_FLOAT, -1, int64(c.C), int64(c.H), int64(c.W))}
-				feeds := map[string]*Tensor{"x": {DType: Float32, Shape: []int{c.N, c.C, c.H, c.W}, F: x}}
-				if c.res {
-					// y = Add(conv, r) or Add(r, conv) [-> Relu]: the
-					// planner fuses it into the convolution.
-					res := gridValues(r, len(want), -1, 1, true)
-					for j := range want {
-						want[j] += res[j]
-						if c.relu {
-							want[j] = max(want[j], 0)
-						}
-					}
-					graphIn = append(graphIn, vinfo("r", onnxpb.TensorProto_FLOAT, -1, int64(c.M), int64(OH), int64(OW)))
-					feeds["r"] = &Tensor{DType: Float32, Shape: []int{c.N, c.M, OH, OW}, F: res}
-					conv.Output = []string{"cv"}
-					addIn := []string{"cv", "r"}
-					if i%2 == 0 {
-						addIn = []string{"r", "cv"}
-					}
-					nodes = append(nodes, node("Add", addIn, []string{"y"}))
-				}
-				if c.relu {
-					last := nodes[len(nodes)-1]
-					last.Output = []string{"z"}
-					nodes = append(nodes, node("Relu", []string{"z"}, []string{"y"}))
-				}
-				m, err := LoadBytes(model(13, nodes, inits, graphIn,
-					[]*onnxpb.ValueInfoProto{vinfo("y", onnxpb.TensorProto_FLOAT, -1, int64(c.M), int64(OH), int64(OW))}))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if c.res && usePackedConv(1, &info{c: &Tensor{}}, nil) {
-					// (only the packed kernels fuse a residual)
-					p, err := m.buildPlan([]*Tensor{feeds["x"], feeds["r"]}, true)
-					if err != nil {
-						t.Fatal(err)
-					}
-					for _, st := range p.steps {
-						if st.node.Op == "Add" {
-							t.Errorf("the Add was not fused into the convolution")
-						}
-					}
-				}
-				out, err := NewSession(m).Run(feeds)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got := out["y"].F
-				// The same bits on one thread (kernels split work by thread
-				// count, never the order of a sum).
-				old := runtime.GOMAXPROCS(1)
-				out1, err := NewSession(m).Run(feeds)
-				runtime.GOMAXPROCS(old)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for j, v := range out1["y"].F {
-					if math.Float32bits(v) != math.Float32bits(got[j]) {
-						t.Fatalf("element %d: %v on one thread, %v on %d", j, v, got[j], old)
-					}
-				}
-				if len(got) != len(want) {
-					t.Fatalf("output length %d, want %d", len(got), len(want))
-				}
-				for j := range want {
-					if math.Abs(float64(got[j]-want[j])) > 1e-4*(1+math.Abs(float64(want[j]))) {
-						t.Fatalf("element %d: got %v, want %v", j, got[j], want[j])
-					}
-				}
+				checkConvCase(t, r, c, i%2 == 0)
 			})
+		}
+	}
+}
+
+// checkConvCase runs c through a session (Add(residual, conv) if
+// addFirst) and checks it against naiveConv, and bit for bit against
+// the same session on one thread.
+func checkConvCase(t *testing.T, r *rand.Rand, c convCase, addFirst bool) {
+	t.Helper()
+	x := gridValues(r, c.N*c.C*c.H*c.W, -1, 1, true)
+	w := gridValues(r, c.M*c.C*c.KH*c.KW, -1, 1, true)
+	var b []float32
+	inputs := []string{"x", "w"}
+	inits := []*onnxpb.TensorProto{floatInit("w", w, int64(c.M), int64(c.C), int64(c.KH), int64(c.KW))}
+	if c.bias {
+		b = gridValues(r, c.M, -1, 1, true)
+		inputs = append(inputs, "b")
+		inits = append(inits, floatInit("b", b, int64(c.M)))
+	}
+	want, OH, OW := naiveConv(x, c.N, c.C, c.H, c.W, w, c.M, c.KH, c.KW, b, c.s, c.d, c.p, c.pe, c.relu && !c.res)
+	conv := node("Conv", inputs, []string{"y"}, aInts("strides", int64(c.s[0]), int64(c.s[1])),
+		aInts("dilations", int64(c.d[0]), int64(c.d[1])),
+		aInts("pads", int64(c.p[0]), int64(c.p[1]), int64(c.pe[0]), int64(c.pe[1])))
+	nodes := []*onnxpb.NodeProto{conv}
+	graphIn := []*onnxpb.ValueInfoProto{vinfo("x", onnxpb.TensorProto_FLOAT, -1, int64(c.C), int64(c.H), int64(c.W))}
+	feeds := map[string]*Tensor{"x": {DType: Float32, Shape: []int{c.N, c.C, c.H, c.W}, F: x}}
+	if c.res {
+		// y = Add(conv, r) or Add(r, conv) [-> Relu]: the
+		// planner fuses it into the convolution.
+		res := gridValues(r, len(want), -1, 1, true)
+		for j := range want {
+			want[j] += res[j]
+			if c.relu {
+				want[j] = max(want[j], 0)
+			}
+		}
+		graphIn = append(graphIn, vinfo("r", onnxpb.TensorProto_FLOAT, -1, int64(c.M), int64(OH), int64(OW)))
+		feeds["r"] = &Tensor{DType: Float32, Shape: []int{c.N, c.M, OH, OW}, F: res}
+		conv.Output = []string{"cv"}
+		addIn := []string{"cv", "r"}
+		if addFirst {
+			addIn = []string{"r", "cv"}
+		}
+		nodes = append(nodes, node("Add", addIn, []string{"y"}))
+	}
+	if c.relu {
+		last := nodes[len(nodes)-1]
+		last.Output = []string{"z"}
+		nodes = append(nodes, node("Relu", []string{"z"}, []string{"y"}))
+	}
+	m, err := LoadBytes(model(13, nodes, inits, graphIn,
+		[]*onnxpb.ValueInfoProto{vinfo("y", onnxpb.TensorProto_FLOAT, -1, int64(c.M), int64(OH), int64(OW))}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.res && usePackedConv(1, &info{c: &Tensor{}}, nil) {
+		// (only the packed kernels fuse a residual)
+		p, err := m.buildPlan([]*Tensor{feeds["x"], feeds["r"]}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range p.steps {
+			if st.node.Op == "Add" {
+				t.Errorf("the Add was not fused into the convolution")
+			}
+		}
+	}
+	out, err := NewSession(m).Run(feeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out["y"].F
+	// The same bits on one thread: the AVX-512 kernels split work by
+	// thread count, never the order of a sum. (The BLAS fallback splits
+	// a product's columns, and BLAS may sum a narrower product in another
+	// order: there only the tolerance below applies.)
+	old := runtime.GOMAXPROCS(1)
+	out1, err := NewSession(m).Run(feeds)
+	runtime.GOMAXPROCS(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j, v := range out1["y"].F {
+		if math.Float32bits(v) != math.Float32bits(got[j]) && usePackedConv(1, &info{c: &Tensor{}}, nil) {
+			t.Fatalf("element %d: %v on one thread, %v on %d", j, v, got[j], old)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("output length %d, want %d", len(got), len(want))
+	}
+	for j := range want {
+		if math.Abs(float64(got[j]-want[j])) > 1e-4*(1+math.Abs(float64(want[j]))) {
+			t.Fatalf("element %d: got %v, want %v", j, got[j], want[j])
 		}
 	}
 }
@@ -247,5 +260,40 @@ func TestPointwiseInPlace(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestConvKernelsRandomShapes checks random convolutions (sizes, kernels,
+// strides 1-3, dilations 1-2, asymmetric pads, bias, ReLU, residual,
+// batch) against naiveConv under every routing, so that the edges of
+// each kernel's domain (tiles, phases, slack, stacking) are crossed.
+func TestConvKernelsRandomShapes(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	defer func(v, d int) { minShiftedOut, minDirectTmp = v, d }(minShiftedOut, minDirectTmp)
+	for i := 0; i < 400; i++ {
+		c := convCase{N: 1 + r.IntN(3), C: 1 + r.IntN(12), H: 1 + r.IntN(36), W: 1 + r.IntN(36), M: 1 + r.IntN(20),
+			KH: 1 + r.IntN(5), KW: 1 + r.IntN(5), bias: r.IntN(2) == 0, relu: r.IntN(2) == 0, res: r.IntN(3) == 0}
+		for j := 0; j < 2; j++ {
+			c.s[j], c.d[j], c.p[j], c.pe[j] = 1+r.IntN(3), 1+r.IntN(2), r.IntN(3), r.IntN(3)
+			if r.IntN(3) == 0 {
+				c.d[j] = 1
+			}
+		}
+		if r.IntN(4) == 0 { // the common shapes: 3x3 or 1x1, stride 1 or 2, same pads
+			k := []int{1, 3}[r.IntN(2)]
+			c.KH, c.KW, c.d = k, k, [2]int{1, 1}
+			c.s = [2]int{1 + r.IntN(2), 0}
+			c.s[1] = c.s[0]
+			c.p, c.pe = [2]int{k / 2, k / 2}, [2]int{k / 2, k / 2}
+		}
+		OH := (c.H+c.p[0]+c.pe[0]-c.d[0]*(c.KH-1)-1)/c.s[0] + 1
+		OW := (c.W+c.p[1]+c.pe[1]-c.d[1]*(c.KW-1)-1)/c.s[1] + 1
+		if c.H+c.p[0]+c.pe[0] < c.d[0]*(c.KH-1)+1 || c.W+c.p[1]+c.pe[1] < c.d[1]*(c.KW-1)+1 || OH < 1 || OW < 1 {
+			continue
+		}
+		minShiftedOut, minDirectTmp = []int{64, 0}[r.IntN(2)], []int{1 << 18, 0}[r.IntN(2)]
+		t.Run(fmt.Sprintf("%d_%+v", i, c), func(t *testing.T) {
+			checkConvCase(t, r, c, r.IntN(2) == 0)
+		})
 	}
 }

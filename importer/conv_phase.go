@@ -51,7 +51,9 @@ func phaseConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, re
 	}
 	padded := func(nc int) int { return (nc + sgemm.PanelN - 1) / sgemm.PanelN * sgemm.PanelN }
 	nc := padded(OH * Wq)
-	pSize := sgemm.ShiftedSpan(C, offs, ld, nc)
+	// The scatter fills all four phases of every channel, which the taps
+	// may not all read (a 4x1 kernel never reads the odd columns).
+	pSize := max(sgemm.ShiftedSpan(C, offs, ld, nc), C*ld)
 	per := pSize + M*nc
 	workers := runtime.GOMAXPROCS(0)
 	if !SplitGemm {

@@ -111,6 +111,10 @@
 //   - the rest use im2col + GEMM; 1x1 stride-1 convolutions use the input
 //     as it is.
 //
+// Runs are deterministic on this path too, but a product split over more
+// goroutines hands BLAS narrower matrices, which it may sum in another
+// order: outputs at different thread counts can differ in the last bits.
+//
 // There, small spatial outputs stack several images into one wide GEMM.
 // With SplitGemm (the default) each convolution splits its GEMM columns
 // over GOMAXPROCS goroutines calling a single-threaded BLAS, and im2col
