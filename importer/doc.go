@@ -47,7 +47,9 @@
 // Squeeze/Unsqueeze/ReduceSum becoming inputs at 13, Split at 13, Clip
 // min/max at 11, Pad pads at 11, Slice starts/ends at 10) build functions
 // branch on Node.Opset. SupportedOps lists the operators; CheckSupport lists
-// every unsupported node of a model without running it.
+// every unsupported node of a model without running it. MaxPool and
+// GlobalMaxPool propagate NaN (a window holding a NaN gives NaN), as
+// PyTorch's max pooling does.
 //
 // # Kernels
 //

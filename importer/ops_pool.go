@@ -157,8 +157,8 @@ func poolPlane(w *window, src, dst []float32, isMax, includePad bool) {
 							row := src[(id*IH+ih)*IW:]
 							for kw := 0; kw < w.k[2]; kw++ {
 								iw := w0 + kw*w.d[2]
-								if iw >= 0 && iw < IW && row[iw] > m {
-									m = row[iw]
+								if iw >= 0 && iw < IW {
+									m = max(m, row[iw]) // NaN propagates, as in maxPool2D
 								}
 							}
 						}
@@ -219,9 +219,7 @@ func buildGlobalPool(isMax bool) func(n *Node, in []*info) ([]*info, *kernel, er
 				if isMax {
 					m := float32(math.Inf(-1))
 					for _, v := range s {
-						if v > m {
-							m = v
-						}
+						m = max(m, v) // NaN propagates, as in MaxPool
 					}
 					o[0].F[p] = m
 				} else {
