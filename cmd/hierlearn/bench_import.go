@@ -29,7 +29,9 @@ goroutines = onnxruntime's intra-op threads), and onnx-go v0.5.0 at
 batch 1 where it loads. It prints median milliseconds, the ratio
 native/onnxruntime (targets: <= 1.5 on resnet18, <= 2 on ResNet-20) and
 onnx-go/native, and peak memory (Go process max RSS, onnxruntime-node RSS).
-Timings on a shared machine are noisy: run it alone.`,
+Half of our timed runs come before onnxruntime's and half after, so that a
+machine drifting over the minute biases neither side. Timings on a shared
+machine are noisy: run it alone.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cfg.Repeat < 1 || cfg.Warmup < 0 {

@@ -124,25 +124,41 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 						return nil, err
 					}
 				}
-				// Each series starts from a collected heap, so that the
-				// garbage of the previous model (resnet18's weights and
-				// workspaces) is not collected during this one's timing.
-				runtime.GC()
+				// Half of our timed runs before onnxruntime's and half after,
+				// so that a machine drifting over the minute (shared hosts
+				// do) biases neither side. Each half starts from a collected
+				// heap, so that earlier garbage (the previous model's
+				// weights and workspaces) is not collected while timing.
 				var times []float64
-				for i := 0; i < cfg.Repeat; i++ {
-					t0 := time.Now()
-					if _, err := s.Run(in); err != nil {
-						return nil, err
+				timeRuns := func(n int) error {
+					runtime.GC()
+					for i := 0; i < n; i++ {
+						t0 := time.Now()
+						if _, err := s.Run(in); err != nil {
+							return err
+						}
+						times = append(times, float64(time.Since(t0).Microseconds())/1000)
 					}
-					times = append(times, float64(time.Since(t0).Microseconds())/1000)
+					return nil
 				}
-				cb, wb := s.MemoryBytes()
-				row := BenchRow{Model: name, Threads: th, Batch: b, NativeMS: median(times),
-					NativeMB: float64(cb+wb) / (1 << 20)}
+				if err := timeRuns(cfg.Repeat / 2); err != nil {
+					return nil, err
+				}
 				_, tm, err := ortrun.Run(path, in, th, cfg.Warmup, cfg.Repeat)
 				if err != nil {
 					return nil, err
 				}
+				for i := 0; i < cfg.Warmup; i++ { // warm up again after the pause
+					if _, err := s.Run(in); err != nil {
+						return nil, err
+					}
+				}
+				if err := timeRuns(cfg.Repeat - cfg.Repeat/2); err != nil {
+					return nil, err
+				}
+				cb, wb := s.MemoryBytes()
+				row := BenchRow{Model: name, Threads: th, Batch: b, NativeMS: median(times),
+					NativeMB: float64(cb+wb) / (1 << 20)}
 				row.ORTMS, row.ORTRSSMB = median(tm.TimesMS), tm.RSSMB
 				row.NativeMinMS, row.ORTMinMS = minOf(times), minOf(tm.TimesMS)
 				if row.ORTMS > 0 && row.ORTMinMS > 0 {
