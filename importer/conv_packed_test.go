@@ -263,7 +263,7 @@ func TestPointwiseInPlace(t *testing.T) {
 	}
 }
 
-// TestConvKernelsRandomShapes checks random convolutions (sizes, kernels,
+// TestConvKernelsRandomShapes checks 400 random convolutions (sizes, kernels,
 // strides 1-3, dilations 1-2, asymmetric pads, bias, ReLU, residual,
 // batch) against naiveConv under every routing, so that the edges of
 // each kernel's domain (tiles, phases, slack, stacking) are crossed.
