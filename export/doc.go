@@ -40,7 +40,7 @@
 //     (any training mode: the saved layout is the same) or an MLP; an HNet
 //     gets outputs y [N] and s2..sL, its quadratic lifts R_l and its
 //     running-statistics normalisation as constants. predictor.npz holds
-//     a kernel predictor (KernelGraph): poly, rbf, ntk, nngp in the dual
+//     a kernel predictor (KernelGraph): poly, rbf, ntk, nngp, comp in the dual
 //     form (Gram against the stored centers times the dual coefficients)
 //     and random features in the primal form; these graphs compute in
 //     float64 internally, since kernel predictions cancel large terms.

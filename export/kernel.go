@@ -19,6 +19,8 @@ import (
 //	poly  (<x,c>/d + c0)^p                    (repeated squaring)
 //	rbf   exp(-gamma max(|x|^2 + |c|^2 - 2<x,c>, 0))
 //	ntk, nngp  the arc-cosine recursion on z = [x/sqrt(d), 1]
+//	comp  the compositional recursion on <x,c>/d and <h1(x), h1(c)>,
+//	      h1 = (x^2 - 1)/sqrt(2d), with the centers' own terms as constants
 //
 // Primal form (random features rf-relu, rf-quad): y = phi(x) beta with
 // the first-layer weights as constants.
@@ -29,7 +31,8 @@ import (
 // arc-cosine is computed as 2 atan2(u, v), u = sqrt((1-rho)/2),
 // v = sqrt((1+rho)/2): a float32 Asin start refined by three Newton steps
 // in float64 on u cos h - v sin h = 0 (well conditioned for every rho).
-// The compositional kernel (comp) is not exported.
+// Plug-in kernels (kernel.GramFunc, e.g. an empirical NTK) have no graph:
+// they are an error.
 func KernelGraph(p *kernel.Predictor, opset int) (*Graph, error) {
 	if err := CheckOpset(opset); err != nil {
 		return nil, err
@@ -153,8 +156,82 @@ func gramGraph(g *Graph, k kernel.Kernel, x string, centers []float64, m, d int)
 			return "", fmt.Errorf("relu kernel of depth %d", k.Depth)
 		}
 		return reluKernelGraph(g, k, x, centers, m, d), nil
+	case kernel.Comp:
+		if k.L < 2 {
+			return "", fmt.Errorf("comp kernel of depth %d", k.L)
+		}
+		return compKernelGraph(g, k, x, centers, m, d), nil
 	}
-	return "", fmt.Errorf("kernel %s: export supports poly, rbf, ntk and nngp in the dual form", k)
+	return "", fmt.Errorf("kernel %s: export supports poly, rbf, ntk, nngp and comp in the dual form", k)
+}
+
+// compKernelGraph adds kernel.Comp: with k_0 = <x,c>/d and k_1 =
+// <h1(x), h1(c)>, h1 = (x^2 - 1)/sqrt(2d), every layer l = 2..L has
+// s_l = the mean of k_j over its skip set J_l and k_l = (S_l(x) S_l(c) +
+// 2 s_l^2)/3, where S_l(.) is the same recursion on the point with itself
+// (S_l = s_l, k_l = s_l^2: the x side is computed here, the centers' side
+// is stored); the kernel is 1 + sum of k_l.
+func compKernelGraph(g *Graph, k kernel.Comp, x string, centers []float64, m, d int) string {
+	dot, xx, _ := dotAndNorms(g, x, centers, m, d, 1/float64(d))
+	// h1 of the input and of the centers.
+	hs := 1 / math.Sqrt(2*float64(d))
+	x2 := g.Node("Mul", "comp/x_squared", []string{x, x})
+	h1 := g.Node("Sub", "comp/x2_minus_1", []string{x2, f64const(g, "comp/one", 1)})
+	h1 = g.Node("Mul", "comp/h1", []string{h1, f64const(g, "comp/h1_scale", hs)}, Doc("h1 = (x^2 - 1)/sqrt(2d)"))
+	ht := make([]float64, d*m)
+	for j := range m {
+		for q, v := range centers[j*d : (j+1)*d] {
+			ht[q*m+j] = (v*v - 1) * hs
+		}
+	}
+	k1 := g.Node("MatMul", "comp/k1", []string{h1, Initializer(g, "comp/centers_h1_T", ht, int64(d), int64(m))}, Doc("<h1(x), h1(c)>"))
+	h1h1 := g.Node("Mul", "comp/h1_squared", []string{h1, h1})
+	xk1 := g.Node("ReduceSum", "comp/h1_norm2", []string{h1h1, "const/axis1"}, Int("keepdims", 1))
+	// The centers' terms S_l(c, c), one row per layer.
+	self := make([][]float64, k.L+1)
+	for l := 2; l <= k.L; l++ {
+		self[l] = make([]float64, m)
+	}
+	for j := range m {
+		for i, v := range k.Self(centers[j*d : (j+1)*d]) {
+			self[i+2][j] = v
+		}
+	}
+	mean := func(p string, terms []string) string {
+		s := terms[0]
+		for i, t := range terms[1:] {
+			s = g.Node("Add", fmt.Sprintf("%ssum%d", p, i+1), []string{s, t})
+		}
+		if len(terms) == 1 {
+			return s
+		}
+		return g.Node("Mul", p+"mean", []string{s, f64const(g, p+"inv_count", 1/float64(len(terms)))})
+	}
+	kk := map[int]string{0: dot, 1: k1} // k_l(x, c) [N,m]
+	kx := map[int]string{0: xx, 1: xk1} // k_l(x, x) [N,1]
+	third, twoThirds := f64const(g, "comp/third", 1.0/3), f64const(g, "comp/two_thirds", 2.0/3)
+	total := ""
+	for l := 2; l <= k.L; l++ {
+		p := fmt.Sprintf("comp/layer%d/", l)
+		var pair, own []string
+		for _, j := range k.SkipSet(l) {
+			pair, own = append(pair, kk[j]), append(own, kx[j])
+		}
+		s := mean(p, pair)
+		sx := mean(p+"x_", own)
+		kx[l] = g.Node("Mul", p+"x_k", []string{sx, sx})
+		cross := g.Node("Mul", p+"self_product", []string{sx, Initializer(g, p+"centers_self", self[l], int64(m))})
+		s2 := g.Node("Mul", p+"s_squared", []string{s, s})
+		a := g.Node("Mul", p+"third_self", []string{cross, third})
+		b := g.Node("Mul", p+"two_thirds_s2", []string{s2, twoThirds})
+		kk[l] = g.Node("Add", p+"k", []string{a, b}, Doc("(S(x) S(c) + 2 s^2)/3"))
+		if total == "" {
+			total = kk[l]
+		} else {
+			total = g.Node("Add", p+"total", []string{total, kk[l]})
+		}
+	}
+	return g.Node("Add", "gram", []string{total, f64const(g, "comp/bias", 1)}, Doc("1 + sum of k_l"))
 }
 
 // powGraph raises base to the integer power p by repeated squaring.

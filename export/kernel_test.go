@@ -41,8 +41,8 @@ func kernelData(task string, n, d int, seed uint64) kernel.Data {
 	return data
 }
 
-// TestKernelMatchesGo fits poly, rbf, ntk, nngp (dual form) and random
-// features (primal form) predictors, saves them as run directories,
+// TestKernelMatchesGo fits poly, rbf, ntk, nngp, comp (dual form) and
+// random features (primal form) predictors, saves them as run directories,
 // exports them at both opsets and compares onnxruntime on 1,000 random
 // inputs with Predictor.Predict.
 func TestKernelMatchesGo(t *testing.T) {
@@ -60,6 +60,9 @@ func TestKernelMatchesGo(t *testing.T) {
 		{"rbf", kernel.Regression, kernel.Options{Ridge: 1e-3, Method: kernel.MethodNystrom, Landmarks: 50}},
 		{"rf-relu:64", kernel.Regression, kernel.Options{Ridge: 1e-3}},
 		{"rf-quad:64", kernel.Regression, kernel.Options{Ridge: 1e-3}},
+		{"comp:3", kernel.Regression, kernel.Options{Ridge: 1e-4}},
+		{"comp:4:dense", kernel.Classification, kernel.Options{Ridge: 1e-3}},
+		{"comp:5:chain", kernel.Regression, kernel.Options{Ridge: 1e-3, Method: kernel.MethodNystrom, Landmarks: 60}},
 	}
 	type job struct {
 		name string
@@ -142,16 +145,26 @@ func TestKernelMatchesGo(t *testing.T) {
 // float64 and round only their output to float32 (largest seen: 1.2e-7).
 const kernelTol = 5e-7
 
+// TestKernelUnsupported: a plug-in kernel (kernel.GramFunc, e.g. an
+// empirical NTK) has no graph; exporting it is an error naming it.
 func TestKernelUnsupported(t *testing.T) {
-	k, err := kernel.Parse("comp:3", 1)
-	if err != nil {
-		t.Skipf("comp kernel: %v", err)
-	}
+	k := kernel.GramFunc{Name: "custom-gram", F: func(a, b kernel.Matrix, out []float64) error {
+		for i := range a.Rows {
+			for j := range b.Rows {
+				var s float64
+				for q, v := range a.Row(i) {
+					s += v * b.Row(j)[q]
+				}
+				out[i*b.Rows+j] = s * s
+			}
+		}
+		return nil
+	}}
 	res, err := kernel.Fit(k, kernelData(kernel.Regression, 60, 4, 1), kernel.Options{Ridge: 1e-2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := KernelGraph(res.Predictor, 17); err == nil || !strings.Contains(err.Error(), "comp") {
-		t.Errorf("comp kernel: err = %v", err)
+	if _, err := KernelGraph(res.Predictor, 17); err == nil || !strings.Contains(err.Error(), "custom-gram") {
+		t.Errorf("plug-in kernel: err = %v", err)
 	}
 }

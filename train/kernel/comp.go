@@ -58,6 +58,15 @@ func (k Comp) SkipSet(l int) []int {
 // Gram computes the kernel block.
 func (k Comp) Gram(a, b Matrix, out []float64) error { dotGram(k.bind(a.Cols), a, b, out); return nil }
 
+// Self returns the per-point terms of the recursion, Sigma_l(x, x) for
+// l = 2..L, of one point x (the exporter stores them for the centers).
+func (k Comp) Self(x []float64) []float64 {
+	b := k.bind(len(x)).(compBound)
+	out := make([]float64, b.naux())
+	b.aux(b.lifts(Matrix{Rows: 1, Cols: len(x), Data: x}), 0, out)
+	return out
+}
+
 func (k Comp) bind(d int) dotKernel {
 	b := compBound{L: k.L, sets: make([][]int, k.L+1)}
 	for l := 2; l <= k.L; l++ {
