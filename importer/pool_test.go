@@ -16,6 +16,8 @@ import (
 // runs on the pool, on its own goroutines (pool busy) or inline.
 func TestParallelCoversRange(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
+	defer func(v int) { numCPU = v }(numCPU)
+	numCPU = 8 // up to 8 parts, whatever the machine
 	for workers := 1; workers <= 5; workers++ {
 		for n := 0; n <= 40; n++ {
 			for _, big := range []bool{false, true} {
@@ -74,6 +76,8 @@ func TestParallelConcurrentAndNested(t *testing.T) {
 // error), and the pool is free again for the next section.
 func TestParallelPanic(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
+	defer func(v int) { numCPU = v }(numCPU)
+	numCPU = max(numCPU, 2) // split even on a one-core machine
 	for rep := 0; rep < 200; rep++ {
 		for _, part := range []int{0, 1} {
 			busy := rep%2 == 1 // the second way: the pool is taken, goroutines of its own
