@@ -187,7 +187,7 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 	cols := func(cnt int) int { return (cnt-1)*ps + OH*Wp }
 	// The temporary output's rows are whole panels: no edge tiles.
 	padded := func(nc int) int { return (nc + sgemm.PanelN - 1) / sgemm.PanelN * sgemm.PanelN }
-	pSize := sgemm.ShiftedSpan(C, offs, nb*ps, cols(nb))
+	pSize := sgemm.ShiftedSpan(C, offs, nb*ps, padded(cols(nb))) // as run reads it: whole panels
 	per := pSize + M*padded(cols(nb))
 	workers := runtime.GOMAXPROCS(0)
 	if !SplitGemm {
