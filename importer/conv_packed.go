@@ -193,8 +193,29 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 	if !SplitGemm {
 		workers = 1
 	}
-	return &kernel{scratch: chunkScratch(N, nb, workers, per), run: func(in, o []*Tensor, sc []float32) {
+	scratch := chunkScratch(N, nb, workers, per)
+	var band *bandConv
+	if N == 1 && workers > 1 && OH >= 2 && M*C*taps <= maxBandWeights && M*C*taps*OH*Wp >= minSplitMACs {
+		band = newBandConv(C, H, W, M, OH, OW, pt, pl, Wp, KH, offs, pa, bv, relu, res, min(workers, numCPU))
+		// Each band's product is rounded up to whole panels: with few
+		// rows (an 8x8 output in two bands of four) that wastes more than
+		// the split saves.
+		if band.bands()*band.nc*20 > padded(OH*Wp)*23 {
+			band = nil
+		} else {
+			scratch = max(scratch, band.scratch())
+		}
+	}
+	return &kernel{scratch: scratch, run: func(in, o []*Tensor, sc []float32) {
 		src, dst := in[0].F, o[0].F
+		if band != nil {
+			var resid []float32
+			if res {
+				resid = in[3].F
+			}
+			band.run(src, dst, resid, sc)
+			return
+		}
 		chunked(N, nb, workers, per, sc, func(b0, cnt int, sc []float32, workers int) {
 			ld := cnt * ps
 			nc := padded(cols(cnt))

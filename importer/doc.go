@@ -87,6 +87,13 @@
 // the convolution adds the other operand as it stores its output.
 // Gradient plans keep the Add as its own step.
 //
+// A batch-1 stride-1 convolution with small weights (every layer of a
+// CIFAR ResNet but the last stage, resnet18's first stage) is split by
+// bands of output rows instead, each worker padding its rows, computing
+// them for every channel and copying them out (conv_bands.go): splitting
+// the three phases separately moved every operand between the cores'
+// caches.
+//
 // Parallel sections (the kernels' fork-joins) run on a small pool of
 // persistent workers that spin briefly between sections and park when
 // idle (pool.go): a batch-1 CIFAR ResNet issues a section every few
