@@ -5,6 +5,7 @@ import (
 	"io"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
@@ -131,7 +132,7 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 				// weights and workspaces) is not collected while timing.
 				var times []float64
 				timeRuns := func(n int) error {
-					runtime.GC()
+					debug.FreeOSMemory() // collect and return memory now, not in the background while timing
 					for i := 0; i < n; i++ {
 						t0 := time.Now()
 						if _, err := s.Run(in); err != nil {
