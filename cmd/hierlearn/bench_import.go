@@ -57,7 +57,7 @@ machine are noisy: run it alone.`,
 	f.StringVar(&cfg.BN, "bn", "folded", "folded or kept")
 	f.IntSliceVar(&cfg.Threads, "thread-counts", []int{1, 2}, "thread counts to compare at")
 	f.IntSliceVar(&cfg.Batches, "batches", []int{1, 8}, "batch sizes")
-	f.IntVar(&cfg.Repeat, "repeat", 10, "timed runs per engine and setting")
+	f.IntVar(&cfg.Repeat, "repeat", 10, "timed runs per engine and setting, at least (fast models get 0.3 s of runs, up to 200)")
 	f.IntVar(&cfg.Warmup, "warmup", 2, "untimed warm-up runs")
 	f.BoolVar(&cfg.OnnxGo, "onnx-go", true, "also time onnx-go v0.5.0 at batch 1")
 	f.StringVarP(&out, "out", "o", "", "also write the report as JSON")

@@ -24,10 +24,17 @@ type BenchConfig struct {
 	BN      string // folded or kept
 	Threads []int
 	Batches []int
-	Repeat  int  // timed runs per engine and setting (onnx-go: at most 3)
+	Repeat  int  // timed runs per engine and setting, at least (onnx-go: at most 3)
 	Warmup  int  // untimed runs first
 	OnnxGo  bool // also time onnx-go v0.5.0 (batch 1 only: it is slow)
 }
+
+// Fast models are timed over at least minTimed of runs (at most maxRepeat
+// runs) per engine, whatever BenchConfig.Repeat says.
+const (
+	minTimed  = 300 * time.Millisecond
+	maxRepeat = 200
+)
 
 // BenchRow is one (model, threads, batch) measurement; times are medians.
 type BenchRow struct {
@@ -97,7 +104,7 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 	}()
 	// The importer parallelises itself (importer.SplitGemm): one BLAS thread.
 	numeric.SetBLASThreads(1)
-	fmt.Fprintf(w, "times: median (min) of --repeat runs; nat/ort: ratio of medians (of minima)\n")
+	fmt.Fprintf(w, "times: median (min) of --repeat runs (more for fast models: %v of runs, at most %d); nat/ort: ratio of medians (of minima)\n", minTimed, maxRepeat)
 	fmt.Fprintf(w, "%-10s %7s %5s %17s %17s %15s %11s %9s %9s %9s\n", "model", "threads", "batch", "native ms", "ort ms", "nat/ort", "onnx-go ms", "ogo/nat", "nat mem", "ort rss")
 	for _, name := range cfg.Models {
 		path := filepath.Join(dir, fmt.Sprintf("%s_op%d_%s.onnx", name, cfg.Opset, cfg.BN))
@@ -120,10 +127,20 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 					return nil, err
 				}
 				s := importer.NewSession(m)
+				var warm time.Duration
 				for i := 0; i < cfg.Warmup+1; i++ {
+					t0 := time.Now()
 					if _, err := s.Run(in); err != nil {
 						return nil, err
 					}
+					warm = time.Since(t0)
+				}
+				// Fast models get more runs (minTimed of them, at most
+				// maxRepeat): the median of ten sub-millisecond runs moves
+				// with every hiccup of a shared machine.
+				repeat := cfg.Repeat
+				if warm > 0 {
+					repeat = max(repeat, min(maxRepeat, int(minTimed/warm)))
 				}
 				// Half of our timed runs before onnxruntime's and half after,
 				// so that a machine drifting over the minute (shared hosts
@@ -142,10 +159,10 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 					}
 					return nil
 				}
-				if err := timeRuns(cfg.Repeat / 2); err != nil {
+				if err := timeRuns(repeat / 2); err != nil {
 					return nil, err
 				}
-				_, tm, err := ortrun.Run(path, in, th, cfg.Warmup, cfg.Repeat)
+				_, tm, err := ortrun.Run(path, in, th, cfg.Warmup, repeat)
 				if err != nil {
 					return nil, err
 				}
@@ -154,7 +171,7 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 						return nil, err
 					}
 				}
-				if err := timeRuns(cfg.Repeat - cfg.Repeat/2); err != nil {
+				if err := timeRuns(repeat - repeat/2); err != nil {
 					return nil, err
 				}
 				cb, wb := s.MemoryBytes()
