@@ -209,24 +209,6 @@ func (p *plan) ownBuffers() {
 	}
 }
 
-// forward runs every step on ws (the caller's inputs already set).
-func (p *plan) forward(ws *workspace) (err error) {
-	si := -1
-	defer func() {
-		if r := recover(); r != nil {
-			name := "?"
-			if si >= 0 {
-				name = p.steps[si].node.Name + " (" + p.steps[si].node.Op + ")"
-			}
-			err = fmt.Errorf("importer: internal error at node %s: %v", name, r)
-		}
-	}()
-	for si = range p.steps {
-		p.steps[si].k.run(ws.stepIn[si], ws.stepOut[si], ws.scratch)
-	}
-	return nil
-}
-
 func (t *Tape) id(name string) (int, bool) {
 	for i, n := range t.gp.p.names {
 		if n == name {

@@ -499,13 +499,26 @@ func (p *plan) run(ws *workspace, in []*Tensor) (out []*Tensor, err error) {
 			ws.vals[id].F, ws.vals[id].I = in[i].F, in[i].I
 		}
 	}
-	si := -1
 	defer func() {
 		for i, id := range p.inputs { // drop references to the caller's data
 			if p.runtimeIn[i] {
 				ws.vals[id].F, ws.vals[id].I = nil, nil
 			}
 		}
+	}()
+	if err := p.forward(ws); err != nil {
+		return nil, err
+	}
+	for _, id := range p.outputs {
+		out = append(out, ws.vals[id].Clone())
+	}
+	return out, nil
+}
+
+// forward runs every step on ws (the caller's inputs already set).
+func (p *plan) forward(ws *workspace) (err error) {
+	si := -1
+	defer func() {
 		if r := recover(); r != nil {
 			name := "?"
 			if si >= 0 {
@@ -517,10 +530,7 @@ func (p *plan) run(ws *workspace, in []*Tensor) (out []*Tensor, err error) {
 	for si = range p.steps {
 		p.steps[si].k.run(ws.stepIn[si], ws.stepOut[si], ws.scratch)
 	}
-	for _, id := range p.outputs {
-		out = append(out, ws.vals[id].Clone())
-	}
-	return out, nil
+	return nil
 }
 
 var errNotConst = errors.New("must be a constant (or computable from shapes) when the model is planned")
