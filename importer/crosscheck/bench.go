@@ -127,53 +127,53 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 					return nil, err
 				}
 				s := importer.NewSession(m)
-				var warm time.Duration
-				for i := 0; i < cfg.Warmup+1; i++ {
-					t0 := time.Now()
-					if _, err := s.Run(in); err != nil {
-						return nil, err
+				// runs times n runs of s (milliseconds).
+				runs := func(n int) ([]float64, error) {
+					var ms []float64
+					for i := 0; i < n; i++ {
+						t0 := time.Now()
+						if _, err := s.Run(in); err != nil {
+							return nil, err
+						}
+						ms = append(ms, float64(time.Since(t0).Microseconds())/1000)
 					}
-					warm = time.Since(t0)
+					return ms, nil
+				}
+				warm, err := runs(cfg.Warmup + 1)
+				if err != nil {
+					return nil, err
 				}
 				// Fast models get more runs (minTimed of them, at most
 				// maxRepeat): the median of ten sub-millisecond runs moves
 				// with every hiccup of a shared machine.
 				repeat := cfg.Repeat
-				if warm > 0 {
-					repeat = max(repeat, min(maxRepeat, int(minTimed/warm)))
+				if last := warm[len(warm)-1]; last > 0 {
+					repeat = max(repeat, min(maxRepeat, int(float64(minTimed.Milliseconds())/last)))
 				}
 				// Half of our timed runs before onnxruntime's and half after,
 				// so that a machine drifting over the minute (shared hosts
 				// do) biases neither side. Each half starts from a collected
-				// heap, so that earlier garbage (the previous model's
-				// weights and workspaces) is not collected while timing.
-				var times []float64
-				timeRuns := func(n int) error {
-					debug.FreeOSMemory() // collect and return memory now, not in the background while timing
-					for i := 0; i < n; i++ {
-						t0 := time.Now()
-						if _, err := s.Run(in); err != nil {
-							return err
-						}
-						times = append(times, float64(time.Since(t0).Microseconds())/1000)
-					}
-					return nil
-				}
-				if err := timeRuns(repeat / 2); err != nil {
+				// heap, returned to the OS, so that earlier garbage (the
+				// previous model's weights and workspaces, onnx-go's graph)
+				// is not collected or scavenged while timing.
+				debug.FreeOSMemory()
+				times, err := runs(repeat / 2)
+				if err != nil {
 					return nil, err
 				}
 				_, tm, err := ortrun.Run(path, in, th, cfg.Warmup, repeat)
 				if err != nil {
 					return nil, err
 				}
-				for i := 0; i < cfg.Warmup; i++ { // warm up again after the pause
-					if _, err := s.Run(in); err != nil {
-						return nil, err
-					}
-				}
-				if err := timeRuns(repeat - repeat/2); err != nil {
+				if _, err := runs(cfg.Warmup); err != nil { // warm up again after the pause
 					return nil, err
 				}
+				debug.FreeOSMemory()
+				rest, err := runs(repeat - repeat/2)
+				if err != nil {
+					return nil, err
+				}
+				times = append(times, rest...)
 				cb, wb := s.MemoryBytes()
 				row := BenchRow{Model: name, Threads: th, Batch: b, NativeMS: median(times),
 					NativeMB: float64(cb+wb) / (1 << 20)}
