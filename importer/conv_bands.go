@@ -37,7 +37,7 @@ func newBandConv(C, H, W, M, OH, OW, pt, pl, Wp, KH int, offs []int, pa, bias []
 		maxOff = max(maxOff, o)
 	}
 	b.ld = (b.rows+KH-1)*Wp + maxOff%Wp
-	b.nc = (b.rows*Wp + sgemm.PanelN - 1) / sgemm.PanelN * sgemm.PanelN
+	b.nc = wholePanels(b.rows * Wp)
 	b.pSize = sgemm.ShiftedSpan(C, offs, b.ld, b.nc)
 	return b
 }
@@ -75,17 +75,13 @@ func (b *bandConv) band(band int, src, dst, resid, sc []float32) {
 			copy(d[:W], src[(c*H+h)*W:(c*H+h+1)*W])
 		}
 	}
-	nc := ((r1-r0)*Wp + sgemm.PanelN - 1) / sgemm.PanelN * sgemm.PanelN
+	nc := wholePanels((r1 - r0) * Wp)
 	sgemm.Shifted(M, C, b.offs, b.pa, P, b.ld, tmp, b.nc, b.bias, nil, b.relu && !b.res, 0, nc)
 	for m := 0; m < M; m++ {
 		for oh := r0; oh < r1; oh++ {
 			d := dst[(m*OH+oh)*OW : (m*OH+oh+1)*OW]
 			t := tmp[m*b.nc+(oh-r0)*Wp : m*b.nc+(oh-r0)*Wp+OW]
-			if b.res {
-				addStore(d, t, resid[(m*OH+oh)*OW:], b.relu)
-			} else {
-				copy(d, t)
-			}
+			storeRow(d, t, sliceFrom(resid, (m*OH+oh)*OW), b.relu)
 		}
 	}
 }

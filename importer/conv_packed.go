@@ -1,8 +1,6 @@
 package importer
 
 import (
-	"runtime"
-
 	"github.com/hierlearn/hierlearn/internal/numeric/sgemm"
 	"github.com/hierlearn/hierlearn/internal/numeric/vec"
 )
@@ -58,10 +56,7 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, r
 	for nb > 1 && nb*ohw*(K+M) > 1<<24 {
 		nb--
 	}
-	workers := runtime.GOMAXPROCS(0)
-	if !SplitGemm {
-		workers = 1
-	}
+	workers := splitWorkers()
 	nb = balancedChunk(N, nb, workers)
 	ncols := nb * ohw
 	bSize := sgemm.PackedBSize(K, ncols)
@@ -95,10 +90,7 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, r
 				}
 			})
 			out, ldc := dst[b0*M*ohw:(b0+1)*M*ohw], ohw
-			var resid []float32
-			if res {
-				resid = in[3].F[b0*M*ohw : (b0+cnt)*M*ohw]
-			}
+			resid := sliceFrom(residualOf(in), b0*M*ohw)
 			acc, kRelu := false, relu
 			if cnt > 1 {
 				out, ldc = tmp[:M*cols], cols
@@ -111,7 +103,7 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, r
 			}
 			panels := (cols + sgemm.PanelN - 1) / sgemm.PanelN
 			splitGemm(workers, M, panels, M*K*cols >= minSplitMACs, func(m0, m1, p0, p1 int) {
-				sgemm.Packed(m1-m0, cols, K, pa[m0*K:], pb, out[m0*ldc:], ldc, subBias(bv, m0), acc, kRelu,
+				sgemm.Packed(m1-m0, cols, K, pa[m0*K:], pb, out[m0*ldc:], ldc, sliceFrom(bv, m0), acc, kRelu,
 					p0*sgemm.PanelN, min(cols, p1*sgemm.PanelN))
 			})
 			if cnt > 1 {
@@ -120,11 +112,7 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, r
 						j, m := u/M, u%M
 						d := dst[((b0+j)*M+m)*ohw : ((b0+j)*M+m+1)*ohw]
 						t := tmp[m*cols+j*ohw : m*cols+(j+1)*ohw]
-						if res {
-							addStore(d, t, resid[(j*M+m)*ohw:], relu)
-						} else {
-							copy(d, t)
-						}
+						storeRow(d, t, sliceFrom(resid, (j*M+m)*ohw), relu)
 					}
 				})
 			}
@@ -186,13 +174,10 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 	}
 	cols := func(cnt int) int { return (cnt-1)*ps + OH*Wp }
 	// The temporary output's rows are whole panels: no edge tiles.
-	padded := func(nc int) int { return (nc + sgemm.PanelN - 1) / sgemm.PanelN * sgemm.PanelN }
+	padded := wholePanels
 	pSize := sgemm.ShiftedSpan(C, offs, nb*ps, padded(cols(nb))) // as run reads it: whole panels
 	per := pSize + M*padded(cols(nb))
-	workers := runtime.GOMAXPROCS(0)
-	if !SplitGemm {
-		workers = 1
-	}
+	workers := splitWorkers()
 	scratch := chunkScratch(N, nb, workers, per)
 	var band *bandConv
 	if N == 1 && workers > 1 && OH >= 2 && M*C*taps <= maxBandWeights && M*C*taps*OH*Wp >= minSplitMACs {
@@ -209,11 +194,7 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 	return &kernel{scratch: scratch, run: func(in, o []*Tensor, sc []float32) {
 		src, dst := in[0].F, o[0].F
 		if band != nil {
-			var resid []float32
-			if res {
-				resid = in[3].F
-			}
-			band.run(src, dst, resid, sc)
+			band.run(src, dst, residualOf(in), sc)
 			return
 		}
 		chunked(N, nb, workers, per, sc, func(b0, cnt int, sc []float32, workers int) {
@@ -237,14 +218,15 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 			clear(P[min(len(P), C*ld):]) // read slack after the last channel
 			if cnt == 1 && directRows(OW, M*nc) {
 				o := b0 * M * OH * OW
-				shiftedDirect(workers, M, C, OH, OW, Wp, offs, pa, bv, P, ld, dst[o:o+M*OH*OW], in, o, relu, res)
+				shiftedDirect(workers, M, C, OH, OW, Wp, offs, pa, bv, P, ld, dst[o:o+M*OH*OW], sliceFrom(residualOf(in), o), relu)
 				return
 			}
 			panels := (nc + sgemm.PanelN - 1) / sgemm.PanelN
 			splitGemm(workers, M, panels, M*C*taps*nc >= minSplitMACs, func(m0, m1, p0, p1 int) {
-				sgemm.Shifted(m1-m0, C, offs, pa[m0*C*taps:], P, ld, tmp[m0*nc:], nc, subBias(bv, m0), nil, relu && !res,
+				sgemm.Shifted(m1-m0, C, offs, pa[m0*C*taps:], P, ld, tmp[m0*nc:], nc, sliceFrom(bv, m0), nil, relu && !res,
 					p0*sgemm.PanelN, min(nc, p1*sgemm.PanelN))
 			})
+			resid := residualOf(in)
 			parallel(workers, cnt*M, cnt*M*OH*OW >= minSplitCopy, func(_, lo, hi int) {
 				for u := lo; u < hi; u++ {
 					j, m := u/M, u%M
@@ -252,11 +234,7 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 					for oh := 0; oh < OH; oh++ {
 						d := dst[o+oh*OW : o+(oh+1)*OW]
 						t := tmp[m*nc+j*ps+oh*Wp : m*nc+j*ps+oh*Wp+OW]
-						if res {
-							addStore(d, t, in[3].F[o+oh*OW:], relu)
-						} else {
-							copy(d, t)
-						}
+						storeRow(d, t, sliceFrom(resid, o+oh*OW), relu)
 					}
 				}
 			})
@@ -301,41 +279,49 @@ var minDirectTmp = 1 << 18
 // shiftedDirect computes one image of a sgemm.Shifted convolution
 // straight into out (M×OH×OW): output row oh is columns [0, OW) of the
 // product whose B starts at P[oh·rw] (rw: the padded input's row
-// width). Rows are split over the workers. With res, the residual
-// (input 3 from offset o) is added as the output is stored.
-func shiftedDirect(workers, M, C, OH, OW, rw int, offs []int, pa, bias, P []float32, ld int, out []float32, in []*Tensor, o int, relu, res bool) {
+// width). Rows are split over the workers. A residual (resid, out's
+// shape; nil for none) is added as the output is stored.
+func shiftedDirect(workers, M, C, OH, OW, rw int, offs []int, pa, bias, P []float32, ld int, out, resid []float32, relu bool) {
 	plane := OH * OW
-	var resid []float32
-	if res {
-		resid = in[3].F[o : o+M*plane]
-	}
 	parallel(workers, OH, M*C*len(offs)*plane >= minSplitMACs, func(_, lo, hi int) {
 		for oh := lo; oh < hi; oh++ {
-			var add []float32
-			if res {
-				add = resid[oh*OW:]
-			}
-			sgemm.Shifted(M, C, offs, pa, P[oh*rw:], ld, out[oh*OW:], plane, bias, add, relu, 0, OW)
+			sgemm.Shifted(M, C, offs, pa, P[oh*rw:], ld, out[oh*OW:], plane, bias, sliceFrom(resid, oh*OW), relu, 0, OW)
 		}
 	})
 }
 
-// addStore sets d[i] = t[i] + r[i], then ReLU if relu: the store of a
-// convolution fused with a residual Add.
-func addStore(d, t, r []float32, relu bool) {
-	if relu {
+// wholePanels rounds n columns up to whole sgemm panels.
+func wholePanels(n int) int { return (n + sgemm.PanelN - 1) / sgemm.PanelN * sgemm.PanelN }
+
+// residualOf returns the tensor a convolution fused with a residual Add
+// adds (its input 3), or nil.
+func residualOf(in []*Tensor) []float32 {
+	if len(in) > 3 && in[3] != nil {
+		return in[3].F
+	}
+	return nil
+}
+
+// storeRow stores an output row d from the product row t: with a
+// residual row r, d = t + r, then ReLU if relu; without (r nil), a copy
+// (the product's kernel applied any ReLU).
+func storeRow(d, t, r []float32, relu bool) {
+	switch {
+	case r == nil:
+		copy(d, t)
+	case relu:
 		vec.AddReLU(d, t, r)
-	} else {
+	default:
 		vec.Add(d, t, r)
 	}
 }
 
-// subBias returns bias[m0:], or nil for no bias.
-func subBias(bias []float32, m0 int) []float32 {
-	if bias == nil {
+// sliceFrom returns s[off:], or nil when s is nil (no bias, no residual).
+func sliceFrom(s []float32, off int) []float32 {
+	if s == nil {
 		return nil
 	}
-	return bias[m0:]
+	return s[off:]
 }
 
 // stackCols: shiftedPackedConv stacks images along the columns only when

@@ -1,8 +1,6 @@
 package importer
 
 import (
-	"runtime"
-
 	"github.com/hierlearn/hierlearn/internal/numeric/sgemm"
 	"github.com/hierlearn/hierlearn/internal/numeric/vec"
 )
@@ -49,16 +47,12 @@ func phaseConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, re
 	if bias != nil {
 		bv = bias.c.F
 	}
-	padded := func(nc int) int { return (nc + sgemm.PanelN - 1) / sgemm.PanelN * sgemm.PanelN }
-	nc := padded(OH * Wq)
+	nc := wholePanels(OH * Wq)
 	// The scatter fills all four phases of every channel, which the taps
 	// may not all read (a 4x1 kernel never reads the odd columns).
 	pSize := max(sgemm.ShiftedSpan(C, offs, ld, nc), C*ld)
 	per := pSize + M*nc
-	workers := runtime.GOMAXPROCS(0)
-	if !SplitGemm {
-		workers = 1
-	}
+	workers := splitWorkers()
 	return &kernel{scratch: chunkScratch(N, 1, workers, per), run: func(in, o []*Tensor, sc []float32) {
 		src, dst := in[0].F, o[0].F
 		chunked(N, 1, workers, per, sc, func(b0, _ int, sc []float32, workers int) {
@@ -80,27 +74,23 @@ func phaseConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, re
 					vec.Deinterleave(P[base+pe*psz+pl/2:], P[base+po*psz+(pl+1)/2:], row)
 				}
 			})
+			o := b0 * M * OH * OW
+			resid := sliceFrom(residualOf(in), o)
 			if directRows(OW, M*nc) {
-				o := b0 * M * OH * OW
-				shiftedDirect(workers, M, C, OH, OW, Wq, offs, pa, bv, P, ld, dst[o:o+M*OH*OW], in, o, relu, res)
+				shiftedDirect(workers, M, C, OH, OW, Wq, offs, pa, bv, P, ld, dst[o:o+M*OH*OW], resid, relu)
 				return
 			}
 			panels := nc / sgemm.PanelN
 			splitGemm(workers, M, panels, M*C*taps*nc >= minSplitMACs, func(m0, m1, p0, p1 int) {
-				sgemm.Shifted(m1-m0, C, offs, pa[m0*C*taps:], P, ld, tmp[m0*nc:], nc, subBias(bv, m0), nil, relu && !res,
+				sgemm.Shifted(m1-m0, C, offs, pa[m0*C*taps:], P, ld, tmp[m0*nc:], nc, sliceFrom(bv, m0), nil, relu && !res,
 					p0*sgemm.PanelN, min(nc, p1*sgemm.PanelN))
 			})
-			o := b0 * M * OH * OW
 			parallel(workers, M, M*OH*OW >= minSplitCopy, func(_, lo, hi int) {
 				for m := lo; m < hi; m++ {
 					for oh := 0; oh < OH; oh++ {
 						d := dst[o+(m*OH+oh)*OW : o+(m*OH+oh+1)*OW]
 						t := tmp[m*nc+oh*Wq : m*nc+oh*Wq+OW]
-						if res {
-							addStore(d, t, in[3].F[o+(m*OH+oh)*OW:], relu)
-						} else {
-							copy(d, t)
-						}
+						storeRow(d, t, sliceFrom(resid, (m*OH+oh)*OW), relu)
 					}
 				}
 			})

@@ -1,10 +1,6 @@
 package importer
 
-import (
-	"runtime"
-
-	"github.com/hierlearn/hierlearn/internal/numeric/sgemm"
-)
+import "github.com/hierlearn/hierlearn/internal/numeric/sgemm"
 
 // pointwiseSuits reports whether pointwiseConv suits the window: 2-D, a
 // 1x1 kernel, no padding (any stride).
@@ -36,10 +32,7 @@ func pointwiseConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu
 		bv = bias.c.F
 	}
 	span := sgemm.ShiftedSpan(C, offs, hw, hw)
-	workers := runtime.GOMAXPROCS(0)
-	if !SplitGemm {
-		workers = 1
-	}
+	workers := splitWorkers()
 	return &kernel{scratch: chunkScratch(N, 1, workers, span), run: func(in, o []*Tensor, sc []float32) {
 		x, dst := in[0].F, o[0].F
 		chunked(N, 1, workers, span, sc, func(b0, _ int, sc []float32, workers int) {
@@ -66,17 +59,10 @@ func pointwiseConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu
 				clear(B[C*hw:])
 			}
 			out := dst[b0*M*hw : (b0+1)*M*hw]
-			var resid []float32
-			if res {
-				resid = in[3].F[b0*M*hw : (b0+1)*M*hw]
-			}
+			resid := sliceFrom(residualOf(in), b0*M*hw)
 			panels := (hw + sgemm.PanelN - 1) / sgemm.PanelN
 			splitGemm(workers, M, panels, M*C*hw >= minSplitMACs, func(m0, m1, p0, p1 int) {
-				var add []float32
-				if res {
-					add = resid[m0*hw:]
-				}
-				sgemm.Shifted(m1-m0, C, offs, pa[m0*C:], B, hw, out[m0*hw:], hw, subBias(bv, m0), add, relu,
+				sgemm.Shifted(m1-m0, C, offs, pa[m0*C:], B, hw, out[m0*hw:], hw, sliceFrom(bv, m0), sliceFrom(resid, m0*hw), relu,
 					p0*sgemm.PanelN, min(hw, p1*sgemm.PanelN))
 			})
 		})

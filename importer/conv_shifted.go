@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"runtime"
 	"sync"
 
 	"gonum.org/v1/gonum/blas"
@@ -54,11 +53,7 @@ func shiftedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu b
 	}
 	cols := func(cnt int) int { return (cnt-1)*ps + OH*Wp }
 	scratch := C*nb*ps + M*cols(nb)
-	workers := runtime.GOMAXPROCS(0)
-	gemmWorkers := 1
-	if SplitGemm {
-		gemmWorkers = workers
-	}
+	gemmWorkers := splitWorkers()
 	return &kernel{scratch: scratch, run: func(in, o []*Tensor, sc []float32) {
 		src, dst := in[0].F, o[0].F
 		for b0 := 0; b0 < N; b0 += nb {

@@ -108,13 +108,7 @@ func (w *window) col2im(col []float32, C int, dst []float32) {
 					src := col[row*ohw : (row+1)*ohw]
 					row++
 					iw0 := kw*w.d[2] - w.pb[2]
-					lo, hi := 0, OW
-					for lo < OW && iw0+lo*sw < 0 {
-						lo++
-					}
-					for hi > lo && iw0+(hi-1)*sw >= IW {
-						hi--
-					}
+					lo, hi := w.validCols(kw)
 					if lo >= hi {
 						continue
 					}

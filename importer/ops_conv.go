@@ -160,21 +160,29 @@ func (w *window) im2colRange(src []float32, c0, c1 int, col []float32, ldc, colO
 	}
 }
 
-// im2colTap writes the im2col row of kernel tap (kd, kh, kw) of one
-// channel plane s into dst (one element per output position).
-func (w *window) im2colTap(s []float32, kd, kh, kw int, dst []float32) {
-	ID, IH, IW := w.in[0], w.in[1], w.in[2]
-	OD, OH, OW := w.out[0], w.out[1], w.out[2]
-	sw := w.s[2]
-	// Valid output columns [lo, hi) for this kw.
+// validCols returns the output columns [lo, hi) whose input column for
+// kernel column kw lies inside the input (not in the padding).
+func (w *window) validCols(kw int) (lo, hi int) {
+	IW, OW, sw := w.in[2], w.out[2], w.s[2]
 	iw0 := kw*w.d[2] - w.pb[2]
-	lo, hi := 0, OW
+	lo, hi = 0, OW
 	for lo < OW && iw0+lo*sw < 0 {
 		lo++
 	}
 	for hi > lo && iw0+(hi-1)*sw >= IW {
 		hi--
 	}
+	return lo, hi
+}
+
+// im2colTap writes the im2col row of kernel tap (kd, kh, kw) of one
+// channel plane s into dst (one element per output position).
+func (w *window) im2colTap(s []float32, kd, kh, kw int, dst []float32) {
+	ID, IH, IW := w.in[0], w.in[1], w.in[2]
+	OD, OH, OW := w.out[0], w.out[1], w.out[2]
+	sw := w.s[2]
+	iw0 := kw*w.d[2] - w.pb[2]
+	lo, hi := w.validCols(kw)
 	p := 0
 	for od := 0; od < OD; od++ {
 		id := od*w.s[0] - w.pb[0] + kd*w.d[0]
@@ -280,10 +288,7 @@ func buildConv(n *Node, in []*info) ([]*info, *kernel, error) {
 	}
 	relu := n.fuseRelu
 	workers := runtime.GOMAXPROCS(0)
-	gemmWorkers := 1
-	if SplitGemm {
-		gemmWorkers = workers
-	}
+	gemmWorkers := splitWorkers()
 	k := &kernel{scratch: scratch, run: func(in, o []*Tensor, sc []float32) {
 		src, wd, dst := in[0].F, in[1].F, o[0].F
 		var bias []float32
@@ -434,6 +439,15 @@ func buildBatchNorm(n *Node, in []*info) ([]*info, *kernel, error) {
 // (OPENBLAS_NUM_THREADS=1; hierlearn's commands do this) or set SplitGemm
 // to false to let the BLAS thread instead.
 var SplitGemm = true
+
+// splitWorkers is how many goroutines a kernel built now splits its
+// products over: GOMAXPROCS, or 1 with SplitGemm off.
+func splitWorkers() int {
+	if !SplitGemm {
+		return 1
+	}
+	return runtime.GOMAXPROCS(0)
+}
 
 // fill sets every element of d to v.
 func fill(d []float32, v float32) {

@@ -276,10 +276,7 @@ func buildGemm(n *Node, in []*info) ([]*info, *kernel, error) {
 	if tb {
 		tB = blas.Trans
 	}
-	workers := 1
-	if SplitGemm {
-		workers = runtime.GOMAXPROCS(0)
-	}
+	workers := splitWorkers()
 	// Constant B (a classifier's weights), A not transposed: packed once
 	// (with alpha) for sgemm.Packed, A packed per run into scratch.
 	var pb []float32
