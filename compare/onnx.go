@@ -16,7 +16,7 @@ import (
 	"github.com/hierlearn/hierlearn/export"
 	"github.com/hierlearn/hierlearn/importer"
 	"github.com/hierlearn/hierlearn/importer/analysis"
-	"github.com/hierlearn/hierlearn/importer/ortrun"
+	"github.com/hierlearn/hierlearn/internal/ortrun"
 	"github.com/hierlearn/hierlearn/internal/reftools"
 	"github.com/hierlearn/hierlearn/train"
 	"github.com/hierlearn/hierlearn/train/kernel"

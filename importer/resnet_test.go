@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/hierlearn/hierlearn/importer"
-	"github.com/hierlearn/hierlearn/importer/ortrun"
+	"github.com/hierlearn/hierlearn/internal/ortrun"
 	"github.com/hierlearn/hierlearn/internal/testutil"
 )
 

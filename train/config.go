@@ -32,14 +32,11 @@ type Config struct {
 	LR            float64 `json:"lr"` // peak learning rate of the one-cycle schedule
 	DType         string  `json:"dtype"`
 	Seed          uint64  `json:"seed"`
-	Engine        string  `json:"engine"` // "native" (hand-written passes; "" means native) or "gorgonia" (HNet only)
+	Engine        string  `json:"engine"` // "native" (hand-written passes; "" means native) or a registered Engine (HNet only)
 }
 
-// Engines.
-const (
-	EngineNative   = "native"
-	EngineGorgonia = "gorgonia"
-)
+// EngineNative is the default engine: the hand-written passes.
+const EngineNative = "native"
 
 // DefaultConfig is the configuration of the notes (section 2).
 func DefaultConfig() Config {
@@ -87,12 +84,13 @@ func (c Config) Validate() error {
 	}
 	switch c.Engine {
 	case "", EngineNative:
-	case EngineGorgonia:
-		if c.Learner != LearnerHNet {
-			return fmt.Errorf("engine gorgonia trains the HNet only")
-		}
 	default:
-		return fmt.Errorf("engine %q: want native or gorgonia", c.Engine)
+		if _, ok := lookupEngine(c.Engine); !ok {
+			return fmt.Errorf("engine %q: want %s", c.Engine, engineNames())
+		}
+		if c.Learner != LearnerHNet {
+			return fmt.Errorf("engine %s trains the HNet only", c.Engine)
+		}
 	}
 	if c.Depth != 0 && c.Depth < 2 {
 		return fmt.Errorf("depth %d: must be >= 2", c.Depth)
@@ -138,4 +136,14 @@ func (c Config) plan(L int) []stage {
 		out = append(out, stage{Top: l, Lo: lo, Steps: n})
 	}
 	return out
+}
+
+// StageSteps is the number of steps of each stage of a run of depth
+// c.Depth, in order.
+func (c Config) StageSteps() []int {
+	var steps []int
+	for _, s := range c.plan(c.Depth) {
+		steps = append(steps, s.Steps)
+	}
+	return steps
 }

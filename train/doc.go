@@ -60,15 +60,17 @@
 // preallocated slices, generic over float32 and float64, with every
 // matrix product a BLAS GEMM (gonum's blas32/blas64, routed to OpenBLAS by
 // the openblas build tag through internal/numeric): no allocation per step.
-// This "native" engine is the default. Config.Engine "gorgonia" trains the
-// HNet through a gorgonia expression graph of the same model instead
-// (graph.go: one graph per stage, parameter nodes sharing the engine's
-// arrays, gradients by gorgonia.Grad, float32 and float64); only the
-// running statistics, which are not differentiated, are updated by the
-// native forward pass. The two engines train to the same model (float64:
-// to 1e-16) and the native one is many times faster (no graph overhead).
+// This "native" engine is the default. Config.Engine may name another
+// Engine registered with RegisterEngine, which computes the HNet's loss
+// and gradient its own way (over HNetState, which shares the engine's
+// arrays); only the running statistics, which are not differentiated, are
+// then updated by the native forward pass. train/gorgoniaengine is one: a
+// gorgonia expression graph of the same model, registered by the hierlearn
+// command, so that train itself links no graph library. The two engines
+// train to the same model (float64: to 1e-16) and the native one is many
+// times faster (no graph overhead).
 // The gradients are checked against central finite differences in float64
-// (hnet_engine_test.go), against gorgonia (graph_test.go) and against the
+// (hnet_engine_test.go), against gorgonia (engine_test.go) and against the
 // independent PyTorch implementation tools/hnet_ref.py (ref_test.go: every
 // loss and gradient of ten steps through three stages, float64).
 //

@@ -8,9 +8,6 @@ import (
 // normMomentum is the EMA momentum of the running statistics of N_l.
 const normMomentum = 0.02
 
-// normEps is added to the running variance before the square root.
-const normEps = 1e-5
-
 var invSqrt2 = 1 / math.Sqrt2
 
 // hnet is the training engine of an HNet in precision T: the parameters
@@ -227,7 +224,7 @@ func (m *hnet[T]) lift1(b *buffers[T], n, l int, update bool) {
 		m.inited[l] = true
 	}
 	for c := 0; c < md; c++ {
-		b.batch[c] = 1 / math.Sqrt(float64(vr[c])+normEps)
+		b.batch[c] = 1 / math.Sqrt(float64(vr[c])+NormEps)
 	}
 	for r := 0; r < n; r++ {
 		row := hl[r*md : (r+1)*md]
@@ -282,7 +279,7 @@ func (m *hnet[T]) backward(b *buffers[T], n, top, lo int) {
 			md := a.LiftDim(l)
 			z, dz, dh := b.z[l][:n*md], b.dz[l][:n*md], b.dh[l][:n*md]
 			for c := 0; c < md; c++ {
-				b.batch[c] = 2 / math.Sqrt(float64(m.vr[l][c])+normEps)
+				b.batch[c] = 2 / math.Sqrt(float64(m.vr[l][c])+NormEps)
 			}
 			for r := 0; r < n; r++ {
 				for c := 0; c < md; c++ {

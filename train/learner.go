@@ -1,7 +1,6 @@
 package train
 
 import (
-	"math"
 	"math/rand/v2"
 )
 
@@ -105,40 +104,3 @@ func (p *mlpLearner[T]) evaluate(x []float64, n int, _ stage) ([]float64, [][]fl
 func (p *mlpLearner[T]) model(dtype string) Model { return mlpModel(p.m, dtype) }
 func (p *mlpLearner[T]) normInit() []bool         { return nil }
 func (p *mlpLearner[T]) setNormInit([]bool)       {}
-
-// graphLearner trains an HNet through gorgonia: the loss and its gradient
-// come from the stage's expression graph (hnetGraph). The running
-// statistics are updated by the hand-written forward pass first (update,
-// then use, as in the native engine) and enter the graph as constants.
-type graphLearner[T Float] struct {
-	*hnetLearner[T]
-	graphs map[stage]*hnetGraph[T]
-	err    error
-}
-
-func (h *graphLearner[T]) lossGrad(x, y []T, idx []int, st stage, task string) float64 {
-	d, n := h.m.arch.D, len(idx)
-	x0 := h.b.h[0]
-	for r, i := range idx {
-		copy(x0[r*d:(r+1)*d], x[i*d:(i+1)*d])
-	}
-	h.m.forward(h.b, n, st.Top, st.Lo)
-	key := stage{Top: st.Top, Lo: st.Lo}
-	hg := h.graphs[key]
-	if hg == nil {
-		if hg, h.err = newHNetGraph(h.m, n, st.Top, st.Lo, task); h.err != nil {
-			return math.NaN()
-		}
-		h.graphs[key] = hg
-	}
-	copy(hg.x, x0[:n*d])
-	for r, i := range idx {
-		hg.y[r] = y[i]
-	}
-	loss, err := hg.lossGrad(h.b.grad)
-	if err != nil {
-		h.err = err
-		return math.NaN()
-	}
-	return loss
-}

@@ -114,7 +114,7 @@ func f64[T Float](x []T) []float64 { return convert[float64](nil, x) }
 // hnetModel copies an engine into the saved form.
 func hnetModel[T Float](m *hnet[T], dtype string) *HNet {
 	a := m.arch
-	h := &HNet{Format: HNetFormat, Learner: "hnet", DType: dtype, Arch: a, NormEps: normEps,
+	h := &HNet{Format: HNetFormat, Learner: "hnet", DType: dtype, Arch: a, NormEps: NormEps,
 		A: f64(m.params[m.aOff : m.aOff+a.L-1]), B: float64(m.params[m.bOff])}
 	for l := 2; l <= a.L; l++ {
 		ly := HNetLayer{Layer: l, K: rows(f64(m.k(l)), a.Width(l), a.FanIn(l))}
@@ -136,8 +136,8 @@ func hnetEngine[T Float](h *HNet) (*hnet[T], error) {
 	if len(h.Layers) != a.L-1 || len(h.A) != a.L-1 {
 		return nil, fmt.Errorf("hnet: depth %d but %d layers and %d output weights", a.L, len(h.Layers), len(h.A))
 	}
-	if h.NormEps != normEps {
-		return nil, fmt.Errorf("hnet: norm_eps %v, this version uses %v", h.NormEps, normEps)
+	if h.NormEps != NormEps {
+		return nil, fmt.Errorf("hnet: norm_eps %v, this version uses %v", h.NormEps, NormEps)
 	}
 	// Check every shape against the data present before allocating, so
 	// that a hostile file cannot ask for a huge engine.

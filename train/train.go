@@ -155,17 +155,21 @@ const (
 	batchStream = 0xba7c
 )
 
-func newLearner[T Float](cfg Config, d int) learner[T] {
+func newLearner[T Float](cfg Config, d int) (learner[T], error) {
 	rng := rand.New(rand.NewPCG(cfg.Seed, initStream))
 	if cfg.Learner == LearnerMLP {
 		sizes := append(append([]int{d}, cfg.Hidden...), 1)
-		return newMLPLearner[T](sizes, cfg.Batch, rng)
+		return newMLPLearner[T](sizes, cfg.Batch, rng), nil
 	}
-	h := newHNetLearner[T](NewArch(d, cfg.Depth, cfg.Width), cfg.Batch, rng)
-	if cfg.Engine == EngineGorgonia {
-		return &graphLearner[T]{hnetLearner: h, graphs: map[stage]*hnetGraph[T]{}}
+	return hnetWithEngine(newHNetLearner[T](NewArch(d, cfg.Depth, cfg.Width), cfg.Batch, rng), cfg.Engine)
+}
+
+// hnetWithEngine trains h with the named engine's gradients, or natively.
+func hnetWithEngine[T Float](h *hnetLearner[T], engine string) (learner[T], error) {
+	if engine == "" || engine == EngineNative {
+		return h, nil
 	}
-	return h
+	return newEngineLearner(h, engine)
 }
 
 // learnerFrom rebuilds a learner from a checkpoint's model.
@@ -180,11 +184,7 @@ func learnerFrom[T Float](cfg Config, raw []byte) (learner[T], error) {
 		if err != nil {
 			return nil, err
 		}
-		h := &hnetLearner[T]{m: e, b: newBuffers(e, cfg.Batch), y: make([]T, cfg.Batch)}
-		if cfg.Engine == EngineGorgonia {
-			return &graphLearner[T]{hnetLearner: h, graphs: map[stage]*hnetGraph[T]{}}, nil
-		}
-		return h, nil
+		return hnetWithEngine(&hnetLearner[T]{m: e, b: newBuffers(e, cfg.Batch), y: make([]T, cfg.Batch)}, cfg.Engine)
 	case *MLP:
 		e, err := mlpEngine[T](m)
 		if err != nil {
@@ -237,7 +237,10 @@ func run[T Float](ctx context.Context, cfg Config, tr, te *Data, opt Options) (*
 			return nil, fmt.Errorf("resume %s: random stream: %w", path, err)
 		}
 	} else {
-		ln = newLearner[T](cfg, tr.D)
+		var err error
+		if ln, err = newLearner[T](cfg, tr.D); err != nil {
+			return nil, err
+		}
 		opt2 = newAdam[T](len(ln.params()))
 		st = checkpoint{Config: cfg, Depth: cfg.Depth}
 	}
@@ -264,7 +267,7 @@ func run[T Float](ctx context.Context, cfg Config, tr, te *Data, opt Options) (*
 				idx[i] = rng.IntN(tr.N)
 			}
 			loss := ln.lossGrad(x, y, idx, sg, tr.Task)
-			if g, ok := ln.(*graphLearner[T]); ok && g.err != nil {
+			if g, ok := ln.(*engineLearner[T]); ok && g.err != nil {
 				return nil, fmt.Errorf("stage %d step %d: %w", sg.Top, st.Step, g.err)
 			}
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {

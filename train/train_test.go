@@ -56,7 +56,11 @@ func TestLayerwiseFreezesLowerLayersAndNormalisation(t *testing.T) {
 	c := smallConfig(ModeLayerwise)
 	c.Width = 2
 	c.DType = "float64"
-	ln := newLearner[float64](withDepth(c, 4), tr.D).(*hnetLearner[float64])
+	l, err := newLearner[float64](withDepth(c, 4), tr.D)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := l.(*hnetLearner[float64])
 	m := ln.m
 	x, y := tr.X, tr.Y
 	idx := make([]int, c.Batch)

@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hierlearn/hierlearn/importer/analysis"
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
+	"github.com/hierlearn/hierlearn/internal/bench"
 )
 
 func init() { registerSub("bench", newBenchGradCmd) }
@@ -28,7 +28,7 @@ ResNets (BN kept, loaded unfolded) in Go and in Debian's PyTorch 1.13
 prints the median times and their ratio (target <= 1.5x torch).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rep, err := analysis.BenchGrad(cmd.OutOrStdout(), analysis.BenchGradConfig{
+			rep, err := bench.Grad(cmd.OutOrStdout(), bench.GradConfig{
 				Models: strings.Split(models, ","), Batch: batch, Threads: threads, Warmup: warmup, Repeat: repeat})
 			if err != nil {
 				return err

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hierlearn/hierlearn/importer/crosscheck"
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
+	"github.com/hierlearn/hierlearn/internal/crosscheck"
 )
 
 func init() { registerSub("bench", newBenchImportCmd) }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
-	"github.com/hierlearn/hierlearn/train/kernel"
+	"github.com/hierlearn/hierlearn/internal/bench"
 )
 
 func init() { registerSub("bench", newBenchKernelCmd) }
@@ -42,9 +42,9 @@ Timings on a shared machine are noisy: run it alone.`,
 			var err error
 			switch suite {
 			case "sklearn":
-				rep, err = kernel.BenchSklearn(w, sizes, d, nTest, repeat, seed)
+				rep, err = bench.Sklearn(w, sizes, d, nTest, repeat, seed)
 			case "concept":
-				rep, err = kernel.ConceptSweep(w, concept.DefaultSpec(), kernels, conceptSizes, nTest, seed, method)
+				rep, err = bench.ConceptSweep(w, concept.DefaultSpec(), kernels, conceptSizes, nTest, seed, method)
 			default:
 				err = fmt.Errorf("--suite %q: want sklearn or concept", suite)
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
+	"github.com/hierlearn/hierlearn/internal/bench"
 	"github.com/hierlearn/hierlearn/internal/reftools"
 	"github.com/hierlearn/hierlearn/train"
 )
@@ -20,7 +21,7 @@ func init() {
 }
 
 func newBenchTrainCmd() *cobra.Command {
-	bc := train.DefaultBench()
+	bc := bench.DefaultTrain()
 	var out string
 	cmd := &cobra.Command{
 		Use:   "train",
@@ -46,7 +47,7 @@ late in training (steady state must not grow).`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			rep, err := train.BenchTrain(ctx, bc, py, script)
+			rep, err := bench.Train(ctx, bc, py, script)
 			if err != nil {
 				return err
 			}

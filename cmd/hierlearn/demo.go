@@ -13,7 +13,7 @@ import (
 	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/export"
 	"github.com/hierlearn/hierlearn/importer"
-	"github.com/hierlearn/hierlearn/importer/crosscheck"
+	"github.com/hierlearn/hierlearn/internal/crosscheck"
 	"github.com/hierlearn/hierlearn/internal/reftools"
 )
 

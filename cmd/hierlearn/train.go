@@ -13,7 +13,12 @@ import (
 
 	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/train"
+	"github.com/hierlearn/hierlearn/train/gorgoniaengine"
 )
+
+// The gorgonia engine (--engine gorgonia) is linked by the command, not by
+// the train package.
+func init() { gorgoniaengine.Register() }
 
 func init() { register(newTrainCmd) }
 

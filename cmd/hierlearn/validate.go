@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hierlearn/hierlearn/importer"
-	"github.com/hierlearn/hierlearn/importer/crosscheck"
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
+	"github.com/hierlearn/hierlearn/internal/crosscheck"
 	"github.com/hierlearn/hierlearn/internal/numeric"
 	"github.com/hierlearn/hierlearn/internal/version"
 )

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/hierlearn/hierlearn/importer"
-	"github.com/hierlearn/hierlearn/importer/crosscheck"
+	"github.com/hierlearn/hierlearn/internal/crosscheck"
 	"github.com/hierlearn/hierlearn/internal/testutil"
 )
 

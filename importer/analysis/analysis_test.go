@@ -9,8 +9,8 @@ import (
 
 	"github.com/hierlearn/hierlearn/export"
 	"github.com/hierlearn/hierlearn/importer"
-	"github.com/hierlearn/hierlearn/importer/crosscheck"
-	"github.com/hierlearn/hierlearn/importer/ortrun"
+	"github.com/hierlearn/hierlearn/internal/crosscheck"
+	"github.com/hierlearn/hierlearn/internal/ortrun"
 	"github.com/hierlearn/hierlearn/internal/testutil"
 )
 

@@ -1,4 +1,4 @@
-package train
+package bench
 
 import (
 	"bufio"
@@ -16,28 +16,29 @@ import (
 	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/numeric"
 	"github.com/hierlearn/hierlearn/internal/version"
+	"github.com/hierlearn/hierlearn/train"
 )
 
-// BenchConfig is the training benchmark: the reference configuration of
+// TrainConfig is the training benchmark: the reference configuration of
 // the notes (d=20, L=3, k=3, alpha 1, 0.3; n=10k; progressive, 2 x 4000
 // steps of 512) trained by Go and by tools/hnet_ref.py in the same run.
-type BenchConfig struct {
-	Train   Config `json:"train"`
-	D       int    `json:"d"`
-	Depth   int    `json:"depth"`
-	N       int    `json:"n_train"`
-	NTest   int    `json:"n_test"`
-	Threads int    `json:"threads"` // BLAS threads for Go (torch: set_num_threads(1))
+type TrainConfig struct {
+	Train   train.Config `json:"train"`
+	D       int          `json:"d"`
+	Depth   int          `json:"depth"`
+	N       int          `json:"n_train"`
+	NTest   int          `json:"n_test"`
+	Threads int          `json:"threads"` // BLAS threads for Go (torch: set_num_threads(1))
 }
 
-// DefaultBench is the reference configuration.
-func DefaultBench() BenchConfig {
-	return BenchConfig{Train: DefaultConfig(), D: 20, Depth: 3, N: 10000, NTest: 10000, Threads: 1}
+// DefaultTrain is the reference configuration.
+func DefaultTrain() TrainConfig {
+	return TrainConfig{Train: train.DefaultConfig(), D: 20, Depth: 3, N: 10000, NTest: 10000, Threads: 1}
 }
 
-// BenchReport is the outcome of BenchTrain.
-type BenchReport struct {
-	Config          BenchConfig     `json:"config"`
+// TrainReport is the outcome of Train.
+type TrainReport struct {
+	Config          TrainConfig     `json:"config"`
 	GoSeconds       float64         `json:"go_seconds"`
 	TorchSeconds    float64         `json:"torch_seconds"`
 	Ratio           float64         `json:"ratio"` // Go / torch wall time of the training loop
@@ -57,10 +58,10 @@ type BenchReport struct {
 	BLAS            string          `json:"blas"`
 }
 
-// BenchTrain generates the data, trains it in Go and then with the
+// Train generates the data, trains it in Go and then with the
 // PyTorch reference (python running script, tools/hnet_ref.py) and
 // compares their wall times.
-func BenchTrain(ctx context.Context, bc BenchConfig, python, script string) (*BenchReport, error) {
+func Train(ctx context.Context, bc TrainConfig, python, script string) (*TrainReport, error) {
 	spec := concept.DefaultSpec()
 	spec.D, spec.Layers, spec.Widths, spec.Seed = bc.D, bc.Depth, []int{bc.Train.Width}, bc.Train.Seed
 	if bc.Depth != 3 {
@@ -75,7 +76,7 @@ func BenchTrain(ctx context.Context, bc BenchConfig, python, script string) (*Be
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	var sets [2]*Data
+	var sets [2]*train.Data
 	for i, n := range []int{bc.N, bc.NTest} {
 		ds, err := c.Sample(n, uint64(100+i))
 		if err != nil {
@@ -85,23 +86,23 @@ func BenchTrain(ctx context.Context, bc BenchConfig, python, script string) (*Be
 		if err := ds.Save(path); err != nil {
 			return nil, err
 		}
-		if sets[i], err = LoadData(path); err != nil {
+		if sets[i], err = train.LoadData(path); err != nil {
 			return nil, err
 		}
 	}
 	if bc.Threads > 0 {
 		numeric.SetBLASThreads(bc.Threads)
 	}
-	rep := &BenchReport{Config: bc, Version: version.Full(), BLAS: numeric.BLASName()}
+	rep := &TrainReport{Config: bc, Version: version.Full(), BLAS: numeric.BLASName()}
 	cfg := bc.Train
 	cfg.Depth = bc.Depth
 	// Steady state: from 200 steps into the last stage to its last step,
 	// so that no evaluation (between stages) falls inside the window.
 	var early runtime.MemStats
-	stages := cfg.plan(cfg.Depth)
-	last := stages[len(stages)-1].Steps
+	stages := cfg.StageSteps()
+	last := stages[len(stages)-1]
 	mark := 0
-	opt := Options{Progress: func(done, tot int) {
+	opt := train.Options{Progress: func(done, tot int) {
 		switch done {
 		case tot - last + min(200, last/4):
 			mark = done
@@ -116,7 +117,7 @@ func BenchTrain(ctx context.Context, bc BenchConfig, python, script string) (*Be
 			rep.AllocsPerStep = float64(late.Mallocs-early.Mallocs) / float64(tot-1-mark)
 		}
 	}}
-	res, err := Run(ctx, cfg, sets[0], sets[1], opt)
+	res, err := train.Run(ctx, cfg, sets[0], sets[1], opt)
 	if err != nil {
 		return nil, err
 	}

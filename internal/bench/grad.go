@@ -1,4 +1,4 @@
-package analysis
+package bench
 
 import (
 	"encoding/json"
@@ -13,14 +13,14 @@ import (
 	"time"
 
 	"github.com/hierlearn/hierlearn/importer"
-	"github.com/hierlearn/hierlearn/importer/crosscheck"
+	"github.com/hierlearn/hierlearn/internal/crosscheck"
 	"github.com/hierlearn/hierlearn/internal/numeric"
 	"github.com/hierlearn/hierlearn/internal/reftools"
 	"github.com/hierlearn/hierlearn/internal/version"
 )
 
-// BenchGradConfig selects what BenchGrad measures.
-type BenchGradConfig struct {
+// GradConfig selects what Grad measures.
+type GradConfig struct {
 	Models  []string // resnet20a, resnet20b, resnet18, ...
 	Batch   int      // examples per forward+backward (1: per example)
 	Threads int      // Go's GOMAXPROCS and torch's threads
@@ -28,9 +28,9 @@ type BenchGradConfig struct {
 	Repeat  int
 }
 
-// BenchGradRow is one model's measurement: median seconds per
+// GradRow is one model's measurement: median seconds per
 // forward+backward call.
-type BenchGradRow struct {
+type GradRow struct {
 	Model   string  `json:"model"`
 	GoS     float64 `json:"go_s"`
 	TorchS  float64 `json:"torch_s"`
@@ -40,24 +40,24 @@ type BenchGradRow struct {
 	TorchMi float64 `json:"torch_min_s"`
 }
 
-// BenchGradReport is the result of BenchGrad.
-type BenchGradReport struct {
-	Config  BenchGradConfig `json:"config"`
-	Torch   string          `json:"torch"`
-	BLAS    string          `json:"blas"`
-	Version string          `json:"version"`
-	Rows    []BenchGradRow  `json:"rows"`
+// GradReport is the result of Grad.
+type GradReport struct {
+	Config  GradConfig `json:"config"`
+	Torch   string     `json:"torch"`
+	BLAS    string     `json:"blas"`
+	Version string     `json:"version"`
+	Rows    []GradRow  `json:"rows"`
 }
 
-// BenchGrad times forward + backward (gradients with respect to every
+// Grad times forward + backward (gradients with respect to every
 // float initializer and the input, of sum(logits)) of the exported
 // ResNets (BN kept, opset 13, loaded with NoFold so that every Conv and
 // BN parameter gets its gradient, as torch computes them) against
 // PyTorch (tools/grad_ref.py bench) in the same run with the same thread
 // count, and prints one line per model to w.
-func BenchGrad(w io.Writer, cfg BenchGradConfig) (*BenchGradReport, error) {
+func Grad(w io.Writer, cfg GradConfig) (*GradReport, error) {
 	if cfg.Batch < 1 || cfg.Threads < 1 || cfg.Repeat < 1 || cfg.Warmup < 0 || len(cfg.Models) == 0 {
-		return nil, fmt.Errorf("analysis: bench config %+v: need models, batch, threads and repeat >= 1", cfg)
+		return nil, fmt.Errorf("bench grad: config %+v: need models, batch, threads and repeat >= 1", cfg)
 	}
 	py, err := reftools.Python("torch", "torchvision", "onnx")
 	if err != nil {
@@ -75,7 +75,7 @@ func BenchGrad(w io.Writer, cfg BenchGradConfig) (*BenchGradReport, error) {
 	out, err := exec.Command(py, script, "bench", "--models", models, "--batch", fmt.Sprint(cfg.Batch),
 		"--threads", fmt.Sprint(cfg.Threads), "--warmup", fmt.Sprint(cfg.Warmup), "--repeat", fmt.Sprint(cfg.Repeat)).Output()
 	if err != nil {
-		return nil, fmt.Errorf("analysis: grad_ref.py bench: %w", err)
+		return nil, fmt.Errorf("bench grad: grad_ref.py bench: %w", err)
 	}
 	var ref struct {
 		Torch  string `json:"torch"`
@@ -85,12 +85,12 @@ func BenchGrad(w io.Writer, cfg BenchGradConfig) (*BenchGradReport, error) {
 		} `json:"models"`
 	}
 	if err := json.Unmarshal(out, &ref); err != nil {
-		return nil, fmt.Errorf("analysis: grad_ref.py bench output %q: %w", out, err)
+		return nil, fmt.Errorf("bench grad: grad_ref.py bench output %q: %w", out, err)
 	}
 	prev := runtime.GOMAXPROCS(cfg.Threads)
 	defer runtime.GOMAXPROCS(prev)
 	numeric.SetBLASThreads(1)
-	rep := &BenchGradReport{Config: cfg, Torch: ref.Torch, BLAS: numeric.BLASName(), Version: version.Full()}
+	rep := &GradReport{Config: cfg, Torch: ref.Torch, BLAS: numeric.BLASName(), Version: version.Full()}
 	fmt.Fprintf(w, "forward+backward (all parameter and input gradients), batch %d, %d thread(s); torch %s, Go %s (%s)\n",
 		cfg.Batch, cfg.Threads, ref.Torch, runtime.Version(), rep.BLAS)
 	for _, name := range cfg.Models {
@@ -136,13 +136,13 @@ func BenchGrad(w io.Writer, cfg BenchGradConfig) (*BenchGradReport, error) {
 		sort.Float64s(times)
 		tr, ok := ref.Models[name]
 		if !ok {
-			return nil, fmt.Errorf("analysis: torch did not time %s", name)
+			return nil, fmt.Errorf("bench grad: torch did not time %s", name)
 		}
 		var P int
 		for _, p := range gs.Params() {
 			P += gs.Param(p).Len()
 		}
-		row := BenchGradRow{Model: name, GoS: times[len(times)/2], GoMinS: times[0], TorchS: tr.Median, TorchMi: tr.Min, Params: P}
+		row := GradRow{Model: name, GoS: times[len(times)/2], GoMinS: times[0], TorchS: tr.Median, TorchMi: tr.Min, Params: P}
 		row.Ratio = row.GoS / row.TorchS
 		rep.Rows = append(rep.Rows, row)
 		fmt.Fprintf(w, "%-10s %9d params  Go %8.2f ms  torch %8.2f ms  ratio %.2fx (target <= 1.5x)\n",

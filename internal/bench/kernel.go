@@ -1,10 +1,11 @@
-package kernel
+package bench
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,10 +17,11 @@ import (
 	"github.com/hierlearn/hierlearn/internal/numeric"
 	"github.com/hierlearn/hierlearn/internal/reftools"
 	"github.com/hierlearn/hierlearn/internal/version"
+	"github.com/hierlearn/hierlearn/train/kernel"
 )
 
-// BenchRow is one size of the scikit-learn comparison.
-type BenchRow struct {
+// KernelRow is one size of the scikit-learn comparison.
+type KernelRow struct {
 	N          int     `json:"n"`
 	D          int     `json:"d"`
 	NTest      int     `json:"n_test"`
@@ -31,22 +33,22 @@ type BenchRow struct {
 	MaxRelDiff float64 `json:"max_rel_diff"`
 }
 
-// BenchReport is the output of BenchSklearn.
-type BenchReport struct {
-	Kernel  string     `json:"kernel"`
-	Ridge   float64    `json:"ridge"`
-	Target  float64    `json:"target_ratio"`
-	Rows    []BenchRow `json:"rows"`
-	BLAS    string     `json:"blas"`
-	Seed    uint64     `json:"seed"`
-	Version string     `json:"version"`
+// KernelReport is the output of Sklearn.
+type KernelReport struct {
+	Kernel  string      `json:"kernel"`
+	Ridge   float64     `json:"ridge"`
+	Target  float64     `json:"target_ratio"`
+	Rows    []KernelRow `json:"rows"`
+	BLAS    string      `json:"blas"`
+	Seed    uint64      `json:"seed"`
+	Version string      `json:"version"`
 }
 
-// BenchTargetRatio is the speed target: our time at most this share of
+// KernelTargetRatio is the speed target: our time at most this share of
 // scikit-learn's.
-const BenchTargetRatio = 0.6
+const KernelTargetRatio = 0.6
 
-// BenchSklearn times exact RBF kernel ridge regression (fit + predict on
+// Sklearn times exact RBF kernel ridge regression (fit + predict on
 // nTest points, fixed ridge 1e-3) against scikit-learn 1.2's KernelRidge
 // on the same data in the same run, for each n, and checks that the two
 // predictions agree. Progress and the table go to w.
@@ -54,7 +56,7 @@ const BenchTargetRatio = 0.6
 // Each of the repeat rounds runs scikit-learn then ours; the minimum time
 // of each is reported, the usual estimate on a machine shared with other
 // work.
-func BenchSklearn(w io.Writer, sizes []int, d, nTest, repeat int, seed uint64) (*BenchReport, error) {
+func Sklearn(w io.Writer, sizes []int, d, nTest, repeat int, seed uint64) (*KernelReport, error) {
 	repeat = max(repeat, 1)
 	py, err := reftools.Python("numpy", "sklearn")
 	if err != nil {
@@ -70,7 +72,7 @@ func BenchSklearn(w io.Writer, sizes []int, d, nTest, repeat int, seed uint64) (
 	}
 	defer os.RemoveAll(dir)
 	const ridge = 1e-3 // relative; for RBF tr(K)/n = 1, so also absolute
-	rep := &BenchReport{Kernel: "rbf", Ridge: ridge, Target: BenchTargetRatio, BLAS: numeric.BLASName(), Seed: seed, Version: version.Full()}
+	rep := &KernelReport{Kernel: "rbf", Ridge: ridge, Target: KernelTargetRatio, BLAS: numeric.BLASName(), Seed: seed, Version: version.Full()}
 	fmt.Fprintf(w, "exact RBF KRR, d=%d, %d test points, ridge %g, min of %d rounds; BLAS %s\n", d, nTest, ridge, repeat, numeric.BLASName())
 	fmt.Fprintf(w, "%8s %10s %10s %12s %8s %12s\n", "n", "ours_s", "(gram_s)", "sklearn_s", "ratio", "max_rel_diff")
 	for _, n := range sizes {
@@ -89,7 +91,7 @@ func BenchSklearn(w io.Writer, sizes []int, d, nTest, repeat int, seed uint64) (
 		if err := npy.WriteNPZ(in, z); err != nil {
 			return nil, err
 		}
-		row := BenchRow{N: n, D: d, NTest: nTest, Repeat: repeat, Ours: math.Inf(1), Sklearn: math.Inf(1)}
+		row := KernelRow{N: n, D: d, NTest: nTest, Repeat: repeat, Ours: math.Inf(1), Sklearn: math.Inf(1)}
 		for r := 0; r < repeat; r++ {
 			// scikit-learn first, then ours: each gets the machine alone.
 			sk, refPred, err := runSklearnBench(py, tool, in, out, ridge)
@@ -97,7 +99,7 @@ func BenchSklearn(w io.Writer, sizes []int, d, nTest, repeat int, seed uint64) (
 				return nil, fmt.Errorf("scikit-learn bench at n=%d: %w", n, err)
 			}
 			t0 := time.Now()
-			res, err := Fit(RBF{}, Data{Task: Regression, X: x, Y: y}, Options{Ridge: ridge})
+			res, err := kernel.Fit(kernel.RBF{}, kernel.Data{Task: kernel.Regression, X: x, Y: y}, kernel.Options{Ridge: ridge})
 			if err != nil {
 				return nil, err
 			}
@@ -114,7 +116,7 @@ func BenchSklearn(w io.Writer, sizes []int, d, nTest, repeat int, seed uint64) (
 		// The Gram build alone, for the breakdown.
 		t1 := time.Now()
 		g := make([]float64, n*n)
-		if err := SymGram(RBF{}, x, g); err != nil {
+		if err := kernel.SymGram(kernel.RBF{}, x, g); err != nil {
 			return nil, err
 		}
 		row.Gram = time.Since(t1).Seconds()
@@ -122,7 +124,7 @@ func BenchSklearn(w io.Writer, sizes []int, d, nTest, repeat int, seed uint64) (
 		rep.Rows = append(rep.Rows, row)
 		fmt.Fprintf(w, "%8d %10.2f %10.2f %12.2f %8.2f %12.2g\n", n, row.Ours, row.Gram, row.Sklearn, row.Ratio, row.MaxRelDiff)
 	}
-	fmt.Fprintf(w, "target: ratio <= %.1f (timings on a shared machine are noisy)\n", BenchTargetRatio)
+	fmt.Fprintf(w, "target: ratio <= %.1f (timings on a shared machine are noisy)\n", KernelTargetRatio)
 	return rep, nil
 }
 
@@ -152,9 +154,10 @@ func runSklearnBench(py, tool, in, out string, ridge float64) (float64, []float6
 	return sk.Times[0], pred.Float64s(), nil
 }
 
-func gaussian64(n, d int, seed uint64) Matrix {
-	rng := newRNG(seed)
-	m := NewMatrix(n, d)
+// gaussian64 draws n x d normals from the kernel package's stream of seed.
+func gaussian64(n, d int, seed uint64) kernel.Matrix {
+	rng := rand.New(rand.NewPCG(seed, 0x62656e6368))
+	m := kernel.NewMatrix(n, d)
 	for i := range m.Data {
 		m.Data[i] = rng.NormFloat64()
 	}
@@ -212,8 +215,8 @@ func ConceptSweep(w io.Writer, spec concept.Spec, kernels []string, sizes []int,
 	if err != nil {
 		return nil, err
 	}
-	test := FromDataset(testDS)
-	opt := Options{Seed: seed}
+	test := kernel.FromDataset(testDS)
+	opt := kernel.Options{Seed: seed}
 	if err := opt.ParseMethod(method); err != nil {
 		return nil, err
 	}
@@ -227,19 +230,19 @@ func ConceptSweep(w io.Writer, spec concept.Spec, kernels []string, sizes []int,
 		if err != nil {
 			return nil, err
 		}
-		train := FromDataset(ds)
+		train := kernel.FromDataset(ds)
 		for _, ks := range kernels {
 			row := SweepRow{Kernel: ks, N: n}
-			k, err := Parse(ks, seed)
+			k, err := kernel.Parse(ks, seed)
 			if err != nil {
 				return nil, err
 			}
-			res, err := Fit(k, train, opt)
+			res, err := kernel.Fit(k, train, opt)
 			if err == nil {
-				var pred Matrix
+				var pred kernel.Matrix
 				if pred, err = res.Predictor.Predict(test.X); err == nil {
-					var m Metrics
-					if m, err = Score(pred, test); err == nil {
+					var m kernel.Metrics
+					if m, err = kernel.Score(pred, test); err == nil {
 						row.Ridge, row.RelMSE, row.Method, row.FitSeconds = res.Ridge, m.RelMSE, res.Method, res.FitSeconds
 						for _, g := range res.Grid {
 							if g.Ridge == res.Ridge {

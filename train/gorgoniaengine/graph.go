@@ -1,4 +1,4 @@
-package train
+package gorgoniaengine
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/hierlearn/hierlearn/train"
 )
 
 // hnetGraph is the HNet of one stage (output terms 2..top on, K_lo..K_top
@@ -15,8 +17,8 @@ import (
 // is seen by the next run; the inputs, targets and normalisation
 // constants are nodes whose backing arrays are refilled before each run.
 // Every node gets a unique name: gorgonia merges nodes that look equal.
-type hnetGraph[T Float] struct {
-	m          *hnet[T]
+type hnetGraph[T train.Float] struct {
+	m          train.HNetState[T]
 	n, top, lo int
 	g          *G.ExprGraph
 	vm         G.VM
@@ -27,15 +29,15 @@ type hnetGraph[T Float] struct {
 	grads      G.Nodes // d loss / d (a, b, K_lo..K_top)
 }
 
-func newHNetGraph[T Float](m *hnet[T], n, top, lo int, task string) (hg *hnetGraph[T], err error) {
+func newHNetGraph[T train.Float](m train.HNetState[T], n, top, lo int, task string) (hg *hnetGraph[T], err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("gorgonia graph: %v", r)
 		}
 	}()
-	a := m.arch
+	a := m.Arch
 	dt := tensor.Float64
-	if _, ok := any(m.params).([]float32); ok {
+	if _, ok := any(m.Params).([]float32); ok {
 		dt = tensor.Float32
 	}
 	g := G.NewGraph()
@@ -54,9 +56,9 @@ func newHNetGraph[T Float](m *hnet[T], n, top, lo int, task string) (hg *hnetGra
 	H := map[int]*G.Node{0: shared(hg.x, "x", n, a.D), 1: shared(hg.h1, "h1", n, a.D)}
 	K := map[int]*G.Node{}
 	for l := 2; l <= top; l++ {
-		K[l] = shared(m.k(l), fmt.Sprintf("K%d", l), a.Width(l), a.FanIn(l))
+		K[l] = shared(m.Params[m.KOff[l]:m.KOff[l+1]], fmt.Sprintf("K%d", l), a.Width(l), a.FanIn(l))
 	}
-	av := shared(m.params[m.aOff:m.aOff+a.L-1], "a", a.L-1)
+	av := shared(m.Params[m.AOff:m.AOff+a.L-1], "a", a.L-1)
 	hg.b = G.NewScalar(g, dt, G.WithName("b"))
 	var F *G.Node
 	for l := 2; l <= top; l++ {
@@ -78,7 +80,7 @@ func newHNetGraph[T Float](m *hnet[T], n, top, lo int, task string) (hg *hnetGra
 		if l < a.L && l < top {
 			md := a.LiftDim(l)
 			hg.mean[l], hg.inv[l] = make([]T, n*md), make([]T, n*md)
-			R := shared(append([]T(nil), m.lift[l]...), fmt.Sprintf("R%d", l), md, a.Width(l))
+			R := shared(append([]T(nil), m.Lift[l]...), fmt.Sprintf("R%d", l), md, a.Width(l))
 			Q := must(G.Square(must(G.Mul(S, must(G.Transpose(R))))))
 			H[l] = must(G.HadamardProd(must(G.Sub(Q, shared(hg.mean[l], fmt.Sprintf("mean%d", l), n, md))),
 				shared(hg.inv[l], fmt.Sprintf("inv%d", l), n, md)))
@@ -86,7 +88,7 @@ func newHNetGraph[T Float](m *hnet[T], n, top, lo int, task string) (hg *hnetGra
 	}
 	F = must(G.Add(F, hg.b))
 	yv := shared(hg.y, "y", n)
-	if task == Classification {
+	if task == train.Classification {
 		hg.loss = must(G.Mean(must(G.Softplus(must(G.Neg(must(G.HadamardProd(yv, F))))))))
 	} else {
 		hg.loss = must(G.Mean(must(G.Square(must(G.Sub(F, yv))))))
@@ -102,25 +104,27 @@ func newHNetGraph[T Float](m *hnet[T], n, top, lo int, task string) (hg *hnetGra
 	return hg, nil
 }
 
-// lossGrad evaluates the graph on the batch already in hg.x and hg.y with
-// the engine's current parameters and statistics and writes the gradient
-// into grad (flat layout, other entries zero).
-func (hg *hnetGraph[T]) lossGrad(grad []T) (float64, error) {
-	m, a, n := hg.m, hg.m.arch, hg.n
+// LossGrad evaluates the graph on the batch (x, y) with the engine's
+// current parameters and statistics and writes the gradient into grad
+// (flat layout, other entries zero).
+func (hg *hnetGraph[T]) LossGrad(x, y, grad []T) (float64, error) {
+	m, a, n := hg.m, hg.m.Arch, hg.n
+	copy(hg.x, x[:n*a.D])
+	copy(hg.y, y[:n])
 	for i, v := range hg.x {
-		hg.h1[i] = (v*v - 1) * T(invSqrt2)
+		hg.h1[i] = (v*v - 1) * T(1/math.Sqrt2)
 	}
 	for l, mean := range hg.mean {
 		md := a.LiftDim(l)
 		for c := 0; c < md; c++ {
-			inv := T(1 / math.Sqrt(float64(m.vr[l][c])+normEps))
+			inv := T(1 / math.Sqrt(float64(m.Var[l][c])+train.NormEps))
 			for r := 0; r < n; r++ {
-				mean[r*md+c] = m.mean[l][c]
+				mean[r*md+c] = m.Mean[l][c]
 				hg.inv[l][r*md+c] = inv
 			}
 		}
 	}
-	if err := G.Let(hg.b, scalar(m.params[m.bOff])); err != nil {
+	if err := G.Let(hg.b, scalar(m.Params[m.BOff])); err != nil {
 		return 0, err
 	}
 	defer hg.vm.Reset()
@@ -128,24 +132,25 @@ func (hg *hnetGraph[T]) lossGrad(grad []T) (float64, error) {
 		return 0, fmt.Errorf("gorgonia: %w", err)
 	}
 	clear(grad)
-	copy(grad[m.aOff:m.aOff+a.L-1], hg.grads[0].Value().Data().([]T))
-	grad[m.bOff] = fromScalar[T](hg.grads[1].Value().Data())
+	copy(grad[m.AOff:m.AOff+a.L-1], hg.grads[0].Value().Data().([]T))
+	grad[m.BOff] = fromScalar[T](hg.grads[1].Value().Data())
 	for i, l := 0, hg.lo; l <= hg.top; i, l = i+1, l+1 {
-		copy(grad[m.kOff[l]:m.kOff[l+1]], hg.grads[2+i].Value().Data().([]T))
+		copy(grad[m.KOff[l]:m.KOff[l+1]], hg.grads[2+i].Value().Data().([]T))
 	}
 	return float64(fromScalar[T](hg.loss.Value().Data())), nil
 }
 
-func (hg *hnetGraph[T]) close() { hg.vm.Close() }
+// Close releases the graph's tape machine.
+func (hg *hnetGraph[T]) Close() { hg.vm.Close() }
 
-func scalar[T Float](v T) any {
+func scalar[T train.Float](v T) any {
 	if _, ok := any(v).(float32); ok {
 		return any(v).(float32)
 	}
 	return any(v).(float64)
 }
 
-func fromScalar[T Float](v any) T {
+func fromScalar[T train.Float](v any) T {
 	switch v := v.(type) {
 	case float64:
 		return T(v)
@@ -157,19 +162,4 @@ func fromScalar[T Float](v any) T {
 		return T(v[0])
 	}
 	return T(math.NaN())
-}
-
-// graphLossGrad differentiates the whole of (x, y) once through a fresh
-// graph (statistics frozen); the tests' oracle for the backward pass.
-func graphLossGrad[T Float](m *hnet[T], x, y []T, n, top int) (float64, []T, error) {
-	hg, err := newHNetGraph(m, n, top, 2, Regression)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer hg.close()
-	copy(hg.x, x[:n*m.arch.D])
-	copy(hg.y, y[:n])
-	grad := make([]T, len(m.params))
-	loss, err := hg.lossGrad(grad)
-	return loss, grad, err
 }

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/hierlearn/hierlearn/importer"
-	"github.com/hierlearn/hierlearn/importer/ortrun"
 	"github.com/hierlearn/hierlearn/internal/npy"
+	"github.com/hierlearn/hierlearn/internal/ortrun"
 )
 
 // Engines known to Validate.

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/hierlearn/hierlearn/importer"
-	"github.com/hierlearn/hierlearn/importer/ortrun"
 	"github.com/hierlearn/hierlearn/internal/numeric"
+	"github.com/hierlearn/hierlearn/internal/ortrun"
 	"github.com/hierlearn/hierlearn/internal/version"
 )
 

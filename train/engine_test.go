@@ -1,11 +1,15 @@
-package train
+package train_test
 
 import (
 	"context"
 	"math"
-	"math/rand/v2"
 	"testing"
+
+	"github.com/hierlearn/hierlearn/train"
+	"github.com/hierlearn/hierlearn/train/gorgoniaengine"
 )
+
+func init() { gorgoniaengine.Register() }
 
 // TestBackwardMatchesGorgonia compares the hand-written backward pass with
 // gorgonia's symbolic gradient of the same model, in both precisions.
@@ -14,24 +18,22 @@ func TestBackwardMatchesGorgonia(t *testing.T) {
 	t.Run("float32", func(t *testing.T) { testGorgonia[float32](t, 1e-4) })
 }
 
-func testGorgonia[T Float](t *testing.T, tol float64) {
+func testGorgonia[T train.Float](t *testing.T, tol float64) {
 	const n, d = 23, 4
 	for _, tc := range []struct{ L, k, top int }{{3, 3, 3}, {4, 2, 4}, {4, 2, 3}, {3, 2, 2}} {
-		data := toyData(t, n, d, tc.L, tc.k, 1, 2)
-		x, y := convert[T](nil, data.X), convert[T](nil, data.Y)
-		m := newHNetEngine[T](NewArch(d, tc.L, tc.k))
-		m.init(rand.New(rand.NewPCG(3, 4)))
-		r := rand.New(rand.NewPCG(5, 6))
-		for i := range m.params {
-			m.params[i] += T(0.1 * r.NormFloat64())
+		loss, grad, st, x, y := train.NativeGradCase[T](t, n, d, tc.L, tc.k, tc.top)
+		var stage train.StageFunc[T]
+		if _, ok := any(T(0)).(float32); ok {
+			stage = any(gorgoniaengine.Engine().Float32).(train.StageFunc[T])
+		} else {
+			stage = any(gorgoniaengine.Engine().Float64).(train.StageFunc[T])
 		}
-		b := newBuffers(m, n)
-		copy(b.h[0], x)
-		m.forward(b, n, tc.top, 2) // set the statistics
-		m.forward(b, n, tc.top, tc.L+1)
-		loss := lossGrad(Regression, b.f[:n], y, b.df[:n])
-		m.backward(b, n, tc.top, 2)
-		gl, gg, err := graphLossGrad(m, x, y, n, tc.top)
+		sg, err := stage(st, n, tc.top, 2, train.Regression)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gg := make([]T, len(grad))
+		gl, err := sg.LossGrad(x, y, gg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,7 +46,7 @@ func testGorgonia[T Float](t *testing.T, tol float64) {
 		}
 		worst := 0.0
 		for i := range gg {
-			worst = math.Max(worst, math.Abs(float64(gg[i]-b.grad[i]))/scale)
+			worst = math.Max(worst, math.Abs(float64(gg[i]-grad[i]))/scale)
 		}
 		if worst > tol {
 			t.Errorf("L=%d top=%d: gradients differ by %.3g of their scale", tc.L, tc.top, worst)
@@ -55,20 +57,20 @@ func testGorgonia[T Float](t *testing.T, tol float64) {
 // TestGorgoniaEngineTrainsLikeNative trains the same runs with both
 // engines: float64 models agree to rounding, float32 ones closely.
 func TestGorgoniaEngineTrainsLikeNative(t *testing.T) {
-	tr, te := toySplit(t, 300, 200, 5, 4, 2, 8)
+	tr, te := train.ToySplit(t, 300, 200, 5, 4, 2, 8)
 	for _, tc := range []struct {
 		mode, dtype string
 		tol         float64
-	}{{ModeProgressive, "float64", 1e-9}, {ModeLayerwise, "float64", 1e-9}, {ModeProgressive, "float32", 2e-3}} {
+	}{{train.ModeProgressive, "float64", 1e-9}, {train.ModeLayerwise, "float64", 1e-9}, {train.ModeProgressive, "float32", 2e-3}} {
 		var got [2][]float64
-		for i, engine := range []string{EngineNative, EngineGorgonia} {
-			c := smallConfig(tc.mode)
+		for i, engine := range []string{train.EngineNative, gorgoniaengine.Name} {
+			c := train.SmallConfig(tc.mode)
 			c.Width, c.DType, c.Engine, c.StepsPerStage, c.Batch = 2, tc.dtype, engine, 25, 32
-			res, err := Run(context.Background(), c, tr, te, Options{})
+			res, err := train.Run(context.Background(), c, tr, te, train.Options{})
 			if err != nil {
 				t.Fatalf("%s: %v", engine, err)
 			}
-			h := res.Model.(*HNet)
+			h := res.Model.(*train.HNet)
 			for _, ly := range h.Layers {
 				for _, row := range ly.K {
 					got[i] = append(got[i], row...)

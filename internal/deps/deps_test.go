@@ -1,0 +1,65 @@
+package deps
+
+import (
+	"bytes"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/hierlearn/hierlearn/"
+
+// library are the packages that must stay light.
+var library = []string{"concept", "train", "train/kernel", "export", "importer", "importer/analysis"}
+
+// forbidden reports whether a dependency may not appear in a library
+// package's import graph.
+func forbidden(dep string) bool {
+	return dep == "os/exec" || dep == "github.com/owulveryck/onnx-go" ||
+		strings.HasPrefix(dep, "github.com/owulveryck/onnx-go/") || strings.HasPrefix(dep, "gorgonia.org/")
+}
+
+// deps is `go list -deps` of pkg (module-relative) under the build tags.
+func deps(t *testing.T, tags, pkg string) []string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go tool is not on PATH: %v", err)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command(goTool, "list", "-deps", "-tags", tags, module+pkg)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v\n%s", pkg, err, stderr.String())
+	}
+	return strings.Fields(string(out))
+}
+
+func TestLibraryLinksNoToolsOrGraphEngines(t *testing.T) {
+	for _, tags := range []string{"", "openblas"} {
+		for _, pkg := range library {
+			t.Run(pkg+"/tags="+tags, func(t *testing.T) {
+				for _, d := range deps(t, tags, pkg) {
+					if forbidden(d) {
+						t.Errorf("%s imports %s (tags %q)", pkg, d, tags)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestForbiddenIsSeen checks the check: the packages that are meant to
+// link the tools and engines do show them.
+func TestForbiddenIsSeen(t *testing.T) {
+	for _, pkg := range []string{"internal/crosscheck", "train/gorgoniaengine", "internal/bench"} {
+		found := false
+		for _, d := range deps(t, "", pkg) {
+			found = found || forbidden(d)
+		}
+		if !found {
+			t.Errorf("%s: no forbidden dependency seen; is the check blind?", pkg)
+		}
+	}
+}

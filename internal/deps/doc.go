@@ -1,0 +1,9 @@
+// Package deps holds no code, only the test that keeps the library light:
+// the packages a program links to generate concepts, train, fit kernels,
+// export and import ONNX import no os/exec (the reference tools are
+// called from internal/bench, internal/crosscheck, internal/ortrun and
+// the tests), no onnx-go and no gorgonia (the gorgonia training engine is
+// train/gorgoniaengine, which the command registers).
+//
+//	go test ./internal/deps
+package deps
