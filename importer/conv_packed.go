@@ -6,7 +6,7 @@ import (
 )
 
 // PackedConv enables the packed-GEMM path for ungrouped convolutions with
-// constant weights on CPUs where sgemm.Available (AVX-512): the
+// constant weights where sgemm.Available (the avx512 or avx2 path): the
 // weights are packed once, im2col writes the packed right-hand operand
 // directly (through a per-channel row buffer), and bias and ReLU are
 // applied by the micro-kernel as it stores the output.

@@ -54,8 +54,9 @@
 // # Kernels
 //
 // Convolutions with constant weights and one group run on
-// internal/numeric/sgemm's AVX-512 micro-kernels (Go assembly, no cgo)
-// where the CPU has AVX-512F (conv_packed.go); weights are packed once
+// internal/numeric/sgemm's AVX-512 or AVX2+FMA micro-kernels (Go
+// assembly, no cgo; HIERLEARN_KERNEL forces a path) where the CPU has
+// them (conv_packed.go); weights are packed once
 // per model and cached on the node, bias and fused ReLU are applied as
 // each output tile is stored:
 //   - stride-1, undilated convolutions with a kernel bigger than 1x1 and
@@ -110,9 +111,9 @@
 // summed in the same order), so runs are bit-identical at any thread
 // count.
 //
-// Without AVX-512 (or with PackedConv = false) convolutions are GEMMs
-// through gonum's blas32 (OpenBLAS under the `openblas` build tag, pure
-// Go otherwise):
+// Without them (the generic kernel path, or PackedConv = false)
+// convolutions are GEMMs through gonum's blas32 (OpenBLAS under the
+// `openblas` build tag, pure Go otherwise):
 //   - stride-1, undilated, ungrouped convolutions with constant weights
 //     skip im2col: each kernel tap is one GEMM over a shifted view of the
 //     zero-padded input, accumulated into an output laid out with the

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hierlearn/hierlearn/internal/numeric"
+	"github.com/hierlearn/hierlearn/internal/numeric/cpupath"
 )
 
 // subcommands are registered by the init functions of this package's
@@ -61,6 +62,11 @@ among them) to run, differentiate and compare them.`,
 				return fmt.Errorf("--log-level %q: want debug, info, warn or error", global.logLevel)
 			}
 			slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
+			// A kernel path forced by HIERLEARN_KERNEL that cannot run here
+			// (unknown, or the CPU lacks it) stops every command.
+			if err := cpupath.EnvErr(); err != nil {
+				return err
+			}
 			if global.threads < 0 {
 				return fmt.Errorf("--threads %d: must be >= 0", global.threads)
 			}

@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hierlearn/hierlearn/internal/numeric"
+	"github.com/hierlearn/hierlearn/internal/numeric/cpupath"
 	"github.com/hierlearn/hierlearn/internal/version"
 )
 
@@ -14,14 +16,24 @@ func init() { register(newVersionCmd) }
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the version, the Go version and the active BLAS",
+		Short: "Print the version, the Go version, the active BLAS and kernel path",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "hierlearn %s\n", version.Full())
 			fmt.Fprintf(w, "go        %s\n", version.GoVersion())
 			fmt.Fprintf(w, "blas      %s\n", numeric.BLASName())
+			fmt.Fprintf(w, "kernels   %s (%s; supported: %s)\n", cpupath.Active(), cpupath.EnvVar, supportedPaths())
 			return nil
 		},
 	}
+}
+
+// supportedPaths lists the kernel paths this CPU and build can run.
+func supportedPaths() string {
+	var s []string
+	for _, p := range cpupath.Supported() {
+		s = append(s, p.String())
+	}
+	return strings.Join(s, ", ")
 }

@@ -6,8 +6,10 @@ const (
 	PanelN = 32
 )
 
-// Available reports whether Packed can run on this CPU.
-func Available() bool { return hasKernel }
+// Available reports whether Packed and Shifted can run: the active
+// kernel path (cpupath.Active) is avx512 or avx2. On the generic path
+// callers use BLAS instead.
+func Available() bool { return kernels() != nil }
 
 // PackedASize is the length of the packed form of an M×K matrix.
 func PackedASize(M, K int) int { return (M + PanelM - 1) / PanelM * PanelM * K }
@@ -70,6 +72,11 @@ func Packed(M, N, K int, a, b []float32, c []float32, ldc int, bias []float32, a
 	if len(a) < PackedASize(M, K) || len(b) < PackedBSize(K, N) || len(c) < (M-1)*ldc+n1 || (bias != nil && len(bias) < M) {
 		panic("sgemm: Packed: operand too short")
 	}
+	ks := kernels()
+	if ks == nil {
+		panic("sgemm: Packed: no micro-kernel on the generic kernel path")
+	}
+	kern := ks.packed8x32
 	if K == 0 { // the kernel reads no A or B: point them at something
 		a, b = make([]float32, 1), make([]float32, 1)
 	}
@@ -104,7 +111,7 @@ func Packed(M, N, K int, a, b []float32, c []float32, ldc int, bias []float32, a
 					}
 				}
 				if m0+PanelM <= M && c0+PanelN <= n1 {
-					sgemmKernel8x32(k1-k0, ap, bq, &c[m0*ldc+c0], ldc, bp, flags, &c[m0*ldc+c0])
+					kern(k1-k0, ap, bq, &c[m0*ldc+c0], ldc, bp, flags, &c[m0*ldc+c0])
 					continue
 				}
 				// Edge tile: through a full-size temporary.
@@ -114,7 +121,7 @@ func Packed(M, N, K int, a, b []float32, c []float32, ldc int, bias []float32, a
 						copy(tile[r*PanelN:r*PanelN+cols], c[(m0+r)*ldc+c0:])
 					}
 				}
-				sgemmKernel8x32(k1-k0, ap, bq, &tile[0], PanelN, bp, flags, &tile[0])
+				kern(k1-k0, ap, bq, &tile[0], PanelN, bp, flags, &tile[0])
 				for r := 0; r < rows; r++ {
 					copy(c[(m0+r)*ldc+c0:(m0+r)*ldc+c0+cols], tile[r*PanelN:])
 				}

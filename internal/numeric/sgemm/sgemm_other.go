@@ -2,16 +2,8 @@
 
 package sgemm
 
-func sgemmKernel8x32(k int, a, b, c *float32, ldc int, bias *float32, flags int, add *float32) {
-	panic("sgemm: no packed SGEMM kernel on this platform")
-}
+import "github.com/hierlearn/hierlearn/internal/numeric/cpupath"
 
-const hasKernel = false
-
-func sgemmShift8x32(taps int, offs *int, ch int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, flags int, add *float32) {
-	panic("sgemm: no packed SGEMM kernel on this platform")
-}
-
-func sgemmShift8x48(taps int, offs *int, ch int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, flags int, add *float32) {
-	panic("sgemm: no packed SGEMM kernel on this platform")
-}
+// kernelsFor returns nil: no micro-kernels on this platform (callers use
+// BLAS).
+func kernelsFor(p cpupath.Path) *kernelSet { return nil }

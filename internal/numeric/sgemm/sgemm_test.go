@@ -40,10 +40,9 @@ func randSlice(r *rand.Rand, n int) []float32 {
 
 // Packed against a float64 triple loop, over shapes with edge tiles,
 // several K blocks, bias, accumulation, ReLU and column ranges.
-func TestPacked(t *testing.T) {
-	if !Available() {
-		t.Skip("no AVX-512F: the packed SGEMM is not used on this CPU")
-	}
+func TestPacked(t *testing.T) { onEachPath(t, testPacked) }
+
+func testPacked(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, s := range [][3]int{{1, 1, 1}, {8, 32, 5}, {7, 33, 17}, {64, 49, 800}, {17, 100, 3}, {16, 64, 1000}, {3, 5, 0}} {
 		M, N, K := s[0], s[1], s[2]
@@ -74,10 +73,9 @@ func TestPacked(t *testing.T) {
 	}
 }
 
-func BenchmarkPacked(b *testing.B) {
-	if !Available() {
-		b.Skip("no AVX-512F")
-	}
+func BenchmarkPacked(b *testing.B) { benchEachPath(b, benchmarkPacked) }
+
+func benchmarkPacked(b *testing.B) {
 	for _, s := range [][3]int{{64, 12544, 147}, {64, 3136, 576}, {128, 784, 1152}, {256, 196, 2304}, {512, 49, 4608}, {16, 1024, 144}, {64, 64, 576}, {512, 512, 512}} {
 		M, N, K := s[0], s[1], s[2]
 		b.Run(fmt.Sprintf("M%dN%dK%d", M, N, K), func(b *testing.B) {

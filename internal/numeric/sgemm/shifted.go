@@ -36,6 +36,10 @@ func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc in
 	if len(a) < PackedASize(M, K) || len(b) < ShiftedSpan(ch, offs, ldb, n1) || len(c) < (M-1)*ldc+n1 || (bias != nil && len(bias) < M) || (add != nil && len(add) < (M-1)*ldc+n1) || ldb < 0 {
 		panic("sgemm: Shifted: operand too short")
 	}
+	ks := kernels()
+	if ks == nil {
+		panic("sgemm: Shifted: no micro-kernel on the generic kernel path")
+	}
 	if K == 0 {
 		a = make([]float32, 1)
 		offs = nil
@@ -80,9 +84,9 @@ func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc in
 				bp = &biasTile[0]
 			}
 		}
-		kern := sgemmShift8x48
+		kern := ks.shift8x48
 		if t.w == PanelN {
-			kern = sgemmShift8x32
+			kern = ks.shift8x32
 		}
 		if m0+PanelM <= M && c0+t.w <= n1 {
 			cp := &c[m0*ldc+c0]

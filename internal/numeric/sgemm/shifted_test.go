@@ -8,10 +8,9 @@ import (
 )
 
 // Shifted against a float64 triple loop over the explicitly built B.
-func TestShifted(t *testing.T) {
-	if !Available() {
-		t.Skip("no AVX-512F: the packed SGEMM is not used on this CPU")
-	}
+func TestShifted(t *testing.T) { onEachPath(t, testShifted) }
+
+func testShifted(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, s := range []struct{ M, N, ch, ldb int }{{8, 32, 1, 40}, {16, 100, 3, 120}, {13, 70, 5, 90}, {64, 33, 64, 50}, {3, 5, 0, 10}} {
 		for _, offs := range [][]int{{0}, {0, 1, 2, 7, 8, 9, 14, 15, 16}, {5, 0}} {
@@ -61,10 +60,9 @@ func TestShifted(t *testing.T) {
 
 // BenchmarkShifted times the 3x3 stride-1 convolutions of resnet18 and
 // ResNet-20 at batch 1 (GFLOP/s count the padded-width columns computed).
-func BenchmarkShifted(b *testing.B) {
-	if !Available() {
-		b.Skip("no AVX-512F")
-	}
+func BenchmarkShifted(b *testing.B) { benchEachPath(b, benchmarkShifted) }
+
+func benchmarkShifted(b *testing.B) {
 	for _, s := range []struct{ M, C, H int }{{64, 64, 56}, {128, 128, 28}, {256, 256, 14}, {512, 512, 7}, {16, 16, 32}, {64, 64, 8}} {
 		b.Run(fmt.Sprintf("M%dC%dH%d", s.M, s.C, s.H), func(b *testing.B) {
 			Wp := s.H + 2
@@ -88,10 +86,9 @@ func BenchmarkShifted(b *testing.B) {
 
 // BenchmarkShiftedStem times resnet18's 7x7 stride-2 stem as the
 // importer runs it: 3 channels of four 115x115 phase images, 49 taps.
-func BenchmarkShiftedStem(b *testing.B) {
-	if !Available() {
-		b.Skip("no AVX-512F")
-	}
+func BenchmarkShiftedStem(b *testing.B) { benchEachPath(b, benchmarkShiftedStem) }
+
+func benchmarkShiftedStem(b *testing.B) {
 	const C, M, Hq, Wq, OH = 3, 64, 115, 115, 112
 	psz := Hq * Wq
 	ld := 4 * psz

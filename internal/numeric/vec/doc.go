@@ -1,6 +1,7 @@
 // Package vec holds the element-wise float32 loops of the importer's
-// kernels that Go compiles poorly, written with AVX2 on amd64 (8 lanes;
-// plain Go elsewhere or with the purego tag):
+// kernels that Go compiles poorly, written with AVX2 on amd64 (8 lanes),
+// used on the avx2 and avx512 kernel paths (internal/numeric/cpupath;
+// plain Go on the generic path, elsewhere or with the purego tag):
 //
 //   - Max, Max3 and MaxWindow3Stride2: the inner loops of max pooling,
 //     which Go compiles to a dozen scalar instructions per element (its

@@ -8,7 +8,7 @@ func Max(dst, a, b []float32) {
 	n := len(dst)
 	a, b = a[:n], b[:n]
 	i := 0
-	if hasAVX2 && n >= 8 {
+	if useAVX2() && n >= 8 {
 		i = n &^ 7
 		maxAVX2(&dst[0], &a[0], &b[0], i)
 	}
@@ -30,7 +30,7 @@ func add(dst, a, b []float32, relu int) {
 	n := len(dst)
 	a, b = a[:n], b[:n]
 	i := 0
-	if hasAVX2 && n >= 8 {
+	if useAVX2() && n >= 8 {
 		i = n &^ 7
 		addAVX2(&dst[0], &a[0], &b[0], i, relu)
 	}
@@ -50,7 +50,7 @@ func Max3(dst, a, b, c []float32) {
 	n := len(dst)
 	a, b, c = a[:n], b[:n], c[:n]
 	i := 0
-	if hasAVX2 && n >= 8 {
+	if useAVX2() && n >= 8 {
 		i = n &^ 7
 		max3AVX2(&dst[0], &a[0], &b[0], &c[0], i)
 	}
@@ -67,7 +67,7 @@ func MaxWindow3Stride2(dst, src []float32) {
 	n := len(dst)
 	_ = src[2*n] // bounds check
 	i := 0
-	if hasAVX2 {
+	if useAVX2() {
 		// The vector loop reads one value past the last window.
 		if m := min(n, (len(src)-2)/2) &^ 7; m > 0 {
 			window3s2AVX2(&dst[0], &src[0], m)
@@ -87,7 +87,7 @@ func Deinterleave(even, odd, src []float32) {
 	ne, no := (len(src)+1)/2, len(src)/2
 	even, odd = even[:ne], odd[:no]
 	i := 0
-	if hasAVX2 && no >= 8 {
+	if useAVX2() && no >= 8 {
 		i = no &^ 7
 		deinterleaveAVX2(&even[0], &odd[0], &src[0], i)
 	}

@@ -2,9 +2,11 @@
 
 package vec
 
-import "golang.org/x/sys/cpu"
+import "github.com/hierlearn/hierlearn/internal/numeric/cpupath"
 
-var hasAVX2 = cpu.X86.HasAVX2
+// useAVX2 reports whether the AVX2 loops run: on the avx2 and avx512
+// kernel paths (cpupath.Active).
+func useAVX2() bool { return cpupath.Active() >= cpupath.AVX2 }
 
 // maxAVX2 sets dst[i] = max(a[i], b[i]) for i < n, n a multiple of 8
 // (vec_amd64.s).

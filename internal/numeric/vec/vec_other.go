@@ -2,7 +2,8 @@
 
 package vec
 
-const hasAVX2 = false
+// useAVX2 is false: no AVX2 loops on this platform.
+func useAVX2() bool { return false }
 
 func maxAVX2(dst, a, b *float32, n int) { panic("vec: no AVX2 on this platform") }
 

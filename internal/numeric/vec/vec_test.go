@@ -9,7 +9,9 @@ import (
 // TestMax compares Max with Go's max builtin on every length up to 70
 // (vector body and scalar tail), with NaNs in either operand, infinities
 // and equal values, in place and not.
-func TestMax(t *testing.T) {
+func TestMax(t *testing.T) { onEachPath(t, testMax) }
+
+func testMax(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	nan := float32(math.NaN())
 	special := []float32{nan, float32(math.Inf(1)), float32(math.Inf(-1)), 0, 1, -1}
@@ -62,7 +64,9 @@ func TestMaxPanicsOnShortOperand(t *testing.T) {
 	Max(make([]float32, 16), make([]float32, 8), make([]float32, 16))
 }
 
-func BenchmarkMax(b *testing.B) {
+func BenchmarkMax(b *testing.B) { benchEachPath(b, benchmarkMax) }
+
+func benchmarkMax(b *testing.B) {
 	x, y := make([]float32, 112), make([]float32, 112)
 	for i := range x {
 		x[i], y[i] = float32(i%7), float32(i%5)
@@ -74,7 +78,9 @@ func BenchmarkMax(b *testing.B) {
 
 // TestAdd compares Add and AddReLU with scalar Go on every length up to
 // 70, with NaNs, infinities, -0 and sums that cancel.
-func TestAdd(t *testing.T) {
+func TestAdd(t *testing.T) { onEachPath(t, testAdd) }
+
+func testAdd(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	nan := float32(math.NaN())
 	negZero := float32(math.Copysign(0, -1))
@@ -130,7 +136,9 @@ func randSpecial(r *rand.Rand, n int) []float32 {
 // TestMax3AndWindow compare Max3 and MaxWindow3Stride2 with Go's max
 // builtin on every length up to 70, NaNs and infinities included, with
 // src exactly as long as the windows need.
-func TestMax3AndWindow(t *testing.T) {
+func TestMax3AndWindow(t *testing.T) { onEachPath(t, testMax3AndWindow) }
+
+func testMax3AndWindow(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for n := 0; n <= 70; n++ {
 		for trial := 0; trial < 4; trial++ {
@@ -155,7 +163,9 @@ func TestMax3AndWindow(t *testing.T) {
 
 // TestDeinterleave checks Deinterleave on every source length up to 70,
 // and that it writes nothing past the halves it fills.
-func TestDeinterleave(t *testing.T) {
+func TestDeinterleave(t *testing.T) { onEachPath(t, testDeinterleave) }
+
+func testDeinterleave(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for n := 0; n <= 70; n++ {
 		src := randSpecial(r, n)

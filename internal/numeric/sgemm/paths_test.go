@@ -1,0 +1,59 @@
+package sgemm
+
+import (
+	"testing"
+
+	"github.com/hierlearn/hierlearn/internal/numeric/cpupath"
+)
+
+// kernelPaths are the paths with micro-kernels.
+var kernelPaths = []cpupath.Path{cpupath.AVX512, cpupath.AVX2}
+
+// onEachPath runs f as a subtest on every kernel path, forced with
+// cpupath.Set; paths this CPU or build lacks are skipped (Set refuses
+// them rather than run their instructions).
+func onEachPath(t *testing.T, f func(t *testing.T)) {
+	prev := cpupath.Active()
+	defer cpupath.Set(prev)
+	for _, p := range kernelPaths {
+		t.Run(p.String(), func(t *testing.T) {
+			if err := cpupath.Set(p); err != nil {
+				t.Skip(err)
+			}
+			f(t)
+		})
+	}
+}
+
+// benchEachPath is onEachPath for benchmarks.
+func benchEachPath(b *testing.B, f func(b *testing.B)) {
+	prev := cpupath.Active()
+	defer cpupath.Set(prev)
+	for _, p := range kernelPaths {
+		b.Run(p.String(), func(b *testing.B) {
+			if err := cpupath.Set(p); err != nil {
+				b.Skip(err)
+			}
+			f(b)
+		})
+	}
+}
+
+// TestGenericPath: on the generic path the micro-kernels are off and the
+// entry points refuse to run rather than reach for missing instructions.
+func TestGenericPath(t *testing.T) {
+	prev := cpupath.Active()
+	defer cpupath.Set(prev)
+	if err := cpupath.Set(cpupath.Generic); err != nil {
+		t.Fatal(err)
+	}
+	if Available() {
+		t.Fatal("Available on the generic path")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Packed ran on the generic path")
+		}
+	}()
+	Packed(8, 32, 1, make([]float32, 8), make([]float32, 32), make([]float32, 256), 32, nil, false, false, 0, 32)
+}
