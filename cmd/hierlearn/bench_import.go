@@ -30,7 +30,11 @@ batch 1 where it loads. It prints median milliseconds, the ratio
 native/onnxruntime (targets: <= 1.5 on resnet18, <= 2 on ResNet-20) and
 onnx-go/native, and peak memory (Go process max RSS, onnxruntime-node RSS).
 Half of our timed runs come before onnxruntime's and half after, so that a
-machine drifting over the minute biases neither side. Timings on a shared
+machine drifting over the minute biases neither side. --path runs our
+executor on one kernel path (avx512, avx2 or generic, as
+HIERLEARN_KERNEL would; generic runs convolutions through BLAS), so that
+every path can be measured on one machine; onnxruntime keeps its own
+kernels. Timings on a shared
 machine are noisy: run it alone.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -59,6 +63,7 @@ machine are noisy: run it alone.`,
 	f.IntSliceVar(&cfg.Batches, "batches", []int{1, 8}, "batch sizes")
 	f.IntVar(&cfg.Repeat, "repeat", 10, "timed runs per engine and setting, at least (fast models get 0.3 s of runs, up to 200)")
 	f.IntVar(&cfg.Warmup, "warmup", 2, "untimed warm-up runs")
+	f.StringVar(&cfg.Path, "path", "", "kernel path of our executor: avx512, avx2 or generic (default: HIERLEARN_KERNEL, else the best this CPU runs)")
 	f.BoolVar(&cfg.OnnxGo, "onnx-go", true, "also time onnx-go v0.5.0 at batch 1")
 	f.StringVarP(&out, "out", "o", "", "also write the report as JSON")
 	return cmd

@@ -11,13 +11,14 @@ import (
 )
 
 // A one-setting run of bench import: it must print the comparison and
-// write a JSON report with the version and both engines' times.
+// write a JSON report with the version, the kernel path it was asked for
+// and both engines' times.
 func TestBenchImportSmoke(t *testing.T) {
 	testutil.Python(t, "torch", "torchvision", "onnx")
 	testutil.Node(t)
 	out := filepath.Join(t.TempDir(), "bench.json")
 	stdout, err := runCLI(t, "bench", "import", "--models", "resnet20b", "--thread-counts", "1", "--batches", "2",
-		"--repeat", "2", "--warmup", "0", "--onnx-go=false", "-o", out)
+		"--repeat", "2", "--warmup", "0", "--onnx-go=false", "--path", "generic", "-o", out)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
 	}
@@ -30,6 +31,7 @@ func TestBenchImportSmoke(t *testing.T) {
 	}
 	var rep struct {
 		Version string
+		Kernel  string `json:"kernel_path"`
 		Rows    []struct {
 			NativeMS float64 `json:"native_ms"`
 			ORTMS    float64 `json:"onnxruntime_ms"`
@@ -38,10 +40,13 @@ func TestBenchImportSmoke(t *testing.T) {
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Version == "" || len(rep.Rows) != 1 || rep.Rows[0].NativeMS <= 0 || rep.Rows[0].ORTMS <= 0 {
+	if rep.Version == "" || rep.Kernel != "generic" || len(rep.Rows) != 1 || rep.Rows[0].NativeMS <= 0 || rep.Rows[0].ORTMS <= 0 {
 		t.Errorf("report %s", b)
 	}
 	if _, err := runCLI(t, "bench", "import", "--repeat", "0"); err == nil {
 		t.Error("--repeat 0 accepted")
+	}
+	if _, err := runCLI(t, "bench", "import", "--path", "neon"); err == nil || !strings.Contains(err.Error(), "neon") {
+		t.Errorf("--path neon: %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hierlearn/hierlearn/importer"
 	"github.com/hierlearn/hierlearn/internal/numeric"
+	"github.com/hierlearn/hierlearn/internal/numeric/cpupath"
 	"github.com/hierlearn/hierlearn/internal/ortrun"
 	"github.com/hierlearn/hierlearn/internal/version"
 )
@@ -27,6 +28,9 @@ type BenchConfig struct {
 	Repeat  int  // timed runs per engine and setting, at least (onnx-go: at most 3)
 	Warmup  int  // untimed runs first
 	OnnxGo  bool // also time onnx-go v0.5.0 (batch 1 only: it is slow)
+	// Path is the kernel path to run on (avx512, avx2 or generic: see
+	// internal/numeric/cpupath); "" keeps the active one.
+	Path string `json:",omitempty"`
 }
 
 // Fast models are timed over at least minTimed of runs (at most maxRepeat
@@ -57,6 +61,7 @@ type BenchRow struct {
 type BenchReport struct {
 	Version    string      `json:"version"`
 	BLAS       string      `json:"blas"`
+	Kernel     string      `json:"kernel_path"` // cpupath.Active during the run
 	Config     BenchConfig `json:"config"`
 	Rows       []BenchRow  `json:"rows"`
 	GoMaxRSSMB float64     `json:"go_process_max_rss_mb"`
@@ -92,11 +97,22 @@ func imageSize(model string) int {
 // inputs, thread count, in the same run) and onnx-go where it loads, and
 // prints one line per setting to w.
 func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
+	if cfg.Path != "" {
+		p, err := cpupath.Parse(cfg.Path)
+		if err != nil {
+			return nil, fmt.Errorf("crosscheck: bench import: %w", err)
+		}
+		prev := cpupath.Active()
+		if err := cpupath.Set(p); err != nil {
+			return nil, fmt.Errorf("crosscheck: bench import: %w", err)
+		}
+		defer cpupath.Set(prev)
+	}
 	dir, err := ExportResNets(strings.Join(cfg.Models, ","), fmt.Sprint(cfg.Opset), cfg.BN)
 	if err != nil {
 		return nil, err
 	}
-	rep := &BenchReport{Version: version.Full(), BLAS: numeric.BLASName(), Config: cfg}
+	rep := &BenchReport{Version: version.Full(), BLAS: numeric.BLASName(), Kernel: cpupath.Active().String(), Config: cfg}
 	prev := runtime.GOMAXPROCS(0)
 	defer func() {
 		runtime.GOMAXPROCS(prev)
@@ -104,6 +120,7 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 	}()
 	// The importer parallelises itself (importer.SplitGemm): one BLAS thread.
 	numeric.SetBLASThreads(1)
+	fmt.Fprintf(w, "kernel path: %s\n", rep.Kernel)
 	fmt.Fprintf(w, "times: median (min) of --repeat runs (more for fast models: %v of runs, at most %d); nat/ort: ratio of medians (of minima)\n", minTimed, maxRepeat)
 	fmt.Fprintf(w, "%-10s %7s %5s %17s %17s %15s %11s %9s %9s %9s\n", "model", "threads", "batch", "native ms", "ort ms", "nat/ort", "onnx-go ms", "ogo/nat", "nat mem", "ort rss")
 	for _, name := range cfg.Models {
