@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -96,7 +97,8 @@ alpha 1, 0.3, 0.09, ...), a training and a test set, and trains the HNet in ever
 mode and the ReLU MLP (2 x 512) on them. It prints the seed-averaged test
 relative MSE and layer feature errors, and checks the claims: progressive
 <= 1e-3, layerwise >= 5x worse, layer-2 feature error >= 4x lower after
-progressive than after layerwise, MLP >= 50x worse.`,
+progressive than after layerwise, MLP >= 50x worse. It exits non-zero when
+a claim fails (after printing the table and writing --out).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sc.Seeds = sc.Seeds[:0]
@@ -123,6 +125,15 @@ progressive than after layerwise, MLP >= 50x worse.`,
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", out)
+			}
+			var failed []string
+			for _, c := range rep.Checks {
+				if !c.Pass {
+					failed = append(failed, fmt.Sprintf("L=%d %s (%.3g)", c.Depth, c.Claim, c.Value))
+				}
+			}
+			if len(failed) > 0 {
+				return fmt.Errorf("bench bfc: %d of %d claims failed: %s", len(failed), len(rep.Checks), strings.Join(failed, "; "))
 			}
 			return nil
 		},

@@ -42,14 +42,20 @@ func TestBenchTrainSmall(t *testing.T) {
 	}
 }
 
+// TestBenchBFCSmall runs bench bfc on a configuration too small for its
+// claims (40 steps per stage): it prints the table and the FAIL lines,
+// writes the report, and exits non-zero.
 func TestBenchBFCSmall(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "bfc.json")
-	stdout, err := runCLI(t, "--quiet", "bench", "bfc", "--d", "6", "--depths", "3", "--n", "500", "--n-test", "500",
+	stdout, stderr, code := runMain(t, "--quiet", "bench", "bfc", "--d", "6", "--depths", "3", "--n", "500", "--n-test", "500",
 		"--seeds", "1,2", "--modes", "progressive,layerwise", "--steps-per-stage", "40", "--mlp=false", "-o", out)
-	if err != nil {
-		t.Fatal(err)
+	if code == 0 {
+		t.Errorf("bench bfc exits 0 with failing claims:\n%s", stdout)
 	}
-	for _, want := range []string{"| progressive |", "| layerwise |", "L=3  progressive mean test rel MSE <= 1e-3"} {
+	if !strings.Contains(stderr, "claims failed") {
+		t.Errorf("stderr does not name the failed claims: %q", stderr)
+	}
+	for _, want := range []string{"| progressive |", "| layerwise |", "FAIL  L=3  progressive mean test rel MSE <= 1e-3"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}

@@ -90,3 +90,15 @@ func TestValidateCommand(t *testing.T) {
 		t.Error("unknown engine accepted")
 	}
 }
+
+// TestValidateFailsWhenAnEngineCannotRun: with node off the PATH,
+// onnxruntime cannot run, and validate must not pass by comparing nothing.
+func TestValidateFailsWhenAnEngineCannotRun(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	for _, engines := range []string{"native,onnxruntime", "onnxruntime,native"} {
+		out, err := runCLI(t, "validate", tinyCNN, "--engines", engines)
+		if err == nil || !strings.Contains(err.Error(), "onnxruntime") {
+			t.Errorf("--engines %s without node: err = %v\n%s", engines, err, out)
+		}
+	}
+}

@@ -40,7 +40,9 @@ when max|diff| > 1e-4 * max|ref| + 1e-6.
 Without --input the inputs are random (standard normal, --seed) with
 symbolic dimensions set to --batch. --runs N runs the native and onnx-go
 engines N times on one loaded model and compares their last outputs (onnx-go
-v0.5.0 drifts from run to run). The command fails when an engine disagrees.`,
+v0.5.0 drifts from run to run). The command fails when an engine disagrees,
+and when an engine named in --engines cannot run; without --engines, native
+and onnxruntime must run and onnx-go (which loads few models) may not.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			numeric.SetBLASThreads(1) // the importer runs its own goroutines
@@ -78,14 +80,23 @@ v0.5.0 drifts from run to run). The command fails when an engine disagrees.`,
 					return err
 				}
 			}
-			var bad []string
+			var bad, failed []string
 			for _, d := range rep.Diffs {
 				if !d.Agrees {
 					bad = append(bad, d.Engine)
 				}
 			}
 			if len(bad) > 0 {
-				return fmt.Errorf("engines disagree with %s: %s", rep.Reference, strings.Join(bad, ", "))
+				return fmt.Errorf("validate: engines disagree with %s: %s", rep.Reference, strings.Join(bad, ", "))
+			}
+			for _, e := range engines {
+				optional := e == "onnx-go" && !cmd.Flags().Changed("engines")
+				if msg, ok := rep.Errors[e]; ok && !optional {
+					failed = append(failed, e+" ("+msg+")")
+				}
+			}
+			if len(failed) > 0 {
+				return fmt.Errorf("validate: requested engines could not run: %s", strings.Join(failed, "; "))
 			}
 			return nil
 		},
