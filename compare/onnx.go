@@ -254,16 +254,15 @@ func runTorch(ctx context.Context, c Cell, d Data) (map[string]any, error) {
 			k = g
 			m["kernel"] = "empirical-ntk(" + model + ")"
 		}
-		tr := kernel.FromDataset(d.Train)
-		res, err := kernel.Fit(k, tr, kernel.Options{Seed: c.Seed})
+		res, err := kernel.Fit(k, d.Train, kernel.Options{Seed: c.Seed})
 		if err != nil {
 			return nil, err
 		}
-		pred, err := res.Predictor.Predict(kernel.FromDataset(te).X)
+		pred, err := res.Predictor.Predict(kernel.Inputs(te))
 		if err != nil {
 			return nil, err
 		}
-		score, err := kernel.Score(pred, kernel.FromDataset(te))
+		score, err := kernel.Score(pred, te)
 		if err != nil {
 			return nil, err
 		}

@@ -97,15 +97,7 @@ func runTrain(ctx context.Context, c Cell, d Data) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr, err := train.FromDataset(d.Train)
-	if err != nil {
-		return nil, err
-	}
-	te, err := train.FromDataset(d.Test)
-	if err != nil {
-		return nil, err
-	}
-	res, err := train.Run(ctx, cfg, tr, te, train.Options{OutDir: d.Dir})
+	res, err := train.Run(ctx, cfg, d.Train, d.Test, train.Options{OutDir: d.Dir})
 	if err != nil {
 		return nil, err
 	}
@@ -142,17 +134,16 @@ func runKernel(ctx context.Context, c Cell, d Data) (map[string]any, error) {
 	if r, ok := c.Options["ridge"].(float64); ok {
 		opt.Ridge = r
 	}
-	tr, te := kernel.FromDataset(d.Train), kernel.FromDataset(d.Test)
-	res, err := kernel.Fit(k, tr, opt)
+	res, err := kernel.Fit(k, d.Train, opt)
 	if err != nil {
 		return nil, err
 	}
 	t0 := time.Now()
-	pred, err := res.Predictor.Predict(te.X)
+	pred, err := res.Predictor.Predict(kernel.Inputs(d.Test))
 	if err != nil {
 		return nil, err
 	}
-	score, err := kernel.Score(pred, te)
+	score, err := kernel.Score(pred, d.Test)
 	if err != nil {
 		return nil, err
 	}
@@ -164,9 +155,9 @@ func runKernel(ctx context.Context, c Cell, d Data) (map[string]any, error) {
 		delete(m, "test_rel_mse") // rank classification by its 0-1 error
 	}
 	m["kernel"] = k.String()
-	m["kernel_params"] = kernel.KernelParams(k, tr.X.Cols)
-	m["n_train"] = tr.X.Rows
-	m["n_test"] = te.X.Rows
+	m["kernel_params"] = kernel.KernelParams(k, d.Train.D)
+	m["n_train"] = d.Train.N
+	m["n_test"] = d.Test.N
 	m["ridge"] = res.Ridge
 	m["method"] = res.Method
 	m["solver"] = res.Solver

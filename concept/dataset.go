@@ -21,7 +21,9 @@ const (
 // ErrDataset is wrapped by every error about a malformed dataset file.
 var ErrDataset = errors.New("bad dataset file")
 
-// Dataset is a sample of a concept or a real dataset, in memory.
+// Dataset is a sample of a concept or a real dataset, in memory: the one
+// dataset type of the toolkit, which train, train/kernel,
+// importer/analysis and compare all take.
 //
 // On disk (Save) it is an uncompressed .npz with the members
 //
@@ -34,11 +36,20 @@ var ErrDataset = errors.New("bad dataset file")
 //	       (h1..hD for a relu-teacher)
 //	meta   uint8: a UTF-8 JSON object with format, task, version, source,
 //	       concept spec and seeds (bytes(z["meta"]).decode() in numpy)
+//
+// X holds N examples of D values, row-major. Shape is the shape of one
+// example when it is not a vector (images: channels, height, width; its
+// product is D) and nil otherwise. Y holds one target per example, or,
+// when YShape is set (LoadExamples: a model's output targets), the
+// product of YShape per example.
 type Dataset struct {
+	Path         string // the file it was loaded from, for messages ("" when built in memory)
 	Task         string
 	N, D         int
+	Shape        []int
 	X            []float64
 	Y            []float64
+	YShape       []int
 	F            []float64
 	Labels       []int64
 	Hidden       [][]float64
@@ -241,7 +252,71 @@ func LoadDataset(path string) (*Dataset, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load dataset %s: %w", path, err)
 	}
+	ds.Path = path
 	return ds, nil
+}
+
+// LoadExamples reads the inputs of a model, and optionally its targets,
+// from an .npz: x (float, examples on axis 0, any shape per example: Shape
+// keeps it) and y, either int64 class labels (N; task multiclass) or float
+// targets of any shape per example (task regression, YShape keeps it).
+// Without y the task is empty: inputs only.
+func LoadExamples(path string) (*Dataset, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("load examples %s: %w: %s", path, ErrDataset, fmt.Sprintf(format, args...))
+	}
+	z, err := npy.ReadNPZ(path)
+	if err != nil {
+		return nil, fmt.Errorf("load examples: %w", err)
+	}
+	xa, err := z.Get("x")
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	if xa.DType != npy.Float32 && xa.DType != npy.Float64 || len(xa.Shape) < 1 || xa.Shape[0] == 0 {
+		return nil, bad("x must be a float array with examples on axis 0, is %v%v", xa.DType, xa.Shape)
+	}
+	n := xa.Shape[0]
+	ds := &Dataset{Path: path, N: n, D: xa.Len() / n, X: xa.Float64s()}
+	if len(xa.Shape) > 2 {
+		ds.Shape = slices.Clone(xa.Shape[1:])
+	}
+	ya, err := z.Get("y")
+	if err != nil {
+		return ds, nil // inputs only
+	}
+	if ya.Len() == 0 || len(ya.Shape) == 0 || ya.Shape[0] != n {
+		return nil, bad("y has shape %v for %d examples", ya.Shape, n)
+	}
+	if ya.DType == npy.Int64 {
+		if len(ya.Shape) != 1 {
+			return nil, bad("integer labels y must be 1-D, are %v", ya.Shape)
+		}
+		ds.Task, ds.Labels = TaskMulticlass, ya.I64
+		return ds, nil
+	}
+	ds.Task, ds.Y, ds.YShape = TaskRegression, ya.Float64s(), slices.Clone(ya.Shape[1:])
+	if len(ds.YShape) == 0 {
+		ds.YShape = nil
+	}
+	return ds, nil
+}
+
+// ExampleShape is the shape of one example of x: Shape, or (D).
+func (ds *Dataset) ExampleShape() []int {
+	if ds.Shape != nil {
+		return ds.Shape
+	}
+	return []int{ds.D}
+}
+
+// TargetsPerExample is the number of values of Y per example.
+func (ds *Dataset) TargetsPerExample() int {
+	k := 1
+	for _, v := range ds.YShape {
+		k *= v
+	}
+	return k
 }
 
 // DecodeDataset parses the bytes of a dataset .npz.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/export/exporttest"
 	"github.com/hierlearn/hierlearn/internal/npy"
 	"github.com/hierlearn/hierlearn/train/kernel"
@@ -15,13 +16,13 @@ import (
 
 // kernelData is a small synthetic training set: d=6, targets a smooth
 // function of x (regression), its sign (classification) or a class of 3.
-func kernelData(task string, n, d int, seed uint64) kernel.Data {
+func kernelData(task string, n, d int, seed uint64) *concept.Dataset {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	x := kernel.NewMatrix(n, d)
 	for i := range x.Data {
 		x.Data[i] = rng.NormFloat64()
 	}
-	data := kernel.Data{Task: task, X: x}
+	data := &concept.Dataset{Task: task, N: n, D: d, X: x.Data}
 	for i := range n {
 		r := x.Row(i)
 		f := r[0]*r[1] + 0.5*r[2]*r[2] - 0.3*r[3]

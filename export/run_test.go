@@ -26,16 +26,12 @@ func trainRuns(t *testing.T, dir string) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sample := func(n int, seed uint64) *train.Data {
+	sample := func(n int, seed uint64) *concept.Dataset {
 		ds, err := c.Sample(n, seed)
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := train.FromDataset(ds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
+		return ds
 	}
 	tr, te := sample(512, 1), sample(256, 2)
 	runs := map[string]string{}
@@ -173,8 +169,7 @@ func TestRunMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, _ := c.Sample(128, 1)
-	d, _ := train.FromDataset(ds)
+	d, _ := c.Sample(128, 1)
 	cfg := train.Config{Learner: train.LearnerHNet, Mode: train.ModeLayerwise, Width: 2, StepsPerStage: 5, Batch: 32, LR: 1e-3, DType: "float64", Seed: 77}
 	run := filepath.Join(dir, "r")
 	if _, err := train.Run(context.Background(), cfg, d, d, train.Options{OutDir: run}); err != nil {

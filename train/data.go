@@ -8,23 +8,10 @@ import (
 	"github.com/hierlearn/hierlearn/concept"
 )
 
-// Data is a training or test set: N points x (rows of X, N x D row-major),
-// targets Y, and optionally the concept's hidden features S*_l of layers
-// l = 2..len(Hidden)+1 (Hidden[l-2] is N x HiddenWidths[l-2] row-major),
-// which the feature error e_l needs. For classification Y holds labels
-// -1 and +1.
-type Data struct {
-	Path         string // where it came from, for error messages
-	Task         string
-	N, D         int
-	X, Y         []float64
-	Hidden       [][]float64
-	HiddenWidths []int
-}
-
 // LoadData reads an .npz dataset written by the concept package (members
-// x, y, s2..sL, meta; see concept.Dataset) and checks its shapes.
-func LoadData(path string) (*Data, error) {
+// x, y, s2..sL, meta; see concept.Dataset) and checks that the learners
+// can train on it or test on it.
+func LoadData(path string) (*concept.Dataset, error) {
 	ds, err := concept.LoadDataset(path)
 	if err != nil {
 		if strings.Contains(err.Error(), path) {
@@ -32,37 +19,41 @@ func LoadData(path string) (*Data, error) {
 		}
 		return nil, fmt.Errorf("dataset %s: %w", path, err)
 	}
-	d, err := FromDataset(ds)
+	d, err := forTraining(ds)
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", path, err)
 	}
-	d.Path = path
-	if err := d.Validate(); err != nil {
+	if err := validate(d); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-// FromDataset adapts a concept dataset (sharing its arrays). Hidden
+// forTraining is ds as the learners see it (sharing its arrays): hidden
 // features are kept only for the hq family (members s2..sL), the ones the
-// feature error compares with.
-func FromDataset(ds *concept.Dataset) (*Data, error) {
+// feature error compares with. The test set's S*_l of layers
+// l = 2..len(Hidden)+1 (Hidden[l-2] is N x HiddenWidths[l-2] row-major)
+// give the feature error e_l. For classification Y holds labels -1 and +1.
+func forTraining(ds *concept.Dataset) (*concept.Dataset, error) {
 	if ds.Task != Regression && ds.Task != Classification {
 		return nil, fmt.Errorf("task %q: the learners handle regression and binary classification", ds.Task)
 	}
-	d := &Data{Task: ds.Task, N: ds.N, D: ds.D, X: ds.X, Y: ds.Y}
+	d := *ds
+	d.Hidden, d.HiddenWidths, d.HiddenNames = nil, nil, nil
 	for i, h := range ds.Hidden {
-		if ds.HiddenNames != nil && ds.HiddenNames[i] != "s"+strconv.Itoa(i+2) {
+		name := "s" + strconv.Itoa(i+2)
+		if ds.HiddenNames != nil && ds.HiddenNames[i] != name {
 			break
 		}
 		d.Hidden = append(d.Hidden, h)
 		d.HiddenWidths = append(d.HiddenWidths, ds.HiddenWidths[i])
+		d.HiddenNames = append(d.HiddenNames, name)
 	}
-	return d, nil
+	return &d, nil
 }
 
-// Validate checks that the shapes agree and the values are usable.
-func (d *Data) Validate() error {
+// validate checks that the shapes agree and the values are usable.
+func validate(d *concept.Dataset) error {
 	name := d.Path
 	if name == "" {
 		name = "(in memory)"
@@ -104,7 +95,7 @@ func (d *Data) Validate() error {
 }
 
 // checkPair checks that a training and a test set fit together.
-func checkPair(tr, te *Data) error {
+func checkPair(tr, te *concept.Dataset) error {
 	if tr.D != te.D {
 		return fmt.Errorf("training set %s has dimension %d (x shape (%d, %d)) but test set %s has %d (x shape (%d, %d))",
 			tr.Path, tr.D, tr.N, tr.D, te.Path, te.D, te.N, te.D)
@@ -116,15 +107,18 @@ func checkPair(tr, te *Data) error {
 }
 
 // UseConcept checks that d was drawn in c's input space and, when d lacks
-// hidden features, computes them with c (hq concepts only).
-func (d *Data) UseConcept(c *concept.Concept, conceptPath string) error {
+// the hidden features S*_l, computes them with c (hq concepts only).
+func UseConcept(d *concept.Dataset, c *concept.Concept, conceptPath string) error {
 	if s := c.Spec(); s.D != d.D {
 		return fmt.Errorf("concept %s has d = %d but dataset %s has x of shape (%d, %d)", conceptPath, s.D, d.Path, d.N, d.D)
 	}
-	if len(d.Hidden) > 0 || len(c.HiddenNames()) == 0 || c.HiddenNames()[0] != "s2" {
+	if len(c.HiddenNames()) == 0 || c.HiddenNames()[0] != "s2" {
+		return nil
+	}
+	if len(d.Hidden) > 0 && (d.HiddenNames == nil || d.HiddenNames[0] == "s2") {
 		return nil
 	}
 	_, hidden := c.Eval(d.X, d.N)
-	d.Hidden, d.HiddenWidths = hidden, c.Widths()
+	d.Hidden, d.HiddenWidths, d.HiddenNames = hidden, c.Widths(), c.HiddenNames()
 	return nil
 }

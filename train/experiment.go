@@ -72,19 +72,11 @@ func Separation(ctx context.Context, sc SeparationConfig, log io.Writer) (*Separ
 			if err != nil {
 				return nil, err
 			}
-			trS, err := c.Sample(sc.N, 1000+seed)
+			tr, err := c.Sample(sc.N, 1000+seed)
 			if err != nil {
 				return nil, err
 			}
-			teS, err := c.Sample(sc.NTest, 2000+seed)
-			if err != nil {
-				return nil, err
-			}
-			tr, err := FromDataset(trS)
-			if err != nil {
-				return nil, err
-			}
-			te, err := FromDataset(teS)
+			te, err := c.Sample(sc.NTest, 2000+seed)
 			if err != nil {
 				return nil, err
 			}

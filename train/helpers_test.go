@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/hierlearn/hierlearn/concept"
 )
 
 // toyData draws n points of a small hierarchical quadratic concept (test
@@ -11,7 +13,7 @@ import (
 // default skip sets, output weights 1, 0.3, 0.09, ...; the features of
 // every layer are standardised with statistics of the same sample, which
 // is good enough for tests. The concept's weights depend on seed only.
-func toyData(t testing.TB, n, d, L, k int, seed, sampleSeed uint64) *Data {
+func toyData(t testing.TB, n, d, L, k int, seed, sampleSeed uint64) *concept.Dataset {
 	t.Helper()
 	wr := rand.New(rand.NewPCG(seed, 99))
 	xr := rand.New(rand.NewPCG(sampleSeed, 7))
@@ -25,7 +27,7 @@ func toyData(t testing.TB, n, d, L, k int, seed, sampleSeed uint64) *Data {
 		h[1][i] = (v*v - 1) / math.Sqrt2
 	}
 	y := make([]float64, n)
-	data := &Data{Task: Regression, N: n, D: d, X: x, Y: y}
+	data := &concept.Dataset{Task: Regression, N: n, D: d, X: x, Y: y}
 	alpha := 1.0
 	for l := 2; l <= L; l++ {
 		skip := DefaultSkips(L)[l-2]
@@ -78,10 +80,10 @@ func standardise(a []float64, n, k int) {
 
 // toySplit draws one toy sample and splits it into a training set of nTr
 // points and a test set of nTe, so that both share the standardisation.
-func toySplit(t testing.TB, nTr, nTe, d, L, k int, seed uint64) (tr, te *Data) {
+func toySplit(t testing.TB, nTr, nTe, d, L, k int, seed uint64) (tr, te *concept.Dataset) {
 	all := toyData(t, nTr+nTe, d, L, k, seed, seed+1)
-	part := func(lo, hi int) *Data {
-		p := &Data{Task: all.Task, N: hi - lo, D: d, X: all.X[lo*d : hi*d], Y: all.Y[lo:hi], HiddenWidths: all.HiddenWidths}
+	part := func(lo, hi int) *concept.Dataset {
+		p := &concept.Dataset{Task: all.Task, N: hi - lo, D: d, X: all.X[lo*d : hi*d], Y: all.Y[lo:hi], HiddenWidths: all.HiddenWidths}
 		for i, h := range all.Hidden {
 			kk := all.HiddenWidths[i]
 			p.Hidden = append(p.Hidden, h[lo*kk:hi*kk])

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
 	"github.com/hierlearn/hierlearn/internal/numeric"
 	"github.com/hierlearn/hierlearn/internal/version"
@@ -107,15 +108,18 @@ type checkpoint struct {
 // Run trains cfg's learner on tr, measures it on te after every stage and,
 // when opt.OutDir is set, writes config.json, model.json and metrics.json
 // there. A cancelled ctx saves a checkpoint and returns ErrInterrupted.
-func Run(ctx context.Context, cfg Config, tr, te *Data, opt Options) (*Result, error) {
+func Run(ctx context.Context, cfg Config, tr, te *concept.Dataset, opt Options) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if err := tr.Validate(); err != nil {
-		return nil, err
-	}
-	if err := te.Validate(); err != nil {
-		return nil, err
+	var err error
+	for _, d := range []**concept.Dataset{&tr, &te} {
+		if *d, err = forTraining(*d); err != nil {
+			return nil, err
+		}
+		if err := validate(*d); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkPair(tr, te); err != nil {
 		return nil, err
@@ -197,7 +201,7 @@ func learnerFrom[T Float](cfg Config, raw []byte) (learner[T], error) {
 
 const lossTail = 100
 
-func run[T Float](ctx context.Context, cfg Config, tr, te *Data, opt Options) (*Result, error) {
+func run[T Float](ctx context.Context, cfg Config, tr, te *concept.Dataset, opt Options) (*Result, error) {
 	stages := cfg.plan(cfg.Depth)
 	total := 0
 	for _, s := range stages {
@@ -342,7 +346,7 @@ func interrupt[T Float](st *checkpoint, ln learner[T], o *adam[T], pcg *rand.PCG
 }
 
 // measure evaluates the learner on the test set after stage sg.
-func measure[T Float](ln learner[T], sg stage, te *Data) (StageMetrics, error) {
+func measure[T Float](ln learner[T], sg stage, te *concept.Dataset) (StageMetrics, error) {
 	pred, feats := ln.evaluate(te.X, te.N, sg)
 	sm := StageMetrics{Layer: sg.Top, FeatureError: map[string]float64{}}
 	if te.Task == Classification {

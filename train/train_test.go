@@ -328,13 +328,9 @@ func TestClassificationLearnsAboveChance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sets [2]*Data
+	var sets [2]*concept.Dataset
 	for i, n := range []int{3000, 2000} {
-		ds, err := c.Sample(n, uint64(i+1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if sets[i], err = FromDataset(ds); err != nil {
+		if sets[i], err = c.Sample(n, uint64(i+1)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/importer/analysis"
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
 	"github.com/hierlearn/hierlearn/internal/version"
@@ -50,14 +51,14 @@ perturbed inputs (.npy), --json the result.`,
 			if err != nil {
 				return err
 			}
-			ds, err := analysis.LoadDataset(data)
+			ds, err := concept.LoadExamples(data)
 			if err != nil {
 				return err
 			}
 			if ds.Labels == nil {
 				return fmt.Errorf("%s: needs integer labels y (int64, [N])", data)
 			}
-			res, err := md.Attack(ds.X, ds.Labels, analysis.AttackOptions{Method: method, Norm: norm, Eps: eps, Steps: steps,
+			res, err := md.Attack(analysis.Inputs(ds), ds.Labels, analysis.AttackOptions{Method: method, Norm: norm, Eps: eps, Steps: steps,
 				Alpha: alpha, Random: random, Min: lo, Max: hi, Batch: batch, Seed: seed})
 			if err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/importer/analysis"
 	"github.com/hierlearn/hierlearn/internal/version"
 )
@@ -47,7 +48,7 @@ atomically.`,
 			if err != nil {
 				return err
 			}
-			ds, err := analysis.LoadDataset(train)
+			ds, err := concept.LoadExamples(train)
 			if err != nil {
 				return err
 			}

@@ -82,12 +82,11 @@ func TestKernelCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		td := kernel.FromDataset(ds)
-		pred, err := p.Predict(td.X)
+		pred, err := p.Predict(kernel.Inputs(ds))
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := kernel.Score(pred, td)
+		m, err := kernel.Score(pred, ds)
 		if err != nil {
 			t.Fatal(err)
 		}

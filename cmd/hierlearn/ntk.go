@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/importer/analysis"
 	"github.com/hierlearn/hierlearn/internal/npy"
 	"github.com/hierlearn/hierlearn/train/kernel"
@@ -93,17 +94,17 @@ K.npy is [N_a, N_b] float64; K.npy.json holds the configuration.`,
 
 // rowsOf reads the x member of an .npz as kernel rows for md.
 func rowsOf(md *analysis.Model, path string) (kernel.Matrix, error) {
-	ds, err := analysis.LoadDataset(path)
+	ds, err := concept.LoadExamples(path)
 	if err != nil {
 		return kernel.Matrix{}, err
 	}
-	n := ds.N()
-	if ds.X.Len() != n*md.Dim() {
-		return kernel.Matrix{}, fmt.Errorf("%s: x has shape %v; the model's input %q takes [N]+%v", path, ds.X.Shape, md.Input, md.Shape)
+	n := ds.N
+	if len(ds.X) != n*md.Dim() {
+		return kernel.Matrix{}, fmt.Errorf("%s: x has shape %v; the model's input %q takes [N]+%v", path, append([]int{n}, ds.ExampleShape()...), md.Input, md.Shape)
 	}
 	m := kernel.NewMatrix(n, md.Dim())
-	for i, v := range ds.X.F {
-		m.Data[i] = float64(v)
+	for i, v := range ds.X {
+		m.Data[i] = float64(float32(v)) // the model's precision
 	}
 	return m, nil
 }

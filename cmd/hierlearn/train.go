@@ -61,8 +61,8 @@ to the same model as an uninterrupted run.`,
 				if err != nil {
 					return err
 				}
-				for _, d := range []*train.Data{tr, te} {
-					if err := d.UseConcept(c, conceptPath); err != nil {
+				for _, d := range []*concept.Dataset{tr, te} {
+					if err := train.UseConcept(d, c, conceptPath); err != nil {
 						return err
 					}
 				}

@@ -51,11 +51,9 @@ func run(w io.Writer, runDir, onnxPath string) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	tr, _ := train.FromDataset(trainSet)
-	te, _ := train.FromDataset(testSet)
 	cfg := train.DefaultConfig()
 	cfg.StepsPerStage = 500
-	if _, err := train.Run(context.Background(), cfg, tr, te, train.Options{OutDir: runDir}); err != nil {
+	if _, err := train.Run(context.Background(), cfg, trainSet, testSet, train.Options{OutDir: runDir}); err != nil {
 		return 0, err
 	}
 	// Export the run directory (model.json, config.json, metrics.json).

@@ -43,19 +43,11 @@ func run(w io.Writer, n, steps int) error {
 	if err != nil {
 		return err
 	}
-	tr, err := train.FromDataset(trainSet)
-	if err != nil {
-		return err
-	}
-	te, err := train.FromDataset(testSet)
-	if err != nil {
-		return err
-	}
 	for _, mode := range []string{train.ModeProgressive, train.ModeLayerwise} {
 		cfg := train.DefaultConfig()
 		cfg.Mode = mode
 		cfg.StepsPerStage = steps
-		res, err := train.Run(context.Background(), cfg, tr, te, train.Options{})
+		res, err := train.Run(context.Background(), cfg, trainSet, testSet, train.Options{})
 		if err != nil {
 			return err
 		}

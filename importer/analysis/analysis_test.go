@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/export"
 	"github.com/hierlearn/hierlearn/importer"
 	"github.com/hierlearn/hierlearn/internal/crosscheck"
@@ -284,10 +285,20 @@ func TestAttacks(t *testing.T) {
 	}
 }
 
+// labelled is the examples x (a batch) with class labels.
+func labelled(x *importer.Tensor, labels []int64) *concept.Dataset {
+	ds := &concept.Dataset{Task: concept.TaskMulticlass, N: x.Shape[0], D: x.Len() / x.Shape[0],
+		Shape: x.Shape[1:], Labels: labels, X: make([]float64, len(x.F))}
+	for i, v := range x.F {
+		ds.X[i] = float64(v)
+	}
+	return ds
+}
+
 // finetuneAndCheck trains, writes back, and checks that the written model
 // runs in onnxruntime with outputs equal to Go's (and Go's reload equals
 // the trained session).
-func finetuneAndCheck(t *testing.T, src string, md *Model, ds *Dataset, opt FinetuneOptions) {
+func finetuneAndCheck(t *testing.T, src string, md *Model, ds *concept.Dataset, opt FinetuneOptions) {
 	before, err := md.Loss(ds)
 	if err != nil {
 		t.Fatal(err)
@@ -308,7 +319,7 @@ func finetuneAndCheck(t *testing.T, src string, md *Model, ds *Dataset, opt Fine
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := md.batch(ds.X.F[:4*md.Dim()], 4)
+	x := md.batch(Inputs(ds).F[:4*md.Dim()], 4)
 	want, err := md.Predict(x)
 	if err != nil {
 		t.Fatal(err)
@@ -355,7 +366,7 @@ func TestFinetuneTinyCNN(t *testing.T) {
 			labels[i] = int64(i % 3)
 			x.F[i*md.Dim()] += 2 * float32(labels[i])
 		}
-		finetuneAndCheck(t, src, md, &Dataset{X: x, Labels: labels}, opt)
+		finetuneAndCheck(t, src, md, labelled(x, labels), opt)
 	}
 }
 
@@ -383,7 +394,7 @@ func TestFinetuneResNet20(t *testing.T) {
 	for i := range labels {
 		labels[i] = int64(i % 10)
 	}
-	finetuneAndCheck(t, src, md, &Dataset{X: x, Labels: labels}, FinetuneOptions{Optimizer: "adam", LR: 0.01, Epochs: 2, Batch: 8})
+	finetuneAndCheck(t, src, md, labelled(x, labels), FinetuneOptions{Optimizer: "adam", LR: 0.01, Epochs: 2, Batch: 8})
 }
 
 // TestFixedBatchModel: a model exported with its batch fixed at 1 gives
@@ -428,7 +439,7 @@ func TestFixedBatchModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	same("integrated gradients", a1, a2)
-	ds := &Dataset{X: x, Labels: []int64{0, 1, 2, 0, 1}}
+	ds := labelled(x, []int64{0, 1, 2, 0, 1})
 	for _, md := range []*Model{dyn, fix} {
 		if _, err := md.Finetune(ds, FinetuneOptions{Batch: 1, LR: 0.1}); err != nil {
 			t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/importer"
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
 )
@@ -31,15 +32,16 @@ type FinetuneResult struct {
 // Finetune trains the Model's params (its GradSession's; the rest of the
 // model is frozen, BatchNormalization in inference form) on ds with
 // mini-batch SGD or Adam. The session's params hold the result.
-func (md *Model) Finetune(ds *Dataset, opt FinetuneOptions) (*FinetuneResult, error) {
+func (md *Model) Finetune(ds *concept.Dataset, opt FinetuneOptions) (*FinetuneResult, error) {
 	params := md.GS.Params()
 	if len(params) == 0 {
 		return nil, fmt.Errorf("analysis: no params to fine-tune")
 	}
-	if ds.Labels == nil && ds.Targets == nil {
+	if ds.Labels == nil && ds.Y == nil {
 		return nil, fmt.Errorf("analysis: the training data has no y")
 	}
-	if err := md.checkBatch(ds.X, "x"); err != nil {
+	x := Inputs(ds)
+	if err := md.checkBatch(x, "x"); err != nil {
 		return nil, err
 	}
 	if opt.Optimizer == "" {
@@ -66,7 +68,7 @@ func (md *Model) Finetune(ds *Dataset, opt FinetuneOptions) (*FinetuneResult, er
 	if md.perExample {
 		opt.Batch = 1 // the model's batch is fixed at 1
 	}
-	n, d := ds.N(), md.Dim()
+	n, d := ds.N, md.Dim()
 	r := rand.New(rand.NewPCG(opt.Seed, 0xf1e7))
 	vel := map[string][]float64{}
 	sq := map[string][]float64{}
@@ -78,13 +80,13 @@ func (md *Model) Finetune(ds *Dataset, opt FinetuneOptions) (*FinetuneResult, er
 			idx := perm[b0:min(b0+opt.Batch, n)]
 			xb := make([]float32, len(idx)*d)
 			for k, i := range idx {
-				copy(xb[k*d:(k+1)*d], ds.X.F[i*d:(i+1)*d])
+				copy(xb[k*d:(k+1)*d], x.F[i*d:(i+1)*d])
 			}
 			tape, y, err := md.Forward(md.batch(xb, len(idx)))
 			if err != nil {
 				return nil, err
 			}
-			loss, seed, err := ds.lossGrad(y, idx)
+			loss, seed, err := lossGrad(ds, y, idx)
 			if err != nil {
 				tape.Release()
 				return nil, err
@@ -141,11 +143,12 @@ func (md *Model) Finetune(ds *Dataset, opt FinetuneOptions) (*FinetuneResult, er
 }
 
 // Loss is the mean loss over ds with the current params.
-func (md *Model) Loss(ds *Dataset) (float64, error) {
-	if err := md.checkBatch(ds.X, "x"); err != nil {
+func (md *Model) Loss(ds *concept.Dataset) (float64, error) {
+	x := Inputs(ds)
+	if err := md.checkBatch(x, "x"); err != nil {
 		return 0, err
 	}
-	n, d := ds.N(), md.Dim()
+	n, d := ds.N, md.Dim()
 	var total float64
 	for b0 := 0; b0 < n; b0 += 64 {
 		b1 := min(b0+64, n) // Predict runs fixed-batch models per example
@@ -153,11 +156,11 @@ func (md *Model) Loss(ds *Dataset) (float64, error) {
 		for i := range idx {
 			idx[i] = b0 + i
 		}
-		y, err := md.Predict(md.batch(ds.X.F[b0*d:b1*d], b1-b0))
+		y, err := md.Predict(md.batch(x.F[b0*d:b1*d], b1-b0))
 		if err != nil {
 			return 0, err
 		}
-		l, _, err := ds.lossGrad(y, idx)
+		l, _, err := lossGrad(ds, y, idx)
 		if err != nil {
 			return 0, err
 		}
@@ -166,9 +169,11 @@ func (md *Model) Loss(ds *Dataset) (float64, error) {
 	return total / float64(n), nil
 }
 
-// lossGrad returns the mean loss of a batch (examples idx, outputs y) and
-// its gradient with respect to y.
-func (ds *Dataset) lossGrad(y *importer.Tensor, idx []int) (float64, *importer.Tensor, error) {
+// lossGrad returns the mean loss of a batch (examples idx of ds, outputs
+// y) and its gradient with respect to y: cross-entropy on the logits for
+// class labels, mean squared error for float targets (compared in
+// float32, the model's precision).
+func lossGrad(ds *concept.Dataset, y *importer.Tensor, idx []int) (float64, *importer.Tensor, error) {
 	b := len(idx)
 	per := len(y.F) / b
 	g := &importer.Tensor{DType: importer.Float32, Shape: y.Shape, F: make([]float32, len(y.F))}
@@ -186,13 +191,13 @@ func (ds *Dataset) lossGrad(y *importer.Tensor, idx []int) (float64, *importer.T
 			}
 			continue
 		}
-		tper := ds.Targets.Len() / ds.N()
+		tper := len(ds.Y) / ds.N
 		if tper != per {
 			return 0, nil, fmt.Errorf("analysis: targets have %d values per example, the output %d", tper, per)
 		}
-		tk := ds.Targets.F[i*per : (i+1)*per]
+		tk := ds.Y[i*per : (i+1)*per]
 		for j := range yk {
-			dv := float64(yk[j] - tk[j])
+			dv := float64(yk[j] - float32(tk[j]))
 			loss += dv * dv / float64(per)
 			g.F[k*per+j] = float32(2 * dv / float64(per*b))
 		}

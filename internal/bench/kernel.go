@@ -99,7 +99,8 @@ func Sklearn(w io.Writer, sizes []int, d, nTest, repeat int, seed uint64) (*Kern
 				return nil, fmt.Errorf("scikit-learn bench at n=%d: %w", n, err)
 			}
 			t0 := time.Now()
-			res, err := kernel.Fit(kernel.RBF{}, kernel.Data{Task: kernel.Regression, X: x, Y: y}, kernel.Options{Ridge: ridge})
+			train := &concept.Dataset{Task: concept.TaskRegression, N: n, D: d, X: x.Data, Y: y}
+			res, err := kernel.Fit(kernel.RBF{}, train, kernel.Options{Ridge: ridge})
 			if err != nil {
 				return nil, err
 			}
@@ -215,7 +216,7 @@ func ConceptSweep(w io.Writer, spec concept.Spec, kernels []string, sizes []int,
 	if err != nil {
 		return nil, err
 	}
-	test := kernel.FromDataset(testDS)
+	test := testDS
 	opt := kernel.Options{Seed: seed}
 	if err := opt.ParseMethod(method); err != nil {
 		return nil, err
@@ -230,17 +231,16 @@ func ConceptSweep(w io.Writer, spec concept.Spec, kernels []string, sizes []int,
 		if err != nil {
 			return nil, err
 		}
-		train := kernel.FromDataset(ds)
 		for _, ks := range kernels {
 			row := SweepRow{Kernel: ks, N: n}
 			k, err := kernel.Parse(ks, seed)
 			if err != nil {
 				return nil, err
 			}
-			res, err := kernel.Fit(k, train, opt)
+			res, err := kernel.Fit(k, ds, opt)
 			if err == nil {
 				var pred kernel.Matrix
-				if pred, err = res.Predictor.Predict(test.X); err == nil {
+				if pred, err = res.Predictor.Predict(kernel.Inputs(test)); err == nil {
 					var m kernel.Metrics
 					if m, err = kernel.Score(pred, test); err == nil {
 						row.Ridge, row.RelMSE, row.Method, row.FitSeconds = res.Ridge, m.RelMSE, res.Method, res.FitSeconds

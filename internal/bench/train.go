@@ -76,7 +76,7 @@ func Train(ctx context.Context, bc TrainConfig, python, script string) (*TrainRe
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	var sets [2]*train.Data
+	var sets [2]*concept.Dataset
 	for i, n := range []int{bc.N, bc.NTest} {
 		ds, err := c.Sample(n, uint64(100+i))
 		if err != nil {

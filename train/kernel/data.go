@@ -3,6 +3,8 @@ package kernel
 import (
 	"fmt"
 	"math"
+
+	"github.com/hierlearn/hierlearn/concept"
 )
 
 // Tasks.
@@ -12,17 +14,17 @@ const (
 	Multiclass     = "multiclass"     // labels 0..C-1 in Labels
 )
 
-// Data is a supervised data set: inputs X (one point a row) and the
-// targets of its task.
-type Data struct {
+// data is a concept.Dataset as the solvers see it: inputs X (one point a
+// row, sharing the dataset's array) and the targets of its task.
+type data struct {
 	Task   string
 	X      Matrix
 	Y      []float64 // regression targets, or ±1 labels for classification
 	Labels []int64   // class labels for multiclass
 }
 
-// Check validates shapes, labels and finiteness.
-func (d Data) Check(what string) error {
+// check validates shapes, labels and finiteness.
+func (d data) check(what string) error {
 	if d.X.Rows == 0 || d.X.Cols == 0 {
 		return fmt.Errorf("%s: no data (%d×%d inputs)", what, d.X.Rows, d.X.Cols)
 	}
@@ -59,7 +61,7 @@ func (d Data) Check(what string) error {
 
 // targets returns the regression targets of d: y itself (n×1), or the
 // one-hot encoding of the labels (n×classes) for multiclass.
-func (d Data) targets(classes int) Matrix {
+func (d data) targets(classes int) Matrix {
 	if d.Task != Multiclass {
 		return Matrix{Rows: d.X.Rows, Cols: 1, Data: append([]float64(nil), d.Y...)}
 	}
@@ -72,7 +74,7 @@ func (d Data) targets(classes int) Matrix {
 	return t
 }
 
-func (d Data) numClasses() int {
+func (d data) numClasses() int {
 	c := 0
 	for _, l := range d.Labels {
 		c = max(c, int(l)+1)
@@ -81,8 +83,8 @@ func (d Data) numClasses() int {
 }
 
 // subset returns the rows idx of d.
-func (d Data) subset(idx []int) Data {
-	out := Data{Task: d.Task, X: NewMatrix(len(idx), d.X.Cols)}
+func (d data) subset(idx []int) data {
+	out := data{Task: d.Task, X: NewMatrix(len(idx), d.X.Cols)}
 	for r, i := range idx {
 		copy(out.X.Row(r), d.X.Row(i))
 		if d.Y != nil {
@@ -109,7 +111,11 @@ type Metrics struct {
 
 // Score compares predictions (n×outputs, as Predictor.Predict returns)
 // with the targets of d.
-func Score(pred Matrix, d Data) (Metrics, error) {
+func Score(pred Matrix, test *concept.Dataset) (Metrics, error) {
+	return score(pred, dataOf(test))
+}
+
+func score(pred Matrix, d data) (Metrics, error) {
 	if pred.Rows != d.X.Rows {
 		return Metrics{}, fmt.Errorf("score: %d predictions for %d points", pred.Rows, d.X.Rows)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/train/kernel"
 )
 
@@ -21,7 +22,8 @@ func ExampleFit() {
 	if err != nil {
 		panic(err)
 	}
-	res, err := kernel.Fit(k, kernel.Data{Task: kernel.Regression, X: x, Y: y}, kernel.Options{Ridge: 1e-9})
+	train := &concept.Dataset{Task: concept.TaskRegression, N: x.Rows, D: x.Cols, X: x.Data, Y: y}
+	res, err := kernel.Fit(k, train, kernel.Options{Ridge: 1e-9})
 	if err != nil {
 		panic(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/numeric"
 )
 
@@ -91,12 +92,16 @@ type Result struct {
 }
 
 // Fit fits kernel ridge regression of the targets of train on kernel k.
-func Fit(k Kernel, train Data, opt Options) (*Result, error) {
+func Fit(k Kernel, train *concept.Dataset, opt Options) (*Result, error) {
+	return fit(k, dataOf(train), opt)
+}
+
+func fit(k Kernel, train data, opt Options) (*Result, error) {
 	start := time.Now()
 	if train.Task == "" {
 		train.Task = Regression
 	}
-	if err := train.Check("train"); err != nil {
+	if err := train.check("train"); err != nil {
 		return nil, err
 	}
 	opt.setDefaults()

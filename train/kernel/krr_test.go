@@ -11,9 +11,9 @@ import (
 	"github.com/hierlearn/hierlearn/internal/numeric"
 )
 
-func regData(n, d int, seed uint64) Data {
+func regData(n, d int, seed uint64) data {
 	x := gaussian(n, d, seed)
-	return Data{Task: Regression, X: x, Y: smoothTarget(x)}
+	return data{Task: Regression, X: x, Y: smoothTarget(x)}
 }
 
 // TestMatchesSklearn: predictions equal scikit-learn's KernelRidge on the
@@ -27,7 +27,7 @@ func TestMatchesSklearn(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Fit(k, train, Options{Ridge: 1e-3})
+			res, err := fit(k, train, Options{Ridge: 1e-3})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,23 +61,23 @@ func TestRidgeSearchConsistent(t *testing.T) {
 	}
 	k := RBF{}
 	opt := Options{Seed: 5, Grid: []float64{1e-4, 1e-2, 1e-1, 1}}
-	res, err := Fit(k, d, opt)
+	res, err := fit(k, d, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Reconstruct the split as Fit does.
 	perm := rand.New(rand.NewPCG(5, 0x9e3779b97f4a7c15)).Perm(200)
 	p := d.subset(perm)
-	fit := p.subset(seq(0, 160))
+	fitSet := p.subset(seq(0, 160))
 	val := p.subset(seq(160, 200))
 	best, bestLoss := 0.0, math.Inf(1)
 	for i, lam := range opt.Grid {
-		r, err := Fit(k, fit, Options{Ridge: lam})
+		r, err := fit(k, fitSet, Options{Ridge: lam})
 		if err != nil {
 			t.Fatal(err)
 		}
 		pred, _ := r.Predictor.Predict(val.X)
-		m, _ := Score(pred, val)
+		m, _ := score(pred, val)
 		if g := res.Grid[i]; math.Abs(g.ValMSE-m.MSE) > 1e-9*m.MSE {
 			t.Errorf("ridge %g: grid validation MSE %g, separate fit %g", lam, g.ValMSE, m.MSE)
 		}
@@ -111,7 +111,7 @@ func TestSolversAgree(t *testing.T) {
 	fitPred := func(k Kernel, opt Options) []float64 {
 		t.Helper()
 		opt.Ridge = 1e-2
-		res, err := Fit(k, train, opt)
+		res, err := fit(k, train, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +151,7 @@ func TestPrimalEqualsDual(t *testing.T) {
 	test := gaussian(40, 4, 7)
 	for _, unit := range []string{"relu", "quad"} {
 		k, _ := Parse("rf-"+unit+":120", 11)
-		res, err := Fit(k, train, Options{Ridge: 1e-3})
+		res, err := fit(k, train, Options{Ridge: 1e-3})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +160,7 @@ func TestPrimalEqualsDual(t *testing.T) {
 		}
 		primal, _ := res.Predictor.Predict(test)
 		// The same kernel as a Gram function forces the dual path.
-		dual, err := Fit(GramFunc{Name: "rf", F: k.Gram}, train, Options{Ridge: 1e-3})
+		dual, err := fit(GramFunc{Name: "rf", F: k.Gram}, train, Options{Ridge: 1e-3})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -176,41 +176,41 @@ func TestPrimalEqualsDual(t *testing.T) {
 func TestLearns(t *testing.T) {
 	train := regData(600, 4, 8)
 	test := regData(300, 4, 9)
-	res, err := Fit(Poly{Degree: 4, C: 1}, train, Options{})
+	res, err := fit(Poly{Degree: 4, C: 1}, train, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	pred, _ := res.Predictor.Predict(test.X)
-	m, _ := Score(pred, test)
+	m, _ := score(pred, test)
 	if m.RelMSE > 0.01 {
 		t.Errorf("poly:4 on a degree-4 target: test rel MSE %g > 0.01", m.RelMSE)
 	}
 	// Binary: sign of the same target.
-	cls := func(d Data) Data {
-		c := Data{Task: Classification, X: d.X}
+	cls := func(d data) data {
+		c := data{Task: Classification, X: d.X}
 		for _, v := range d.Y {
 			c.Y = append(c.Y, math.Copysign(1, v))
 		}
 		return c
 	}
-	res, err = Fit(RBF{}, cls(train), Options{})
+	res, err = fit(RBF{}, cls(train), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	pred, _ = res.Predictor.Predict(test.X)
-	m, _ = Score(pred, cls(test))
+	m, _ = score(pred, cls(test))
 	if m.Error == nil || *m.Error > 0.25 {
 		t.Errorf("classification error %v", m.Error)
 	}
 	// Multiclass: 3 classes from terciles of the target.
-	mc := func(d Data) Data {
-		c := Data{Task: Multiclass, X: d.X}
+	mc := func(d data) data {
+		c := data{Task: Multiclass, X: d.X}
 		for _, v := range d.Y {
 			c.Labels = append(c.Labels, int64(min(max(math.Floor(v+1.5), 0), 2)))
 		}
 		return c
 	}
-	res, err = Fit(Poly{Degree: 4, C: 1}, mc(train), Options{})
+	res, err = fit(Poly{Degree: 4, C: 1}, mc(train), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestLearns(t *testing.T) {
 		t.Fatalf("multiclass model has %d classes, %d outputs", res.Predictor.Classes, res.Predictor.Alpha.Cols)
 	}
 	pred, _ = res.Predictor.Predict(test.X)
-	m, _ = Score(pred, mc(test))
+	m, _ = score(pred, mc(test))
 	// Chance is about 0.5 or more; a useful model does far better.
 	if *m.Error > 0.3 {
 		t.Errorf("multiclass error %g", *m.Error)
@@ -228,7 +228,7 @@ func TestLearns(t *testing.T) {
 func TestMemoryLimit(t *testing.T) {
 	train := regData(500, 3, 1)
 	for _, method := range []string{MethodExact, MethodCG, MethodNystrom} {
-		_, err := Fit(RBF{}, train, Options{Ridge: 1e-3, Method: method, MemLimit: 100 << 10})
+		_, err := fit(RBF{}, train, Options{Ridge: 1e-3, Method: method, MemLimit: 100 << 10})
 		if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "GiB") {
 			t.Errorf("%s: err = %v, want ErrTooLarge naming the sizes", method, err)
 		}
@@ -243,11 +243,11 @@ func TestBadInput(t *testing.T) {
 	infY.Y[3] = math.Inf(1)
 	short := regData(50, 3, 1)
 	short.Y = short.Y[:49]
-	badLabel := Data{Task: Classification, X: good.X, Y: append([]float64(nil), good.Y...)}
-	badTask := Data{Task: "ranking", X: good.X, Y: good.Y}
+	badLabel := data{Task: Classification, X: good.X, Y: append([]float64(nil), good.Y...)}
+	badTask := data{Task: "ranking", X: good.X, Y: good.Y}
 	for _, c := range []struct {
 		name string
-		data Data
+		data data
 		opt  Options
 		want string
 	}{
@@ -259,9 +259,9 @@ func TestBadInput(t *testing.T) {
 		{"ridge", good, Options{Ridge: -1}, "ridge -1"},
 		{"method", good, Options{Ridge: 1e-3, Method: "svd"}, "unknown method"},
 		{"grid", good, Options{Grid: []float64{1, 0}}, "grid value 0"},
-		{"empty", Data{X: Matrix{}}, Options{}, "no data"},
+		{"empty", data{X: Matrix{}}, Options{}, "no data"},
 	} {
-		_, err := Fit(RBF{}, c.data, c.opt)
+		_, err := fit(RBF{}, c.data, c.opt)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want it to contain %q", c.name, err, c.want)
 		}
@@ -272,12 +272,12 @@ func TestBadInput(t *testing.T) {
 		huge.X.Data[i] *= 1e6
 	}
 	for _, method := range []string{MethodExact, MethodNystrom, MethodCG} {
-		_, err := Fit(Poly{Degree: 64, C: 1}, huge, Options{Ridge: 1e-3, Method: method, Landmarks: 10})
+		_, err := fit(Poly{Degree: 64, C: 1}, huge, Options{Ridge: 1e-3, Method: method, Landmarks: 10})
 		if err == nil || !strings.Contains(err.Error(), "overflow") {
 			t.Errorf("%s: overflowing kernel: err = %v", method, err)
 		}
 	}
-	res, err := Fit(RBF{}, good, Options{Ridge: 1e-3})
+	res, err := fit(RBF{}, good, Options{Ridge: 1e-3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +315,7 @@ func TestSaveLoad(t *testing.T) {
 	test := gaussian(30, 4, 3)
 	for _, spec := range []string{"rbf", "poly:4", "ntk:3", "comp", "rf-relu:50", "rf-quad:300"} {
 		k, _ := Parse(spec, 42)
-		res, err := Fit(k, train, Options{Ridge: 1e-3, Seed: 42})
+		res, err := fit(k, train, Options{Ridge: 1e-3, Seed: 42})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -355,11 +355,11 @@ func TestMixedPrecision(t *testing.T) {
 		ridge float64
 	}{{"rbf", 1e-3}, {"poly:4", 1e-4}, {"ntk:3", 1e-5}, {"poly:2", 1e-12}} {
 		k, _ := Parse(c.spec, 1)
-		mixed, err := Fit(k, train, Options{Ridge: c.ridge})
+		mixed, err := fit(k, train, Options{Ridge: c.ridge})
 		if err != nil {
 			t.Fatal(err)
 		}
-		plain, err := Fit(k, train, Options{Ridge: c.ridge, Float64Only: true})
+		plain, err := fit(k, train, Options{Ridge: c.ridge, Float64Only: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -389,7 +389,7 @@ func TestMixedPrecision(t *testing.T) {
 // solver give the exact float64 answer.
 func TestMultiOutputSolvers(t *testing.T) {
 	x := gaussian(300, 4, 31)
-	d := Data{Task: Multiclass, X: x}
+	d := data{Task: Multiclass, X: x}
 	for i := 0; i < x.Rows; i++ {
 		d.Labels = append(d.Labels, int64((i*7)%3))
 	}
@@ -397,7 +397,7 @@ func TestMultiOutputSolvers(t *testing.T) {
 	predict := func(opt Options) []float64 {
 		t.Helper()
 		opt.Ridge = 1e-2
-		res, err := Fit(RBF{}, d, opt)
+		res, err := fit(RBF{}, d, opt)
 		if err != nil {
 			t.Fatal(err)
 		}

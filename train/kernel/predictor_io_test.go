@@ -22,7 +22,7 @@ const goldenPredictor = "../../testdata/kernel/predictor_v1_poly2.npz"
 func TestGoldenPredictor(t *testing.T) {
 	if *update {
 		train := regData(6, 3, 77)
-		res, err := Fit(Poly{Degree: 2, C: 1}, train, Options{Ridge: 1e-2})
+		res, err := fit(Poly{Degree: 2, C: 1}, train, Options{Ridge: 1e-2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,12 +64,12 @@ func TestGoldenPredictor(t *testing.T) {
 	}
 }
 
-func savedBytes(t testing.TB, spec string, train Data) []byte {
+func savedBytes(t testing.TB, spec string, train data) []byte {
 	k, err := Parse(spec, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Fit(k, train, Options{Ridge: 1e-2})
+	res, err := fit(k, train, Options{Ridge: 1e-2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,9 +16,13 @@ import (
 	"github.com/hierlearn/hierlearn/internal/version"
 )
 
-// FromDataset converts a concept (or real) dataset to Data.
-func FromDataset(ds *concept.Dataset) Data {
-	return Data{Task: ds.Task, X: Matrix{Rows: ds.N, Cols: ds.D, Data: ds.X}, Y: ds.Y, Labels: ds.Labels}
+// Inputs is the inputs of ds as a Matrix (sharing its array), for
+// Predictor.Predict.
+func Inputs(ds *concept.Dataset) Matrix { return Matrix{Rows: ds.N, Cols: ds.D, Data: ds.X} }
+
+// dataOf is ds as the solvers see it (sharing its arrays).
+func dataOf(ds *concept.Dataset) data {
+	return data{Task: ds.Task, X: Matrix{Rows: ds.N, Cols: ds.D, Data: ds.X}, Y: ds.Y, Labels: ds.Labels}
 }
 
 // RunConfig is one `hierlearn kernel` run; it is written to config.json.
@@ -80,14 +84,14 @@ func (c RunConfig) Options() (Options, error) {
 }
 
 // loadData reads a dataset file for the kernel solver.
-func loadData(path, what string) (Data, error) {
+func loadData(path, what string) (data, error) {
 	ds, err := concept.LoadDataset(path)
 	if err != nil {
-		return Data{}, fmt.Errorf("%s data: %w", what, err)
+		return data{}, fmt.Errorf("%s data: %w", what, err)
 	}
-	d := FromDataset(ds)
-	if err := d.Check(what + " data " + path); err != nil {
-		return Data{}, err
+	d := dataOf(ds)
+	if err := d.check(what + " data " + path); err != nil {
+		return data{}, err
 	}
 	return d, nil
 }
@@ -127,7 +131,7 @@ func Run(c RunConfig) (*RunMetrics, error) {
 	if train.Task != test.Task {
 		return nil, fmt.Errorf("train task %q but test task %q", train.Task, test.Task)
 	}
-	res, err := Fit(k, train, opt)
+	res, err := fit(k, train, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +141,7 @@ func Run(c RunConfig) (*RunMetrics, error) {
 		return nil, err
 	}
 	predSec := time.Since(t0).Seconds()
-	score, err := Score(pred, test)
+	score, err := score(pred, test)
 	if err != nil {
 		return nil, err
 	}
