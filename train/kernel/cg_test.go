@@ -40,7 +40,7 @@ func TestCGIteratesOnFullRankKernels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		exact, err := Fit(k, train, Options{Ridge: c.ridge, Float64Only: true})
+		exact, err := fit(k, train, Options{Ridge: c.ridge, Float64Only: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +48,7 @@ func TestCGIteratesOnFullRankKernels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := Fit(k, train, Options{Ridge: c.ridge, Method: MethodCG, Landmarks: c.landmarks, CGTol: 1e-8})
+		res, err := fit(k, train, Options{Ridge: c.ridge, Method: MethodCG, Landmarks: c.landmarks, CGTol: 1e-8})
 		if err != nil {
 			t.Errorf("%s, %d landmarks: %v", c.spec, c.landmarks, err)
 			continue
