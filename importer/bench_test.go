@@ -10,7 +10,8 @@ import (
 // BenchmarkRun times Session.Run on the model named by $HIERLEARN_BENCH_MODEL
 // with input shape Bx3xSxS (S from $HIERLEARN_BENCH_SIZE, 32 or default 224;
 // B from $HIERLEARN_BENCH_BATCH, 8 or default 1; $HIERLEARN_SPLIT_GEMM=0
-// lets the BLAS thread instead of the importer).
+// lets the BLAS thread instead of the importer; $HIERLEARN_SHIFTED=0
+// turns the im2col-free convolutions off).
 func BenchmarkRun(b *testing.B) {
 	path := os.Getenv("HIERLEARN_BENCH_MODEL")
 	if path == "" {
@@ -24,7 +25,10 @@ func BenchmarkRun(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := importer.NewSession(m)
+	s := importer.NewSessionWith(m, importer.SessionOptions{
+		NoShiftedConv: os.Getenv("HIERLEARN_SHIFTED") == "0",
+		NoSplitGemm:   os.Getenv("HIERLEARN_SPLIT_GEMM") == "0",
+	})
 	batch := 1
 	if os.Getenv("HIERLEARN_BENCH_BATCH") == "8" {
 		batch = 8
@@ -38,14 +42,5 @@ func BenchmarkRun(b *testing.B) {
 		if _, err := s.Run(in); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-func init() {
-	if os.Getenv("HIERLEARN_SHIFTED") == "0" {
-		importer.ShiftedConv = false
-	}
-	if os.Getenv("HIERLEARN_SPLIT_GEMM") == "0" {
-		importer.SplitGemm = false
 	}
 }

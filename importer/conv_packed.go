@@ -5,16 +5,9 @@ import (
 	"github.com/hierlearn/hierlearn/internal/numeric/vec"
 )
 
-// PackedConv enables the packed-GEMM path for ungrouped convolutions with
-// constant weights where sgemm.Available (the avx512 or avx2 path): the
-// weights are packed once, im2col writes the packed right-hand operand
-// directly (through a per-channel row buffer), and bias and ReLU are
-// applied by the micro-kernel as it stores the output.
-var PackedConv = true
-
 // usePackedConv reports whether buildConv should use packedConv.
-func usePackedConv(g int, wt, b *info) bool {
-	return PackedConv && sgemm.Available() && g == 1 && wt.c != nil && (b == nil || b.c != nil)
+func usePackedConv(env *buildEnv, g int, wt, b *info) bool {
+	return env.packed() && g == 1 && wt.c != nil && (b == nil || b.c != nil)
 }
 
 // packedKey keys the packed weights in Node.cache.
@@ -40,7 +33,7 @@ func packedWeights(n *Node, wt *Tensor, M, K int) []float32 {
 // output in place. With res, input 3 (same shape as the output) is added
 // before the ReLU: copied into the output first and accumulated onto, or
 // added as the temporary is copied out.
-func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, res bool) *kernel {
+func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, res bool, workers int) *kernel {
 	ks := w.kSize()
 	K := C * ks
 	ohw, ihw := w.outSize(), w.inSize()
@@ -56,7 +49,6 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, r
 	for nb > 1 && nb*ohw*(K+M) > 1<<24 {
 		nb--
 	}
-	workers := splitWorkers()
 	nb = balancedChunk(N, nb, workers)
 	ncols := nb * ohw
 	bSize := sgemm.PackedBSize(K, ncols)
@@ -151,7 +143,7 @@ func shiftedWeights(n *Node, wt *Tensor, M, C, taps int) []float32 {
 // no im2col, no packing of the input, and the output tile is written once
 // (with bias and ReLU) instead of once per tap. With res, input 3 (same
 // shape as the output) is added as the output is copied out, then ReLU.
-func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, res bool) *kernel {
+func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, res bool, workers int) *kernel {
 	KH, KW := w.k[1], w.k[2]
 	H, W := w.in[1], w.in[2]
 	pt, pl := w.pb[1], w.pb[2]
@@ -177,7 +169,6 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 	padded := wholePanels
 	pSize := sgemm.ShiftedSpan(C, offs, nb*ps, padded(cols(nb))) // as run reads it: whole panels
 	per := pSize + M*padded(cols(nb))
-	workers := splitWorkers()
 	scratch := chunkScratch(N, nb, workers, per)
 	var band *bandConv
 	if N == 1 && workers > 1 && OH >= 2 && M*C*taps <= maxBandWeights && M*C*taps*OH*Wp >= minSplitMACs {

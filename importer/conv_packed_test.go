@@ -97,20 +97,33 @@ func TestConvKernelsMatchDirectConvolution(t *testing.T) {
 	// Each case with the default routing, then with every stride-1 conv
 	// through sgemm.Shifted however small its output, then that with
 	// every output whose width allows it written in place.
-	for pass, route := range [][2]int{{minShiftedOut, minDirectTmp}, {0, minDirectTmp}, {0, 0}} {
-		minShiftedOut, minDirectTmp = route[0], route[1]
+	// every output whose width allows it written in place; then the
+	// default routing on the BLAS paths that SessionOptions select (the
+	// only ones on a CPU without AVX-512).
+	passes := []struct {
+		route [2]int
+		opt   SessionOptions
+	}{
+		{[2]int{minShiftedOut, minDirectTmp}, SessionOptions{}},
+		{[2]int{0, minDirectTmp}, SessionOptions{}},
+		{[2]int{0, 0}, SessionOptions{}},
+		{[2]int{minShiftedOut, minDirectTmp}, SessionOptions{BLASConv: true}},
+		{[2]int{minShiftedOut, minDirectTmp}, SessionOptions{BLASConv: true, NoShiftedConv: true, NoSplitGemm: true}},
+	}
+	for pass, ps := range passes {
+		minShiftedOut, minDirectTmp = ps.route[0], ps.route[1]
 		for i, c := range cases {
 			t.Run(fmt.Sprintf("%d_%d_%dx%d_s%d", pass, i, c.KH, c.KW, c.s[0]), func(t *testing.T) {
-				checkConvCase(t, r, c, i%2 == 0)
+				checkConvCase(t, r, c, i%2 == 0, ps.opt)
 			})
 		}
 	}
 }
 
-// checkConvCase runs c through a session (Add(residual, conv) if
-// addFirst) and checks it against naiveConv, and bit for bit against
+// checkConvCase runs c through a session with options opt
+// (Add(residual, conv) if addFirst) and checks it against naiveConv, and bit for bit against
 // the same session on one thread.
-func checkConvCase(t *testing.T, r *rand.Rand, c convCase, addFirst bool) {
+func checkConvCase(t *testing.T, r *rand.Rand, c convCase, addFirst bool, opt SessionOptions) {
 	t.Helper()
 	x := gridValues(r, c.N*c.C*c.H*c.W, -1, 1, true)
 	w := gridValues(r, c.M*c.C*c.KH*c.KW, -1, 1, true)
@@ -122,6 +135,7 @@ func checkConvCase(t *testing.T, r *rand.Rand, c convCase, addFirst bool) {
 		inputs = append(inputs, "b")
 		inits = append(inits, floatInit("b", b, int64(c.M)))
 	}
+	env := &buildEnv{opt: opt}
 	want, OH, OW := naiveConv(x, c.N, c.C, c.H, c.W, w, c.M, c.KH, c.KW, b, c.s, c.d, c.p, c.pe, c.relu && !c.res)
 	conv := node("Conv", inputs, []string{"y"}, aInts("strides", int64(c.s[0]), int64(c.s[1])),
 		aInts("dilations", int64(c.d[0]), int64(c.d[1])),
@@ -158,9 +172,9 @@ func checkConvCase(t *testing.T, r *rand.Rand, c convCase, addFirst bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.res && usePackedConv(1, &info{c: &Tensor{}}, nil) {
+	if c.res && usePackedConv(env, 1, &info{c: &Tensor{}}, nil) {
 		// (only the packed kernels fuse a residual)
-		p, err := m.buildPlan([]*Tensor{feeds["x"], feeds["r"]}, true)
+		p, err := m.buildPlan([]*Tensor{feeds["x"], feeds["r"]}, true, env)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -170,7 +184,7 @@ func checkConvCase(t *testing.T, r *rand.Rand, c convCase, addFirst bool) {
 			}
 		}
 	}
-	out, err := NewSession(m).Run(feeds)
+	out, err := NewSessionWith(m, opt).Run(feeds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,13 +194,13 @@ func checkConvCase(t *testing.T, r *rand.Rand, c convCase, addFirst bool) {
 	// a product's columns, and BLAS may sum a narrower product in another
 	// order: there only the tolerance below applies.)
 	old := runtime.GOMAXPROCS(1)
-	out1, err := NewSession(m).Run(feeds)
+	out1, err := NewSessionWith(m, opt).Run(feeds)
 	runtime.GOMAXPROCS(old)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for j, v := range out1["y"].F {
-		if math.Float32bits(v) != math.Float32bits(got[j]) && usePackedConv(1, &info{c: &Tensor{}}, nil) {
+		if math.Float32bits(v) != math.Float32bits(got[j]) && usePackedConv(env, 1, &info{c: &Tensor{}}, nil) {
 			t.Fatalf("element %d: %v on one thread, %v on %d", j, v, got[j], old)
 		}
 	}
@@ -293,7 +307,7 @@ func TestConvKernelsRandomShapes(t *testing.T) {
 		}
 		minShiftedOut, minDirectTmp = []int{64, 0}[r.IntN(2)], []int{1 << 18, 0}[r.IntN(2)]
 		t.Run(fmt.Sprintf("%d_%+v", i, c), func(t *testing.T) {
-			checkConvCase(t, r, c, r.IntN(2) == 0)
+			checkConvCase(t, r, c, r.IntN(2) == 0, SessionOptions{})
 		})
 	}
 }

@@ -27,7 +27,7 @@ func (w *window) phaseSuits() bool {
 // once per tap. The output is computed with the phase images' width Wq
 // and copied out. With res, input 3 (same shape as the output) is added
 // as it is, then ReLU.
-func phaseConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, res bool) *kernel {
+func phaseConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, res bool, workers int) *kernel {
 	KH, KW := w.k[1], w.k[2]
 	H, W := w.in[1], w.in[2]
 	pt, pl := w.pb[1], w.pb[2]
@@ -52,7 +52,6 @@ func phaseConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, re
 	// may not all read (a 4x1 kernel never reads the odd columns).
 	pSize := max(sgemm.ShiftedSpan(C, offs, ld, nc), C*ld)
 	per := pSize + M*nc
-	workers := splitWorkers()
 	return &kernel{scratch: chunkScratch(N, 1, workers, per), run: func(in, o []*Tensor, sc []float32) {
 		src, dst := in[0].F, o[0].F
 		chunked(N, 1, workers, per, sc, func(b0, _ int, sc []float32, workers int) {

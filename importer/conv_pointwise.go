@@ -19,7 +19,7 @@ func (w *window) pointwiseSuits() bool {
 // gathers its subsampled input into scratch. The output is written in
 // place, with bias, input 3 when res (a residual connection) and ReLU
 // applied as it is stored.
-func pointwiseConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, res bool) *kernel {
+func pointwiseConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, res bool, workers int) *kernel {
 	H, W := w.in[1], w.in[2]
 	OH, OW := w.out[1], w.out[2]
 	sh, sw := w.s[1], w.s[2]
@@ -32,7 +32,6 @@ func pointwiseConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu
 		bv = bias.c.F
 	}
 	span := sgemm.ShiftedSpan(C, offs, hw, hw)
-	workers := splitWorkers()
 	return &kernel{scratch: chunkScratch(N, 1, workers, span), run: func(in, o []*Tensor, sc []float32) {
 		x, dst := in[0].F, o[0].F
 		chunked(N, 1, workers, span, sc, func(b0, _ int, sc []float32, workers int) {

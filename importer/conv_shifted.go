@@ -7,11 +7,6 @@ import (
 	"gonum.org/v1/gonum/blas/blas32"
 )
 
-// ShiftedConv enables the im2col-free path for stride-1, undilated,
-// ungrouped convolutions with constant weights (every 3x3 conv of a
-// ResNet but the downsampling ones).
-var ShiftedConv = true
-
 // shiftable reports whether the window suits shiftedConv: 2-D (or 1-D),
 // stride 1, dilation 1, a kernel bigger than 1x1.
 func (w *window) shiftable() bool {
@@ -31,7 +26,7 @@ func (w *window) shiftable() bool {
 // Several small images are stacked along the columns of one GEMM. The
 // reads of P are contiguous rows with a leading dimension, which BLAS
 // packs once per tap: 1x the input copied instead of kh*kw times.
-func shiftedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu bool) *kernel {
+func shiftedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu bool, gemmWorkers int) *kernel {
 	KH, KW := w.k[1], w.k[2]
 	H, W := w.in[1], w.in[2]
 	pt, pl := w.pb[1], w.pb[2]
@@ -53,7 +48,6 @@ func shiftedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu b
 	}
 	cols := func(cnt int) int { return (cnt-1)*ps + OH*Wp }
 	scratch := C*nb*ps + M*cols(nb)
-	gemmWorkers := splitWorkers()
 	return &kernel{scratch: scratch, run: func(in, o []*Tensor, sc []float32) {
 		src, dst := in[0].F, o[0].F
 		for b0 := 0; b0 < N; b0 += nb {

@@ -1,6 +1,25 @@
 // Package importer loads ONNX models (above all PyTorch-exported ResNets)
 // and runs them natively in Go, in float32.
 //
+//	m, err := importer.Load("resnet18.onnx") // checked: unsupported nodes fail here
+//	if err != nil {
+//		return err
+//	}
+//	sess := importer.NewSession(m) // safe for concurrent Run calls
+//	x, err := importer.ReadNPY("x.npy", importer.Float32)
+//	if err != nil {
+//		return err
+//	}
+//	out, err := sess.Run(map[string]*importer.Tensor{m.Inputs[0].Name: x})
+//	logits := out[m.Outputs[0].Name] // a *Tensor: Shape, and data in F
+//
+// NewSessionWith takes SessionOptions (force the BLAS convolutions, turn
+// the importer's own GEMM splitting off); LoadWith takes LoadOptions
+// (keep BatchNormalization for gradients); GradSession differentiates a
+// model. Errors wrap sentinels for errors.Is: ErrUnsupported (an
+// *UnsupportedError, at load), ErrUnsupportedVersion, ErrShape,
+// ErrBadInput, ErrNoGradient.
+//
 // # Pipeline
 //
 //	Load / LoadBytes   decode the protobuf (internal/onnxpb), read the
@@ -43,9 +62,19 @@
 // # Operators
 //
 // Dispatch is on (op, domain, opset): only the default ai.onnx domain,
-// opsets 7 to 17; where a signature changed across opsets (axes of
-// Squeeze/Unsqueeze/ReduceSum becoming inputs at 13, Split at 13, Clip
-// min/max at 11, Pad pads at 11, Slice starts/ends at 10) build functions
+// opsets MinOpset (1) to MaxOpset (27). Each operator has one registry
+// entry (registry.go) holding the ONNX since_versions it implements, its
+// load-time check, its build (shape inference and kernel) and its
+// backward, or a declaration that it has none. A node runs the
+// definition its operator has at the model's opset (the newest
+// since_version at or below it, from ONNX's changelog: onnx_versions.go);
+// when the entry does not list that version the node is refused at load
+// (ErrUnsupportedVersion, naming the versions supported), so a type-only
+// bump such as Add-14 runs Add's kernel at opset 27 while Relu-1 (opset
+// 5) is refused. Where a signature changed across listed versions (axes
+// of Squeeze/Unsqueeze/ReduceSum becoming inputs at 13 and of the other
+// Reduce* at 18, Split at 13 and num_outputs at 18, Clip min/max at 11,
+// Pad pads at 11 and axes at 18, Slice starts/ends at 10) build functions
 // branch on Node.Opset. SupportedOps lists the operators; CheckSupport lists
 // every unsupported node of a model without running it. MaxPool and
 // GlobalMaxPool propagate NaN (a window holding a NaN gives NaN), as
@@ -111,13 +140,14 @@
 // summed in the same order), so runs are bit-identical at any thread
 // count.
 //
-// Without them (the generic kernel path, or PackedConv = false)
+// Without them (the generic kernel path, or SessionOptions.BLASConv)
 // convolutions are GEMMs through gonum's blas32 (OpenBLAS under the
 // `openblas` build tag, pure Go otherwise):
 //   - stride-1, undilated, ungrouped convolutions with constant weights
-//     skip im2col: each kernel tap is one GEMM over a shifted view of the
-//     zero-padded input, accumulated into an output laid out with the
-//     padded width (see conv_shifted.go);
+//     (unless SessionOptions.NoShiftedConv) skip im2col: each kernel tap
+//     is one GEMM over a shifted view of the zero-padded input,
+//     accumulated into an output laid out with the padded width (see
+//     conv_shifted.go);
 //   - the rest use im2col + GEMM; 1x1 stride-1 convolutions use the input
 //     as it is.
 //
@@ -126,10 +156,10 @@
 // order: outputs at different thread counts can differ in the last bits.
 //
 // There, small spatial outputs stack several images into one wide GEMM.
-// With SplitGemm (the default) each convolution splits its GEMM columns
-// over GOMAXPROCS goroutines calling a single-threaded BLAS, and im2col
-// and pooling split their planes the same way: hierlearn's commands set
-// OpenBLAS to one thread. Max pooling is separable (window rows, then
+// Unless SessionOptions.NoSplitGemm is set, each convolution splits its
+// GEMM columns over GOMAXPROCS goroutines calling a single-threaded BLAS,
+// and im2col and pooling split their planes the same way: hierlearn's
+// commands set OpenBLAS to one thread. Max pooling is separable (window rows, then
 // columns). Pooling, broadcasting elementwise ops, reductions and shape
 // ops are plain Go loops; reshape-like ops are views.
 //
@@ -139,8 +169,8 @@
 // executor, not a lowering to gorgonia: a plan is already a linear list of
 // steps over numbered values with concrete shapes, so the tape is a plan
 // whose values each keep their own buffer (ownBuffers) plus one backward
-// function per operator (grad_ops.go, grad_conv.go) that maps output
-// gradients to input gradients. The forward pass reuses the very kernels
+// function per operator (named by its registry entry; grad_ops.go,
+// grad_conv.go) that maps output gradients to input gradients. The forward pass reuses the very kernels
 // Session runs (one implementation of every operator's semantics, no
 // second IR to keep in step), the convolution backward is two BLAS GEMMs
 // per image and group plus col2im, and gorgonia would need custom Ops
@@ -156,5 +186,8 @@
 // params. Data-movement operators (Transpose, Concat, Split, Slice,
 // Gather, Pad, Expand, Where) share one backward: their forward kernel is
 // run on element numbers to recover which input element each output
-// element copies. Shape, Equal, integer Cast and the like pass no gradient.
+// element copies. Integer and bool values (Shape's output, indices,
+// Equal's mask) are not differentiated. Operators whose entry declares no
+// derivative stop Backward with ErrNoGradient, naming the node, when a
+// gradient reaches them through float values: never a silent zero.
 package importer

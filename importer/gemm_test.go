@@ -89,14 +89,17 @@ func TestGemmConstantB(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := NewSession(m).Run(map[string]*Tensor{"a": {DType: Float32, Shape: []int{c.M, c.K}, F: a}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := out["y"].F
-			for j := range want {
-				if math.Abs(float64(got[j]-want[j])) > 1e-4*(1+math.Abs(float64(want[j]))) {
-					t.Fatalf("element %d: got %v, want %v", j, got[j], want[j])
+			// The default (packed where AVX-512 allows) and the BLAS path.
+			for _, opt := range []SessionOptions{{}, {BLASConv: true}} {
+				out, err := NewSessionWith(m, opt).Run(map[string]*Tensor{"a": {DType: Float32, Shape: []int{c.M, c.K}, F: a}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := out["y"].F
+				for j := range want {
+					if math.Abs(float64(got[j]-want[j])) > 1e-4*(1+math.Abs(float64(want[j]))) {
+						t.Fatalf("%+v: element %d: got %v, want %v", opt, j, got[j], want[j])
+					}
 				}
 			}
 		})

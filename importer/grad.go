@@ -29,7 +29,7 @@ type GradSession struct {
 
 type gradPlan struct {
 	p    *plan
-	back []backFn // per step; nil for steps with no derivative
+	back []backFn // per step; nil for operators without a derivative
 
 	mu   sync.Mutex
 	free []*workspace // workspaces of released tapes
@@ -174,14 +174,18 @@ func (g *GradSession) planFor(in []*Tensor) (*gradPlan, error) {
 	if gp, ok := g.plans[key]; ok {
 		return gp, nil
 	}
-	p, err := g.m.buildPlan(in, false)
+	p, err := g.m.buildPlan(in, false, defaultEnv)
 	if err != nil {
 		return nil, fmt.Errorf("importer: planning for input shapes %s: %w", key, err)
 	}
 	p.ownBuffers()
 	gp := &gradPlan{p: p, back: make([]backFn, len(p.steps))}
 	for i, s := range p.steps {
-		gp.back[i] = backwardOf(s)
+		if s.k.alias {
+			gp.back[i] = backAlias // a view, whatever the operator
+		} else {
+			gp.back[i] = registry[s.node.Op].back
+		}
 	}
 	if len(g.plans) >= maxPlans {
 		g.plans = map[string]*gradPlan{}
@@ -327,7 +331,7 @@ func (t *Tape) Backward(seeds map[string]*Tensor) (*Grads, error) {
 		}
 		fn := t.gp.back[si]
 		if fn == nil {
-			continue // not differentiable (Shape, Equal, Cast to int...)
+			return nil, fmt.Errorf("%w: the gradient reaches node %q (%s), which has none", ErrNoGradient, s.node.Name, s.node.Op)
 		}
 		for j, id := range s.out {
 			if id >= 0 && c.gout[j] == nil && p.infos[id].dt == Float32 {
@@ -383,7 +387,7 @@ func accum(dst, src []float32) []float32 {
 func safeBack(fn backFn, c *backCtx) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("importer: internal error in the backward of node %q (%s): %v", c.n.Name, c.n.Op, r)
+			err = fmt.Errorf("importer: backward of node %q (%s): %w", c.n.Name, c.n.Op, recovered(r))
 		}
 	}()
 	if err := fn(c); err != nil {

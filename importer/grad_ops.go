@@ -20,43 +20,6 @@ type backCtx struct {
 // backFn maps output gradients to input gradients (accumulating).
 type backFn func(c *backCtx) error
 
-// backwardOf returns the backward function of a step, nil for operators
-// without a derivative (their inputs get no gradient through them).
-func backwardOf(s step) backFn {
-	if s.k.alias {
-		return backAlias
-	}
-	switch s.node.Op {
-	case "Conv":
-		return backConv
-	case "BatchNormalization":
-		return backBatchNorm
-	case "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Sqrt", "Exp", "Log", "Neg", "Abs":
-		return backUnary
-	case "Clip":
-		return backClip
-	case "MaxPool", "AveragePool":
-		return backPool
-	case "GlobalAveragePool", "GlobalMaxPool":
-		return backGlobalPool
-	case "Gemm":
-		return backGemm
-	case "MatMul":
-		return backMatMul
-	case "Add", "Sub", "Mul", "Div", "Pow":
-		return backBinary
-	case "Sum", "Mean", "Max", "Min":
-		return backVariadic
-	case "ReduceMean", "ReduceSum":
-		return backReduce
-	case "Softmax", "LogSoftmax":
-		return backSoftmax
-	case "Transpose", "Concat", "Split", "Slice", "Gather", "Pad", "Expand", "Where", "Cast":
-		return backMove
-	}
-	return nil // Shape, Equal, ConstantOfShape, ...
-}
-
 // backAlias: output 0 is input 0's data under another shape.
 func backAlias(c *backCtx) error {
 	if c.gin[0] != nil && c.gout[0] != nil {
@@ -256,7 +219,7 @@ func backReduce(c *backCtx) error {
 	// recovered from the element counts and the attribute/input axes.
 	var axes []int
 	var err error
-	if c.n.Op == "ReduceSum" && c.n.Opset >= 13 {
+	if axesInput(c.n) {
 		if len(c.in) > 1 && c.in[1] != nil {
 			axes = c.in[1].ints()
 		}

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -227,7 +228,7 @@ func TestTinyCNNMatchesTorch(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The shape plumbing of x.view(x.size(0), -1) is folded away.
-	p, err := m.buildPlan([]*Tensor{x}, true)
+	p, err := m.buildPlan([]*Tensor{x}, true, defaultEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,11 +336,22 @@ func TestUnsupportedOperatorIsTyped(t *testing.T) {
 	if len(list) != 2 || list[1].Op != "Fancy" || list[1].Domain != "com.example" {
 		t.Errorf("CheckSupport = %+v", list)
 	}
-	// An opset outside 7..17 is refused as a whole.
-	_, err = LoadBytes(model(18, []*onnxpb.NodeProto{node("Relu", []string{"x"}, []string{"y"})}, nil,
+	// An opset past MaxOpset is refused as a whole.
+	_, err = LoadBytes(model(MaxOpset+1, []*onnxpb.NodeProto{node("Relu", []string{"x"}, []string{"y"})}, nil,
 		[]*onnxpb.ValueInfoProto{vinfo("x", f, 2)}, []*onnxpb.ValueInfoProto{vinfo("y", f, 2)}))
-	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "opset 18") {
-		t.Errorf("opset 18: %v", err)
+	if !errors.As(err, &ue) || !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), fmt.Sprintf("opset %d", MaxOpset+1)) {
+		t.Errorf("opset %d: %v", MaxOpset+1, err)
+	}
+	// A version of an operator we do not implement (Relu-1, with its
+	// consumed_inputs) is refused naming the versions we do.
+	_, err = LoadBytes(model(5, []*onnxpb.NodeProto{node("Relu", []string{"x"}, []string{"y"})}, nil,
+		[]*onnxpb.ValueInfoProto{vinfo("x", f, 2)}, []*onnxpb.ValueInfoProto{vinfo("y", f, 2)}))
+	if !errors.Is(err, ErrUnsupportedVersion) || !errors.As(err, &ue) || ue.Version != 1 ||
+		!strings.Contains(err.Error(), "Relu-1; versions supported: 6, 13, 14") {
+		t.Errorf("Relu at opset 5: %v", err)
+	}
+	if errors.Is(err, ErrShape) {
+		t.Errorf("Relu at opset 5 matches ErrShape")
 	}
 	// An attribute value we do not implement is refused at load time.
 	pad := node("Pad", []string{"x", "p"}, []string{"y"}, &onnxpb.AttributeProto{Name: proto.String("mode"), S: []byte("wrap"),
@@ -393,7 +405,7 @@ func FuzzLoadBytes(f *testing.F) {
 		for i, vi := range m.Inputs {
 			ins[i] = in[vi.Name]
 		}
-		p, err := m.buildPlan(ins, true)
+		p, err := m.buildPlan(ins, true, defaultEnv)
 		if err != nil {
 			return
 		}
@@ -455,5 +467,27 @@ func TestFoldedConstantsPruned(t *testing.T) {
 	// conv1 8x3x3x3+8, conv2 8x2x3x3, fc 5x32+5, plus small shape constants.
 	if want := 8*27 + 8 + 8*2*9 + 5*32 + 5; n < want || n > want+64 {
 		t.Errorf("%d constant elements kept, want about %d", n, want)
+	}
+}
+
+// TestGatherBadIndexIsAnInputError: an index out of range, known only at
+// run time, is reported as what it is (ErrBadInput, naming the node and
+// the index), not as an internal error.
+func TestGatherBadIndexIsAnInputError(t *testing.T) {
+	nodes := []*onnxpb.NodeProto{node("Gather", []string{"x", "i"}, []string{"y"})}
+	b := model(13, nodes, nil, []*onnxpb.ValueInfoProto{vinfo("x", onnxpb.TensorProto_FLOAT, 3),
+		vinfo("i", onnxpb.TensorProto_INT64, -1)}, []*onnxpb.ValueInfoProto{vinfo("y", onnxpb.TensorProto_FLOAT, -1)})
+	m, err := LoadBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &Tensor{DType: Float32, Shape: []int{3}, F: []float32{1, 2, 3}}
+	for _, n := range []int{2, 100} { // folded into the plan (<= 64 elements), then read at run time
+		idx := make([]int64, n)
+		idx[n-1] = 7
+		_, err = NewSession(m).Run(map[string]*Tensor{"x": x, "i": {DType: Int64, Shape: []int{n}, I: idx}})
+		if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "index 7 out of range") || strings.Contains(err.Error(), "internal") {
+			t.Errorf("%d indices: err = %v, want ErrBadInput naming index 7", n, err)
+		}
 	}
 }

@@ -13,10 +13,13 @@ import (
 	"github.com/hierlearn/hierlearn/internal/onnxpb"
 )
 
-// Opset range the importer dispatches on for the default ONNX domain.
+// Opsets of the default ONNX domain a model may import. Within the range
+// each node runs the definition (since_version) its operator has at that
+// opset, when the importer implements it (see SupportedVersions); other
+// nodes are refused at load with an *UnsupportedError.
 const (
-	MinOpset = 7
-	MaxOpset = 17
+	MinOpset = 1
+	MaxOpset = 27
 )
 
 // maxModelBytes bounds the size of a model file read into memory.
@@ -67,7 +70,23 @@ type Model struct {
 
 // Load reads an ONNX model file. External data files are looked up
 // relative to the model's directory and may not leave it.
-func Load(path string) (*Model, error) {
+func Load(path string) (*Model, error) { return LoadWith(path, LoadOptions{}) }
+
+// LoadBytes decodes a model held in memory. Models with external data need
+// Load.
+func LoadBytes(b []byte) (*Model, error) { return LoadBytesWith(b, LoadOptions{}) }
+
+// LoadOptions changes how a model is simplified at load time.
+type LoadOptions struct {
+	// NoFold keeps BatchNormalization nodes instead of folding them into
+	// the preceding Conv, so that the model's own Conv weights and BN
+	// parameters stay initializers of the executed graph: load with it
+	// to take gradients with respect to them or to fine-tune them.
+	NoFold bool
+}
+
+// LoadWith is Load with options.
+func LoadWith(path string, opt LoadOptions) (*Model, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("importer: %w", err)
@@ -79,17 +98,16 @@ func Load(path string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("importer: %w", err)
 	}
-	m, err := load(b, filepath.Dir(path), LoadOptions{})
+	m, err := load(b, filepath.Dir(path), opt)
 	if err != nil {
 		return nil, fmt.Errorf("importer: %s: %w", path, err)
 	}
 	return m, nil
 }
 
-// LoadBytes decodes a model held in memory. Models with external data need
-// Load.
-func LoadBytes(b []byte) (*Model, error) {
-	m, err := load(b, "", LoadOptions{})
+// LoadBytesWith is LoadBytes with options.
+func LoadBytesWith(b []byte, opt LoadOptions) (*Model, error) {
+	m, err := load(b, "", opt)
 	if err != nil {
 		return nil, fmt.Errorf("importer: %w", err)
 	}
@@ -163,13 +181,9 @@ func checkNode(n *Node) error {
 	if n.Domain != "" {
 		return &UnsupportedError{Op: n.Op, Domain: n.Domain, Opset: n.Opset, Node: n.Name, Reason: "only the default ai.onnx domain is supported"}
 	}
-	def, ok := registry[n.Op]
-	if !ok {
-		return &UnsupportedError{Op: n.Op, Domain: n.Domain, Opset: n.Opset, Node: n.Name}
-	}
-	if n.Opset < def.since {
-		return &UnsupportedError{Op: n.Op, Domain: n.Domain, Opset: n.Opset, Node: n.Name,
-			Reason: fmt.Sprintf("supported from opset %d", def.since)}
+	def, err := lookupOp(n)
+	if err != nil {
+		return err
 	}
 	if def.check != nil {
 		if err := def.check(n); err != nil {

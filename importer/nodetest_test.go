@@ -41,8 +41,6 @@ func init() {
 			test_batchnorm_epsilon_training_mode test_batchnorm_example_training_mode
 			test_training_dropout test_training_dropout_default test_training_dropout_default_mask
 			test_training_dropout_mask test_training_dropout_zero_ratio test_training_dropout_zero_ratio_mask`,
-		"the model imports ai.onnx opset 1; the importer dispatches opsets 7 to 17": `test_globalaveragepool
-			test_globalaveragepool_precomputed test_globalmaxpool test_globalmaxpool_precomputed`,
 		"MaxPool's second output (Indices) is not supported": `test_maxpool_with_argmax_2d_precomputed_pads
 			test_maxpool_with_argmax_2d_precomputed_strides`,
 		"optional and sequence types are not supported (tensors only)": `test_identity_opt test_identity_sequence`,

@@ -2,14 +2,51 @@ package importer
 
 import (
 	"fmt"
+	"io"
 	"math"
 
 	"github.com/hierlearn/hierlearn/internal/npy"
 )
 
-// FromNPY converts an .npy array to a tensor of element type want,
-// casting as needed (float64 and int64 arrays feed float32 inputs; integer
-// arrays feed int64 and bool inputs).
+// ReadNPY reads an .npy file as a tensor of element type want, casting
+// as needed (float64 and int64 arrays feed float32 tensors; integer
+// arrays feed int64 and bool tensors).
+func ReadNPY(path string, want DType) (*Tensor, error) {
+	a, err := npy.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("importer: %w", err)
+	}
+	t, err := FromNPY(a, want)
+	if err != nil {
+		return nil, fmt.Errorf("importer: %s: %w", path, err)
+	}
+	return t, nil
+}
+
+// DecodeNPY reads one .npy array from r as a tensor of element type
+// want, casting as ReadNPY does.
+func DecodeNPY(r io.Reader, want DType) (*Tensor, error) {
+	a, err := npy.Read(r)
+	if err != nil {
+		return nil, fmt.Errorf("importer: %w", err)
+	}
+	t, err := FromNPY(a, want)
+	if err != nil {
+		return nil, fmt.Errorf("importer: %w", err)
+	}
+	return t, nil
+}
+
+// WriteNPY writes the tensor to w in .npy format (bool tensors as uint8).
+func (t *Tensor) WriteNPY(w io.Writer) error {
+	if err := npy.Write(w, t.ToNPY()); err != nil {
+		return fmt.Errorf("importer: %w", err)
+	}
+	return nil
+}
+
+// FromNPY converts an array of this module's internal npy package; the
+// module's own commands use it. Other callers use ReadNPY or DecodeNPY.
 func FromNPY(a *npy.Array, want DType) (*Tensor, error) {
 	shape := append([]int{}, a.Shape...)
 	n := numel(shape)
@@ -73,7 +110,9 @@ func FromNPY(a *npy.Array, want DType) (*Tensor, error) {
 	return t, nil
 }
 
-// ToNPY converts a tensor to an .npy array (bool tensors become uint8).
+// ToNPY converts a tensor to an array of this module's internal npy
+// package (bool tensors become uint8); the module's own commands use it.
+// Other callers use WriteNPY.
 func (t *Tensor) ToNPY() *npy.Array {
 	shape := append([]int{}, t.Shape...)
 	switch t.DType {

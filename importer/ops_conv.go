@@ -221,7 +221,7 @@ func checkConv(n *Node) error { return checkAutoPad(n) }
 
 // convParams is a Conv with its weights (BatchNormalization may have been
 // folded into them at load time).
-func buildConv(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildConv(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 2); err != nil {
 		return nil, nil, err
 	}
@@ -249,22 +249,23 @@ func buildConv(n *Node, in []*info) ([]*info, *kernel, error) {
 		return nil, nil, err
 	}
 	out := append([]int{N, M}, w.out[3-len(ks):]...)
-	if usePackedConv(g, wt, b) {
+	if usePackedConv(env, g, wt, b) {
 		conv := packedConv
 		switch {
-		case ShiftedConv && w.shiftable() && (w.outSize() >= minShiftedOut || N == 1):
+		case !env.opt.NoShiftedConv && w.shiftable() && (w.outSize() >= minShiftedOut || N == 1):
 			conv = shiftedPackedConv
-		case ShiftedConv && w.phaseSuits():
+		case !env.opt.NoShiftedConv && w.phaseSuits():
 			conv = phaseConv
-		case ShiftedConv && w.pointwiseSuits() && (w.outSize() >= minShiftedOut || N == 1):
+		case !env.opt.NoShiftedConv && w.pointwiseSuits() && (w.outSize() >= minShiftedOut || N == 1):
 			conv = pointwiseConv
 		}
-		k := conv(n, w, N, C, M, wt.c, b, n.fuseRelu, false)
-		k.residual = func(relu bool) *kernel { return conv(n, w, N, C, M, wt.c, b, relu, true) }
+		workers := env.workers()
+		k := conv(n, w, N, C, M, wt.c, b, n.fuseRelu, false, workers)
+		k.residual = func(relu bool) *kernel { return conv(n, w, N, C, M, wt.c, b, relu, true, workers) }
 		return []*info{{dt: Float32, shape: out}}, k, nil
 	}
-	if ShiftedConv && g == 1 && wt.c != nil && (b == nil || b.c != nil) && w.shiftable() {
-		return []*info{{dt: Float32, shape: out}}, shiftedConv(n, w, N, C, M, wt.c, b, n.fuseRelu), nil
+	if !env.opt.NoShiftedConv && g == 1 && wt.c != nil && (b == nil || b.c != nil) && w.shiftable() {
+		return []*info{{dt: Float32, shape: out}}, shiftedConv(n, w, N, C, M, wt.c, b, n.fuseRelu, env.workers()), nil
 	}
 	ohw := w.outSize()
 	ihw := w.inSize()
@@ -288,7 +289,7 @@ func buildConv(n *Node, in []*info) ([]*info, *kernel, error) {
 	}
 	relu := n.fuseRelu
 	workers := runtime.GOMAXPROCS(0)
-	gemmWorkers := splitWorkers()
+	gemmWorkers := env.workers()
 	k := &kernel{scratch: scratch, run: func(in, o []*Tensor, sc []float32) {
 		src, wd, dst := in[0].F, in[1].F, o[0].F
 		var bias []float32
@@ -396,7 +397,7 @@ func bnAffine(scale, bias, mean, variance []float32, eps float32) (a, b []float3
 	return a, b
 }
 
-func buildBatchNorm(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildBatchNorm(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 5); err != nil {
 		return nil, nil, err
 	}
@@ -430,23 +431,6 @@ func buildBatchNorm(n *Node, in []*info) ([]*info, *kernel, error) {
 		}
 	}}
 	return []*info{{dt: Float32, shape: x.shape}}, k, nil
-}
-
-// SplitGemm makes Conv split each GEMM's columns over GOMAXPROCS
-// goroutines, each calling a single-threaded BLAS: the importer's own
-// batch/column parallelism, which degrades gracefully on a busy machine
-// where OpenBLAS's spinning threads do not. Run OpenBLAS with one thread
-// (OPENBLAS_NUM_THREADS=1; hierlearn's commands do this) or set SplitGemm
-// to false to let the BLAS thread instead.
-var SplitGemm = true
-
-// splitWorkers is how many goroutines a kernel built now splits its
-// products over: GOMAXPROCS, or 1 with SplitGemm off.
-func splitWorkers() int {
-	if !SplitGemm {
-		return 1
-	}
-	return runtime.GOMAXPROCS(0)
 }
 
 // fill sets every element of d to v.

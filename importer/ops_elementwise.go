@@ -133,8 +133,8 @@ func rowF(op binOp, o []float32, a []float32, ai, sa int, b []float32, bi, sb in
 
 // buildBinary handles Add, Sub, Mul, Div, Pow, Equal with numpy
 // broadcasting on float32 or int64 (Pow also float32 ^ int64).
-func buildBinary(op binOp) func(n *Node, in []*info) ([]*info, *kernel, error) {
-	return func(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildBinary(op binOp) buildFn {
+	return func(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 		if err := wantInputs(in, 2); err != nil {
 			return nil, nil, err
 		}
@@ -204,8 +204,8 @@ func buildBinary(op binOp) func(n *Node, in []*info) ([]*info, *kernel, error) {
 }
 
 // buildVariadic handles Sum, Mean, Max, Min over any number of inputs.
-func buildVariadic(op binOp, mean bool) func(n *Node, in []*info) ([]*info, *kernel, error) {
-	return func(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildVariadic(op binOp, mean bool) buildFn {
+	return func(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 		if len(in) == 0 {
 			return nil, nil, fmt.Errorf("needs at least one input")
 		}
@@ -259,7 +259,7 @@ func buildVariadic(op binOp, mean bool) func(n *Node, in []*info) ([]*info, *ker
 	}
 }
 
-func buildWhere(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildWhere(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 3); err != nil {
 		return nil, nil, err
 	}
@@ -303,8 +303,8 @@ func reluInPlace(x []float32) {
 
 // buildUnary handles the float32 activation and math functions; Neg and
 // Abs also take int64.
-func buildUnary(op string) func(n *Node, in []*info) ([]*info, *kernel, error) {
-	return func(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildUnary(op string) buildFn {
+	return func(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 		if err := wantInputs(in, 1); err != nil {
 			return nil, nil, err
 		}
@@ -369,7 +369,7 @@ func buildUnary(op string) func(n *Node, in []*info) ([]*info, *kernel, error) {
 	}
 }
 
-func buildClip(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildClip(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 1); err != nil {
 		return nil, nil, err
 	}
@@ -413,7 +413,7 @@ func checkCast(n *Node) error {
 	return err
 }
 
-func buildCast(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildCast(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 1); err != nil {
 		return nil, nil, err
 	}
@@ -463,14 +463,14 @@ func aliasKernel() *kernel {
 	}}
 }
 
-func buildIdentity(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildIdentity(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 1); err != nil {
 		return nil, nil, err
 	}
 	return []*info{{dt: in[0].dt, shape: in[0].shape}}, aliasKernel(), nil
 }
 
-func buildDropout(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildDropout(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 1); err != nil {
 		return nil, nil, err
 	}
@@ -494,7 +494,7 @@ func buildDropout(n *Node, in []*info) ([]*info, *kernel, error) {
 	return outs, k, nil
 }
 
-func buildConstant(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildConstant(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	t, err := constantValue(n)
 	if err != nil {
 		return nil, nil, err

@@ -28,8 +28,8 @@ func checkPool(n *Node) error {
 }
 
 // buildPool handles MaxPool and AveragePool.
-func buildPool(isMax bool) func(n *Node, in []*info) ([]*info, *kernel, error) {
-	return func(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildPool(isMax bool) buildFn {
+	return func(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 		if err := wantInputs(in, 1); err != nil {
 			return nil, nil, err
 		}
@@ -196,8 +196,8 @@ func poolPlane(w *window, src, dst []float32, isMax, includePad bool) {
 }
 
 // buildGlobalPool handles GlobalAveragePool and GlobalMaxPool.
-func buildGlobalPool(isMax bool) func(n *Node, in []*info) ([]*info, *kernel, error) {
-	return func(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildGlobalPool(isMax bool) buildFn {
+	return func(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 		if err := wantInputs(in, 1); err != nil {
 			return nil, nil, err
 		}
@@ -235,7 +235,7 @@ func buildGlobalPool(isMax bool) func(n *Node, in []*info) ([]*info, *kernel, er
 	}
 }
 
-func buildGemm(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildGemm(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 2); err != nil {
 		return nil, nil, err
 	}
@@ -276,11 +276,11 @@ func buildGemm(n *Node, in []*info) ([]*info, *kernel, error) {
 	if tb {
 		tB = blas.Trans
 	}
-	workers := splitWorkers()
+	workers := env.workers()
 	// Constant B (a classifier's weights), A not transposed: packed once
 	// (with alpha) for sgemm.Packed, A packed per run into scratch.
 	var pb []float32
-	if PackedConv && sgemm.Available() && b.c != nil && !ta && M > 0 && N > 0 && K > 0 {
+	if env.packed() && b.c != nil && !ta && M > 0 && N > 0 && K > 0 {
 		pb = packedGemmB(n, b.c, K, N, tb, alpha)
 	}
 	k := &kernel{run: func(in, o []*Tensor, sc []float32) {
@@ -356,7 +356,7 @@ func packedGemmB(n *Node, b *Tensor, K, N int, tb bool, alpha float32) []float32
 	return v.([]float32)
 }
 
-func buildMatMul(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildMatMul(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 2); err != nil {
 		return nil, nil, err
 	}

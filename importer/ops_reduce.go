@@ -6,9 +6,9 @@ import (
 )
 
 // buildReduce handles ReduceSum and ReduceMean (axes as an attribute, or
-// for ReduceSum from opset 13 as an input).
-func buildReduce(mean bool) func(n *Node, in []*info) ([]*info, *kernel, error) {
-	return func(n *Node, in []*info) ([]*info, *kernel, error) {
+// as an input: ReduceSum from opset 13, the others from 18).
+func buildReduce(mean bool) buildFn {
+	return func(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 		if err := wantInputs(in, 1); err != nil {
 			return nil, nil, err
 		}
@@ -18,7 +18,7 @@ func buildReduce(mean bool) func(n *Node, in []*info) ([]*info, *kernel, error) 
 		}
 		var axes []int
 		var err error
-		if !mean && n.Opset >= 13 {
+		if axesInput(n) {
 			axes, err = constInts(in, 1, "axes")
 		} else {
 			axes = n.attrInts("axes")
@@ -120,8 +120,8 @@ func forEachIndex(shape, ost []int, fn func(i, o int)) {
 // buildSoftmax handles Softmax and LogSoftmax: before opset 13 over the
 // input coerced to 2-D at axis (default 1), from 13 along one axis
 // (default -1).
-func buildSoftmax(logOut bool) func(n *Node, in []*info) ([]*info, *kernel, error) {
-	return func(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildSoftmax(logOut bool) buildFn {
+	return func(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 		if err := wantInputs(in, 1); err != nil {
 			return nil, nil, err
 		}
@@ -171,4 +171,10 @@ func buildSoftmax(logOut bool) func(n *Node, in []*info) ([]*info, *kernel, erro
 		}}
 		return []*info{{dt: Float32, shape: x.shape}}, k, nil
 	}
+}
+
+// axesInput reports whether a Reduce* node takes its axes as an input
+// (ReduceSum-13, every Reduce* from 18) rather than an attribute.
+func axesInput(n *Node) bool {
+	return n.Opset >= 18 || (n.Op == "ReduceSum" && n.Opset >= 13)
 }

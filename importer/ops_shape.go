@@ -5,7 +5,7 @@ import (
 	"sort"
 )
 
-func buildShape(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildShape(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 1); err != nil {
 		return nil, nil, err
 	}
@@ -43,7 +43,7 @@ func reshapeOut(in *info, shape []int) []*info {
 	return []*info{{dt: in.dt, shape: shape}}
 }
 
-func buildReshape(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildReshape(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 1); err != nil {
 		return nil, nil, err
 	}
@@ -91,7 +91,7 @@ func buildReshape(n *Node, in []*info) ([]*info, *kernel, error) {
 	return reshapeOut(x, out), aliasKernel(), nil
 }
 
-func buildFlatten(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildFlatten(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 1); err != nil {
 		return nil, nil, err
 	}
@@ -113,7 +113,7 @@ func axesOf(n *Node, in []*info, inputIdx int, sinceInput int64) ([]int, error) 
 	return n.attrInts("axes"), nil
 }
 
-func buildSqueeze(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildSqueeze(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 1); err != nil {
 		return nil, nil, err
 	}
@@ -146,7 +146,7 @@ func buildSqueeze(n *Node, in []*info) ([]*info, *kernel, error) {
 	return reshapeOut(x, out), aliasKernel(), nil
 }
 
-func buildUnsqueeze(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildUnsqueeze(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 1); err != nil {
 		return nil, nil, err
 	}
@@ -221,7 +221,7 @@ func permuteCopy(dstF []float32, dstI []int64, srcF []float32, srcI []int64, sha
 	}
 }
 
-func buildTranspose(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildTranspose(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 1); err != nil {
 		return nil, nil, err
 	}
@@ -254,7 +254,7 @@ func buildTranspose(n *Node, in []*info) ([]*info, *kernel, error) {
 	return []*info{{dt: x.dt, shape: out}}, k, nil
 }
 
-func buildConcat(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildConcat(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if len(in) == 0 || in[0] == nil {
 		return nil, nil, fmt.Errorf("needs inputs")
 	}
@@ -296,7 +296,7 @@ func buildConcat(n *Node, in []*info) ([]*info, *kernel, error) {
 	return []*info{{dt: in[0].dt, shape: out}}, k, nil
 }
 
-func buildSplit(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildSplit(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 1); err != nil {
 		return nil, nil, err
 	}
@@ -314,6 +314,18 @@ func buildSplit(n *Node, in []*info) ([]*info, *kernel, error) {
 		split = n.attrInts("split")
 	}
 	nout := len(n.Outputs)
+	if split == nil && n.Opset >= 18 {
+		// num_outputs parts of ceil(d/num_outputs), the last one smaller.
+		parts := int(n.attrInt("num_outputs", 0))
+		if parts != nout {
+			return nil, nil, fmt.Errorf("num_outputs %d for %d outputs (one of split and num_outputs must be given)", parts, nout)
+		}
+		d := x.shape[axis]
+		chunk := (d + parts - 1) / parts
+		for i := 0; i < parts; i++ {
+			split = append(split, max(0, min(chunk, d-i*chunk)))
+		}
+	}
 	if split == nil {
 		d := x.shape[axis]
 		if nout == 0 || d%nout != 0 {
@@ -359,7 +371,7 @@ func buildSplit(n *Node, in []*info) ([]*info, *kernel, error) {
 	return outs, k, nil
 }
 
-func buildSlice(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildSlice(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 1); err != nil {
 		return nil, nil, err
 	}
@@ -450,7 +462,7 @@ func buildSlice(n *Node, in []*info) ([]*info, *kernel, error) {
 	return []*info{{dt: x.dt, shape: out}}, k, nil
 }
 
-func buildGather(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildGather(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 2); err != nil {
 		return nil, nil, err
 	}
@@ -475,7 +487,7 @@ func buildGather(n *Node, in []*info) ([]*info, *kernel, error) {
 					i += d
 				}
 				if i < 0 || i >= d {
-					panic(fmt.Sprintf("Gather index %d out of range [%d, %d)", v, -d, d))
+					badInput("index %d out of range [%d, %d) for axis %d of size %d", v, -d, d, axis, d)
 				}
 				src := (b*d + i) * inner
 				dst := (b*len(ids) + j) * inner
@@ -490,7 +502,7 @@ func buildGather(n *Node, in []*info) ([]*info, *kernel, error) {
 	return []*info{{dt: x.dt, shape: out}}, k, nil
 }
 
-func buildConstantOfShape(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildConstantOfShape(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	shape, err := constInts(in, 0, "shape")
 	if err != nil {
 		return nil, nil, err
@@ -524,7 +536,7 @@ func buildConstantOfShape(n *Node, in []*info) ([]*info, *kernel, error) {
 	return []*info{{dt: val.DType, shape: shape}}, k, nil
 }
 
-func buildExpand(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildExpand(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 2); err != nil {
 		return nil, nil, err
 	}
@@ -561,7 +573,7 @@ func checkPad(n *Node) error {
 	}
 }
 
-func buildPad(n *Node, in []*info) ([]*info, *kernel, error) {
+func buildPad(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 1); err != nil {
 		return nil, nil, err
 	}
@@ -588,7 +600,9 @@ func buildPad(n *Node, in []*info) ([]*info, *kernel, error) {
 			}
 		}
 		if input(in, 3) != nil {
-			return nil, nil, fmt.Errorf("the axes input (opset 18) is not supported")
+			if pads, err = padsOnAxes(in, pads, r); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
 	if len(pads) != 2*r {
@@ -731,4 +745,29 @@ func sortedUnique(a []int) []int {
 	}
 	sort.Ints(out)
 	return out
+}
+
+// padsOnAxes expands Pad-18's pads for the axes given as input 3 (begins
+// then ends, one per listed axis) to pads for every one of r dims.
+func padsOnAxes(in []*info, pads []int, r int) ([]int, error) {
+	axes, err := constInts(in, 3, "axes")
+	if err != nil {
+		return nil, err
+	}
+	if len(pads) != 2*len(axes) {
+		return nil, fmt.Errorf("pads %v for axes %v", pads, axes)
+	}
+	full := make([]int, 2*r)
+	seen := make([]bool, r)
+	for i, a := range axes {
+		if a, err = normAxis(a, r); err != nil {
+			return nil, err
+		}
+		if seen[a] {
+			return nil, fmt.Errorf("axis %d repeated in %v", a, axes)
+		}
+		seen[a] = true
+		full[a], full[r+a] = pads[i], pads[len(axes)+i]
+	}
+	return full, nil
 }

@@ -26,7 +26,7 @@ func aString(name, v string) *onnxpb.AttributeProto {
 }
 
 // TestOpsetForms checks the attribute and input forms of the operators
-// whose signature changed between opsets 7 and 17, on hand-computed
+// whose signature changed between opsets 7 and 18, on hand-computed
 // results. x is [[1,-2,3],[-4,5,-6]].
 func TestOpsetForms(t *testing.T) {
 	x := []float32{1, -2, 3, -4, 5, -6}
@@ -75,6 +75,13 @@ func TestOpsetForms(t *testing.T) {
 		{"Split input", 13, []*onnxpb.NodeProto{node("Split", []string{"x", "s"}, []string{"y", "z"}, aInt("axis", 1))},
 			[]*onnxpb.TensorProto{int64Init("s", []int64{2, 1}, 2)},
 			[]out{{[]int{2, 2}, []float32{1, -2, -4, 5}}, {[]int{2, 1}, []float32{3, -6}}}},
+		{"Split num_outputs, uneven", 18, []*onnxpb.NodeProto{node("Split", []string{"x"}, []string{"y", "z"}, aInt("axis", 1), aInt("num_outputs", 2))}, nil,
+			[]out{{[]int{2, 2}, []float32{1, -2, -4, 5}}, {[]int{2, 1}, []float32{3, -6}}}},
+		{"ReduceMean axes input", 18, []*onnxpb.NodeProto{node("ReduceMean", []string{"x", "a"}, []string{"y"}, aInt("keepdims", 0))},
+			[]*onnxpb.TensorProto{int64Init("a", []int64{0}, 1)}, []out{{[]int{3}, []float32{-1.5, 1.5, -1.5}}}},
+		{"Pad axes input", 18, []*onnxpb.NodeProto{node("Pad", []string{"x", "p", "", "a"}, []string{"y"})},
+			[]*onnxpb.TensorProto{int64Init("p", []int64{1, 0}, 2), int64Init("a", []int64{-1}, 1)},
+			[]out{{[]int{2, 4}, []float32{0, 1, -2, 3, 0, -4, 5, -6}}}},
 		{"Clip attrs", 10, []*onnxpb.NodeProto{node("Clip", []string{"x"}, []string{"y"}, aFloat("min", -1), aFloat("max", 2))}, nil,
 			[]out{{[]int{2, 3}, []float32{1, -1, 2, -1, 2, -1}}}},
 		{"Clip inputs", 11, []*onnxpb.NodeProto{node("Clip", []string{"x", "lo"}, []string{"y"})},

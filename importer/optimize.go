@@ -56,7 +56,7 @@ func (m *Model) foldNode(n *Node) ([]*Tensor, error) {
 			ins[i] = constInfo(m.consts[name])
 		}
 	}
-	outs, k, err := safeBuild(n, ins)
+	outs, k, err := safeBuild(n, ins, defaultEnv)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ func (m *Model) validate() error {
 		}
 		in[i] = &Tensor{DType: Float32, Shape: shape}
 	}
-	if _, err := m.buildPlan(in, false); err != nil {
+	if _, err := m.buildPlan(in, false, defaultEnv); err != nil {
 		return fmt.Errorf("checking shapes (symbolic dims set to 1): %w", err)
 	}
 	return nil

@@ -82,7 +82,7 @@ func foldableInput(t *Tensor) bool { return t.DType != Float32 && t.Len() <= 64 
 // are merged into the convolutions that produce one of their operands
 // (fuseResiduals); gradient plans do not, so that every node keeps its
 // own step.
-func (m *Model) buildPlan(in []*Tensor, fuse bool) (*plan, error) {
+func (m *Model) buildPlan(in []*Tensor, fuse bool, env *buildEnv) (*plan, error) {
 	p := &plan{}
 	ids := map[string]int{}
 	add := func(name string, inf *info) int {
@@ -128,7 +128,7 @@ func (m *Model) buildPlan(in []*Tensor, fuse bool) (*plan, error) {
 				allConst = false
 			}
 		}
-		outs, k, err := safeBuild(n, ins)
+		outs, k, err := safeBuild(n, ins, env)
 		if err != nil {
 			return nil, err
 		}
@@ -266,13 +266,13 @@ func foldable(outs []*info) bool {
 
 // safeBuild calls the operator's build, turning a panic on malformed
 // attributes into an error.
-func safeBuild(n *Node, ins []*info) (outs []*info, k *kernel, err error) {
+func safeBuild(n *Node, ins []*info, env *buildEnv) (outs []*info, k *kernel, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("node %q (%s, opset %d): malformed node: %v", n.Name, n.Op, n.Opset, r)
 		}
 	}()
-	outs, k, err = registry[n.Op].build(n, ins)
+	outs, k, err = registry[n.Op].build(n, ins, env)
 	if err != nil {
 		return nil, nil, fmt.Errorf("node %q (%s, opset %d): %w", n.Name, n.Op, n.Opset, err)
 	}
@@ -297,7 +297,7 @@ func toInt64s(s []int) []int64 {
 func evalConst(k *kernel, ins, outs []*info) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("evaluating constant: %v", r)
+			err = fmt.Errorf("evaluating constant: %w", recovered(r))
 		}
 	}()
 	in := make([]*Tensor, len(ins))
@@ -524,7 +524,7 @@ func (p *plan) forward(ws *workspace) (err error) {
 			if si >= 0 {
 				name = p.steps[si].node.Name + " (" + p.steps[si].node.Op + ")"
 			}
-			err = fmt.Errorf("importer: internal error at node %s: %v", name, r)
+			err = fmt.Errorf("importer: node %s: %w", name, recovered(r))
 		}
 	}()
 	for si = range p.steps {

@@ -1,76 +1,153 @@
 package importer
 
-import "sort"
+import (
+	"fmt"
+	"slices"
+	"sort"
+)
 
-// opDef is one supported operator of the default domain.
+// opDef is one supported operator of the default domain: everything the
+// importer knows of it, in one entry.
 type opDef struct {
-	// since is the earliest opset the implementation follows; opsets
-	// MinOpset..MaxOpset are dispatched inside build on n.Opset where the
-	// operator's signature changed (attributes that became inputs).
-	since int64
+	// versions lists the operator's ONNX since_versions that build
+	// implements (each one an entry of onnxVersions[op]). A node is run
+	// by the newest definition at or below its model's opset; when that
+	// definition is not listed here the node is refused at load. Where
+	// semantics changed between listed versions, build branches on
+	// Node.Opset.
+	versions []int64
 	// check validates attributes at load time (nil: nothing to check).
 	check func(n *Node) error
 	// build specialises the node to concrete input types and shapes. It
 	// returns the outputs' descriptions and a kernel, or nil kernel with
 	// constant outputs (Shape, Constant).
-	build func(n *Node, in []*info) ([]*info, *kernel, error)
+	build buildFn
+	// back maps output gradients to input gradients; nil exactly when
+	// noBack is set.
+	back backFn
+	// noBack declares that the operator has no derivative: a gradient
+	// asked through one of its float outputs to one of its float inputs
+	// is an error. (Integer and bool values, such as Shape's output or
+	// Gather's indices, are never differentiated; that needs no entry.)
+	noBack bool
 }
+
+// buildFn is an operator's build function (see opDef.build).
+type buildFn func(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error)
 
 var registry map[string]opDef
 
 func init() {
-	registry = map[string]opDef{
-		"Conv":               {since: 1, check: checkConv, build: buildConv},
-		"BatchNormalization": {since: 7, check: checkBatchNorm, build: buildBatchNorm},
-		"Relu":               {since: 6, build: buildUnary("Relu")},
-		"LeakyRelu":          {since: 6, build: buildUnary("LeakyRelu")},
-		"Sigmoid":            {since: 6, build: buildUnary("Sigmoid")},
-		"Tanh":               {since: 6, build: buildUnary("Tanh")},
-		"Sqrt":               {since: 6, build: buildUnary("Sqrt")},
-		"Exp":                {since: 6, build: buildUnary("Exp")},
-		"Log":                {since: 6, build: buildUnary("Log")},
-		"Neg":                {since: 6, build: buildUnary("Neg")},
-		"Abs":                {since: 6, build: buildUnary("Abs")},
-		"Clip":               {since: 6, build: buildClip},
-		"MaxPool":            {since: 1, check: checkPool, build: buildPool(true)},
-		"AveragePool":        {since: 1, check: checkPool, build: buildPool(false)},
-		"GlobalAveragePool":  {since: 1, build: buildGlobalPool(false)},
-		"GlobalMaxPool":      {since: 1, build: buildGlobalPool(true)},
-		"Gemm":               {since: 7, build: buildGemm},
-		"MatMul":             {since: 1, build: buildMatMul},
-		"Add":                {since: 7, build: buildBinary(opAdd)},
-		"Sub":                {since: 7, build: buildBinary(opSub)},
-		"Mul":                {since: 7, build: buildBinary(opMul)},
-		"Div":                {since: 7, build: buildBinary(opDiv)},
-		"Pow":                {since: 7, build: buildBinary(opPow)},
-		"Equal":              {since: 7, build: buildBinary(opEqual)},
-		"Sum":                {since: 6, build: buildVariadic(opAdd, false)},
-		"Mean":               {since: 6, build: buildVariadic(opAdd, true)},
-		"Max":                {since: 6, build: buildVariadic(opMax, false)},
-		"Min":                {since: 6, build: buildVariadic(opMin, false)},
-		"Where":              {since: 9, build: buildWhere},
-		"Flatten":            {since: 1, build: buildFlatten},
-		"Reshape":            {since: 5, build: buildReshape},
-		"Transpose":          {since: 1, build: buildTranspose},
-		"Squeeze":            {since: 1, build: buildSqueeze},
-		"Unsqueeze":          {since: 1, build: buildUnsqueeze},
-		"Concat":             {since: 4, build: buildConcat},
-		"Split":              {since: 2, build: buildSplit},
-		"Slice":              {since: 1, build: buildSlice},
-		"Gather":             {since: 1, build: buildGather},
-		"Shape":              {since: 1, build: buildShape},
-		"ConstantOfShape":    {since: 9, build: buildConstantOfShape},
-		"Constant":           {since: 1, check: checkConstant, build: buildConstant},
-		"Pad":                {since: 2, check: checkPad, build: buildPad},
-		"Identity":           {since: 1, build: buildIdentity},
-		"Dropout":            {since: 7, build: buildDropout},
-		"Cast":               {since: 6, check: checkCast, build: buildCast},
-		"ReduceMean":         {since: 1, build: buildReduce(true)},
-		"ReduceSum":          {since: 1, build: buildReduce(false)},
-		"Softmax":            {since: 1, build: buildSoftmax(false)},
-		"LogSoftmax":         {since: 1, build: buildSoftmax(true)},
-		"Expand":             {since: 8, build: buildExpand},
+	unary := func(op string) opDef {
+		return opDef{versions: []int64{6, 13}, build: buildUnary(op), back: backUnary}
 	}
+	binary := func(op binOp, versions ...int64) opDef {
+		return opDef{versions: versions, build: buildBinary(op), back: backBinary}
+	}
+	move := func(build buildFn, versions ...int64) opDef {
+		return opDef{versions: versions, build: build, back: backMove}
+	}
+	view := func(build buildFn, versions ...int64) opDef {
+		return opDef{versions: versions, build: build, back: backAlias}
+	}
+	// Type-only bumps (bfloat16, float8, int4... added to the allowed
+	// types) are listed: the node's types are checked by build.
+	registry = map[string]opDef{
+		"Conv":               {versions: []int64{1, 11, 22}, check: checkConv, build: buildConv, back: backConv},
+		"BatchNormalization": {versions: []int64{7, 9, 14, 15}, check: checkBatchNorm, build: buildBatchNorm, back: backBatchNorm},
+		"Relu":               {versions: []int64{6, 13, 14}, build: buildUnary("Relu"), back: backUnary},
+		"LeakyRelu":          {versions: []int64{6, 16}, build: buildUnary("LeakyRelu"), back: backUnary},
+		"Sigmoid":            unary("Sigmoid"),
+		"Tanh":               unary("Tanh"),
+		"Sqrt":               unary("Sqrt"),
+		"Exp":                unary("Exp"),
+		"Log":                unary("Log"),
+		"Neg":                unary("Neg"),
+		"Abs":                unary("Abs"),
+		"Clip":               {versions: []int64{6, 11, 12, 13}, build: buildClip, back: backClip},
+		"MaxPool":            {versions: []int64{1, 8, 10, 11, 12, 22}, check: checkPool, build: buildPool(true), back: backPool},
+		"AveragePool":        {versions: []int64{1, 7, 10, 11, 19, 22}, check: checkPool, build: buildPool(false), back: backPool},
+		"GlobalAveragePool":  {versions: []int64{1, 22}, build: buildGlobalPool(false), back: backGlobalPool},
+		"GlobalMaxPool":      {versions: []int64{1, 22}, build: buildGlobalPool(true), back: backGlobalPool},
+		"Gemm":               {versions: []int64{7, 9, 11, 13}, build: buildGemm, back: backGemm},
+		"MatMul":             {versions: []int64{1, 9, 13}, build: buildMatMul, back: backMatMul},
+		"Add":                binary(opAdd, 7, 13, 14),
+		"Sub":                binary(opSub, 7, 13, 14),
+		"Mul":                binary(opMul, 7, 13, 14),
+		"Div":                binary(opDiv, 7, 13, 14),
+		"Pow":                binary(opPow, 7, 12, 13, 15),
+		"Equal":              {versions: []int64{7, 11, 13, 19}, build: buildBinary(opEqual), noBack: true},
+		"Sum":                {versions: []int64{6, 8, 13}, build: buildVariadic(opAdd, false), back: backVariadic},
+		"Mean":               {versions: []int64{6, 8, 13}, build: buildVariadic(opAdd, true), back: backVariadic},
+		"Max":                {versions: []int64{6, 8, 12, 13}, build: buildVariadic(opMax, false), back: backVariadic},
+		"Min":                {versions: []int64{6, 8, 12, 13}, build: buildVariadic(opMin, false), back: backVariadic},
+		"Where":              move(buildWhere, 9, 16),
+		"Flatten":            view(buildFlatten, 1, 9, 11, 13, 21, 23, 24, 25),
+		"Reshape":            view(buildReshape, 5, 13, 14, 19, 21, 23, 24, 25),
+		"Transpose":          move(buildTranspose, 1, 13, 21, 23, 24, 25),
+		"Squeeze":            view(buildSqueeze, 1, 11, 13, 21, 23, 24, 25),
+		"Unsqueeze":          view(buildUnsqueeze, 1, 11, 13, 21, 23, 24, 25),
+		"Concat":             move(buildConcat, 4, 11, 13),
+		"Split":              move(buildSplit, 2, 11, 13, 18),
+		"Slice":              move(buildSlice, 1, 10, 11, 13),
+		"Gather":             move(buildGather, 1, 11, 13),
+		"Shape":              {versions: []int64{1, 13, 15, 19, 21, 23, 24, 25}, build: buildShape, noBack: true},
+		"ConstantOfShape":    {versions: []int64{9, 20, 21, 23, 24, 25}, build: buildConstantOfShape, noBack: true},
+		"Constant":           {versions: []int64{1, 9, 11, 12, 13, 19, 21, 23, 24, 25}, check: checkConstant, build: buildConstant, noBack: true},
+		"Pad":                {versions: []int64{2, 11, 13, 18, 19, 21, 23, 24, 25}, check: checkPad, build: buildPad, back: backMove},
+		"Identity":           view(buildIdentity, 1, 13, 14, 16, 19, 21, 23, 24, 25),
+		"Dropout":            view(buildDropout, 7, 10, 12, 13, 22),
+		"Cast":               move(buildCast, 6, 9, 13, 19, 21, 23, 24, 25),
+		"ReduceMean":         {versions: []int64{1, 11, 13, 18}, build: buildReduce(true), back: backReduce},
+		"ReduceSum":          {versions: []int64{1, 11, 13}, build: buildReduce(false), back: backReduce},
+		"Softmax":            {versions: []int64{1, 11, 13}, build: buildSoftmax(false), back: backSoftmax},
+		"LogSoftmax":         {versions: []int64{1, 11, 13}, build: buildSoftmax(true), back: backSoftmax},
+		"Expand":             move(buildExpand, 8, 13),
+	}
+}
+
+// sinceVersion is the since_version of op's definition in effect at the
+// given opset of the default domain (0 if op did not exist yet).
+func sinceVersion(op string, opset int64) int64 {
+	var v int64
+	for _, s := range onnxVersions[op] {
+		if s <= opset {
+			v = s
+		}
+	}
+	return v
+}
+
+// lookupOp returns the registry entry that runs a default-domain node at
+// its opset, or an *UnsupportedError: unknown operator, or a definition
+// (since_version) that the entry does not implement.
+func lookupOp(n *Node) (opDef, error) {
+	def, ok := registry[n.Op]
+	if !ok {
+		return def, &UnsupportedError{Op: n.Op, Domain: n.Domain, Opset: n.Opset, Node: n.Name}
+	}
+	v := sinceVersion(n.Op, n.Opset)
+	if !slices.Contains(def.versions, v) {
+		reason := fmt.Sprintf("%s did not exist at opset %d", n.Op, n.Opset)
+		if v > 0 {
+			reason = fmt.Sprintf("opset %d means %s-%d; versions supported: %s", n.Opset, n.Op, v, versionList(def.versions))
+		}
+		return def, &UnsupportedError{Op: n.Op, Domain: n.Domain, Opset: n.Opset, Node: n.Name,
+			Version: v, Supported: def.versions, Reason: reason}
+	}
+	return def, nil
+}
+
+// versionList spells versions as "7, 13, 14".
+func versionList(vs []int64) string {
+	s := ""
+	for i, v := range vs {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprint(v)
+	}
+	return s
 }
 
 // SupportedOps lists the operators of the default domain the importer

@@ -12,6 +12,7 @@ import (
 // Runs reuse their activation buffers.
 type Session struct {
 	m     *Model
+	env   *buildEnv
 	mu    sync.Mutex
 	plans map[string]*sessionPlan
 }
@@ -48,9 +49,13 @@ func (sp *sessionPlan) put(ws *workspace) {
 // oldest is not tracked, the cache is simply cleared when full.
 const maxPlans = 16
 
-// NewSession returns a Session for m.
-func NewSession(m *Model) *Session {
-	return &Session{m: m, plans: map[string]*sessionPlan{}}
+// NewSession returns a Session for m with the default options.
+func NewSession(m *Model) *Session { return NewSessionWith(m, SessionOptions{}) }
+
+// NewSessionWith returns a Session for m that plans with the given
+// options.
+func NewSessionWith(m *Model, opt SessionOptions) *Session {
+	return &Session{m: m, env: &buildEnv{opt: opt}, plans: map[string]*sessionPlan{}}
 }
 
 // Model returns the session's model.
@@ -97,7 +102,7 @@ func (s *Session) planFor(in []*Tensor) (*sessionPlan, error) {
 	if sp, ok := s.plans[key]; ok {
 		return sp, nil
 	}
-	p, err := s.m.buildPlan(in, true)
+	p, err := s.m.buildPlan(in, true, s.env)
 	if err != nil {
 		return nil, fmt.Errorf("importer: planning for input shapes %s: %w", key, err)
 	}
@@ -111,24 +116,24 @@ func (s *Session) planFor(in []*Tensor) (*sessionPlan, error) {
 
 func checkInput(vi ValueInfo, t *Tensor) error {
 	if t.DType != vi.DType {
-		return fmt.Errorf("importer: input %q is %v, the model wants %v", vi.Name, t.DType, vi.DType)
+		return fmt.Errorf("importer: %w: input %q is %v, the model wants %v", ErrBadInput, vi.Name, t.DType, vi.DType)
 	}
 	n, err := checkedNumel(toInt64s(t.Shape))
 	if err != nil {
 		return fmt.Errorf("importer: input %q: %w", vi.Name, err)
 	}
 	if (t.DType == Float32 && len(t.F) != n) || (t.DType != Float32 && len(t.I) != n) {
-		return fmt.Errorf("importer: input %q: data length does not match shape %v", vi.Name, t.Shape)
+		return fmt.Errorf("importer: %w: input %q: %d values for shape %v", ErrShape, vi.Name, max(len(t.F), len(t.I)), t.Shape)
 	}
 	if vi.Shape == nil {
 		return nil
 	}
 	if len(t.Shape) != len(vi.Shape) {
-		return fmt.Errorf("importer: input %q has shape %v, the model wants rank %d %v", vi.Name, t.Shape, len(vi.Shape), vi.Shape)
+		return fmt.Errorf("importer: %w: input %q has shape %v, the model wants rank %d %v", ErrShape, vi.Name, t.Shape, len(vi.Shape), vi.Shape)
 	}
 	for i, d := range vi.Shape {
 		if d >= 0 && t.Shape[i] != d {
-			return fmt.Errorf("importer: input %q has shape %v, the model wants %v (-1 = any)", vi.Name, t.Shape, vi.Shape)
+			return fmt.Errorf("importer: %w: input %q has shape %v, the model wants %v (-1 = any)", ErrShape, vi.Name, t.Shape, vi.Shape)
 		}
 	}
 	return nil

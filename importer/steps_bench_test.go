@@ -35,7 +35,7 @@ func TestStepTimes(t *testing.T) {
 	for i := range x.F {
 		x.F[i] = float32(r.NormFloat64())
 	}
-	p, err := m.buildPlan([]*Tensor{x}, true)
+	p, err := m.buildPlan([]*Tensor{x}, true, defaultEnv)
 	if err != nil {
 		t.Fatal(err)
 	}

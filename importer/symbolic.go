@@ -49,7 +49,7 @@ func (m *Model) foldBatchPlumbing() error {
 			}
 			in[i] = &Tensor{DType: Float32, Shape: shape}
 		}
-		p, err := m.buildPlan(in, false)
+		p, err := m.buildPlan(in, false, defaultEnv)
 		if err != nil {
 			// Some models only work at batch 1 despite a symbolic dim;
 			// validate() judges batch 1, the planner the rest.

@@ -22,7 +22,7 @@ func newRunCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run --model MODEL.onnx --input x.npy [--input name=file.npy ...] -o y.npy|dir/ [--batch 64]",
 		Short: "Run an ONNX model with hierlearn's native float32 executor",
-		Long: `run loads an ONNX model (opsets 7-17, the operators listed by the importer
+		Long: `run loads an ONNX model (opsets 1-27, the operator versions listed by the importer
 package; anything else is an error naming the node), feeds it .npy inputs
 (cast to the model's input element types) and writes its outputs.
 
