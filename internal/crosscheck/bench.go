@@ -118,7 +118,7 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 		runtime.GOMAXPROCS(prev)
 		numeric.SetBLASThreads(prev)
 	}()
-	// The importer parallelises itself (importer.SplitGemm): one BLAS thread.
+	// The importer parallelises itself (unless SessionOptions.NoSplitGemm): one BLAS thread.
 	numeric.SetBLASThreads(1)
 	fmt.Fprintf(w, "kernel path: %s\n", rep.Kernel)
 	fmt.Fprintf(w, "times: median (min) of --repeat runs (more for fast models: %v of runs, at most %d); nat/ort: ratio of medians (of minima)\n", minTimed, maxRepeat)
