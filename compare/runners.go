@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/numeric"
 	"github.com/hierlearn/hierlearn/internal/version"
 	"github.com/hierlearn/hierlearn/train"
@@ -151,7 +152,7 @@ func runKernel(ctx context.Context, c Cell, d Data) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.Train.Task != kernel.Regression {
+	if d.Train.Task != concept.TaskRegression {
 		delete(m, "test_rel_mse") // rank classification by its 0-1 error
 	}
 	m["kernel"] = k.String()

@@ -151,7 +151,7 @@ func DecodeIDX(r io.Reader) (data []byte, dims []int, err error) {
 	}
 	data, err = io.ReadAll(io.LimitReader(r, int64(total)+1))
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrIDX, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrIDX, err)
 	}
 	if len(data) != total {
 		return nil, nil, fmt.Errorf("%w: dimensions %v need %d bytes of data, found %d", ErrIDX, dims, total, len(data))

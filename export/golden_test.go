@@ -146,7 +146,7 @@ func TestGoldenKernelDumps(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			p := &kernel.Predictor{Kernel: c.k, Task: kernel.Regression, D: 2, Form: kernel.FormDual, Centers: centers, Alpha: alpha}
+			p := &kernel.Predictor{Kernel: c.k, Task: concept.TaskRegression, D: 2, Form: kernel.FormDual, Centers: centers, Alpha: alpha}
 			dir := filepath.Join(t.TempDir(), "golden_run")
 			if err := p.Save(filepath.Join(dir, kernel.PredictorFile), 5); err != nil {
 				t.Fatal(err)

@@ -46,7 +46,7 @@ func ReadModel(path string) (*onnxpb.ModelProto, error) {
 func DecodeModel(b []byte) (*onnxpb.ModelProto, error) {
 	m := &onnxpb.ModelProto{}
 	if err := proto.Unmarshal(b, m); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotModel, err)
+		return nil, fmt.Errorf("%w: %w", ErrNotModel, err)
 	}
 	if m.Graph == nil || m.GetIrVersion() <= 0 {
 		return nil, fmt.Errorf("%w: no graph or IR version", ErrNotModel)

@@ -27,15 +27,15 @@ func kernelData(task string, n, d int, seed uint64) *concept.Dataset {
 		r := x.Row(i)
 		f := r[0]*r[1] + 0.5*r[2]*r[2] - 0.3*r[3]
 		switch task {
-		case kernel.Regression:
+		case concept.TaskRegression:
 			data.Y = append(data.Y, f)
-		case kernel.Classification:
+		case concept.TaskClassification:
 			if f >= 0.3 {
 				data.Y = append(data.Y, 1)
 			} else {
 				data.Y = append(data.Y, -1)
 			}
-		case kernel.Multiclass:
+		case concept.TaskMulticlass:
 			data.Labels = append(data.Labels, int64(min(2, max(0, int(f+1)))))
 		}
 	}
@@ -52,18 +52,18 @@ func TestKernelMatchesGo(t *testing.T) {
 		spec, task string
 		opt        kernel.Options
 	}{
-		{"poly:2", kernel.Regression, kernel.Options{Ridge: 1e-4}},
-		{"poly:4", kernel.Classification, kernel.Options{Ridge: 1e-3}},
-		{"rbf", kernel.Regression, kernel.Options{Ridge: 1e-5}},
-		{"ntk:2", kernel.Regression, kernel.Options{Ridge: 1e-4}},
-		{"ntk:4", kernel.Multiclass, kernel.Options{Ridge: 1e-3}},
-		{"nngp:3", kernel.Regression, kernel.Options{Ridge: 1e-3}},
-		{"rbf", kernel.Regression, kernel.Options{Ridge: 1e-3, Method: kernel.MethodNystrom, Landmarks: 50}},
-		{"rf-relu:64", kernel.Regression, kernel.Options{Ridge: 1e-3}},
-		{"rf-quad:64", kernel.Regression, kernel.Options{Ridge: 1e-3}},
-		{"comp:3", kernel.Regression, kernel.Options{Ridge: 1e-4}},
-		{"comp:4:dense", kernel.Classification, kernel.Options{Ridge: 1e-3}},
-		{"comp:5:chain", kernel.Regression, kernel.Options{Ridge: 1e-3, Method: kernel.MethodNystrom, Landmarks: 60}},
+		{"poly:2", concept.TaskRegression, kernel.Options{Ridge: 1e-4}},
+		{"poly:4", concept.TaskClassification, kernel.Options{Ridge: 1e-3}},
+		{"rbf", concept.TaskRegression, kernel.Options{Ridge: 1e-5}},
+		{"ntk:2", concept.TaskRegression, kernel.Options{Ridge: 1e-4}},
+		{"ntk:4", concept.TaskMulticlass, kernel.Options{Ridge: 1e-3}},
+		{"nngp:3", concept.TaskRegression, kernel.Options{Ridge: 1e-3}},
+		{"rbf", concept.TaskRegression, kernel.Options{Ridge: 1e-3, Method: kernel.MethodNystrom, Landmarks: 50}},
+		{"rf-relu:64", concept.TaskRegression, kernel.Options{Ridge: 1e-3}},
+		{"rf-quad:64", concept.TaskRegression, kernel.Options{Ridge: 1e-3}},
+		{"comp:3", concept.TaskRegression, kernel.Options{Ridge: 1e-4}},
+		{"comp:4:dense", concept.TaskClassification, kernel.Options{Ridge: 1e-3}},
+		{"comp:5:chain", concept.TaskRegression, kernel.Options{Ridge: 1e-3, Method: kernel.MethodNystrom, Landmarks: 60}},
 	}
 	type job struct {
 		name string
@@ -161,7 +161,7 @@ func TestKernelUnsupported(t *testing.T) {
 		}
 		return nil
 	}}
-	res, err := kernel.Fit(k, kernelData(kernel.Regression, 60, 4, 1), kernel.Options{Ridge: 1e-2})
+	res, err := kernel.Fit(k, kernelData(concept.TaskRegression, 60, 4, 1), kernel.Options{Ridge: 1e-2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func Run(runDir string, opset int) (*onnxpb.ModelProto, error) {
 	}
 	st, err := os.Stat(runDir)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrRun, err)
+		return nil, fmt.Errorf("%w: %w", ErrRun, err)
 	}
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%w: %s is not a run directory", ErrRun, runDir)
@@ -67,7 +67,7 @@ func Run(runDir string, opset int) (*onnxpb.ModelProto, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrRun, err)
+			return nil, fmt.Errorf("%w: %w", ErrRun, err)
 		}
 		var compact bytes.Buffer
 		if err := json.Compact(&compact, b); err != nil {
@@ -104,7 +104,7 @@ func exists(path string) bool {
 func learnerGraph(runDir string, opset int) (*Graph, error) {
 	model, err := train.LoadModel(runDir)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrRun, err)
+		return nil, fmt.Errorf("%w: %w", ErrRun, err)
 	}
 	var g *Graph
 	switch m := model.(type) {
@@ -127,7 +127,7 @@ func kernelRunGraph(runDir string, opset int) (*Graph, error) {
 	path := filepath.Join(runDir, kernel.PredictorFile)
 	p, err := kernel.Load(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrRun, err)
+		return nil, fmt.Errorf("%w: %w", ErrRun, err)
 	}
 	g, err := KernelGraph(p, opset)
 	if err != nil {
@@ -135,7 +135,7 @@ func kernelRunGraph(runDir string, opset int) (*Graph, error) {
 	}
 	z, err := npy.ReadNPZ(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrRun, err)
+		return nil, fmt.Errorf("%w: %w", ErrRun, err)
 	}
 	if a, err := z.Get("meta"); err == nil {
 		if raw, err := a.Bytes(); err == nil {

@@ -1,5 +1,7 @@
 package train
 
+import "github.com/hierlearn/hierlearn/concept"
+
 import "fmt"
 
 // Arch is the architecture of an HNet: input dimension D, depth L, the
@@ -16,11 +18,7 @@ type Arch struct {
 func DefaultSkips(L int) [][]int {
 	var out [][]int
 	for l := 2; l <= L; l++ {
-		j := []int{0, 1}
-		if l-1 > 1 {
-			j = append(j, l-1)
-		}
-		out = append(out, j)
+		out = append(out, concept.Inputs(concept.SkipDefault, l))
 	}
 	return out
 }

@@ -35,7 +35,7 @@ func LoadData(path string) (*concept.Dataset, error) {
 // l = 2..len(Hidden)+1 (Hidden[l-2] is N x HiddenWidths[l-2] row-major)
 // give the feature error e_l. For classification Y holds labels -1 and +1.
 func forTraining(ds *concept.Dataset) (*concept.Dataset, error) {
-	if ds.Task != Regression && ds.Task != Classification {
+	if ds.Task != concept.TaskRegression && ds.Task != concept.TaskClassification {
 		return nil, fmt.Errorf("task %q: the learners handle regression and binary classification", ds.Task)
 	}
 	d := *ds
@@ -76,15 +76,15 @@ func validate(d *concept.Dataset) error {
 		}
 	}
 	switch d.Task {
-	case Regression:
-	case Classification:
+	case concept.TaskRegression:
+	case concept.TaskClassification:
 		for i, y := range d.Y {
 			if y != 1 && y != -1 {
 				return fmt.Errorf("dataset %s: classification label y[%d] = %v, want -1 or +1", name, i, y)
 			}
 		}
 	default:
-		return fmt.Errorf("dataset %s: unknown task %q (want %s or %s)", name, d.Task, Regression, Classification)
+		return fmt.Errorf("dataset %s: unknown task %q (want %s or %s)", name, d.Task, concept.TaskRegression, concept.TaskClassification)
 	}
 	for i, v := range d.X {
 		if v != v || v > 1e300 || v < -1e300 {

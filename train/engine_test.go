@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/train"
 	"github.com/hierlearn/hierlearn/train/gorgoniaengine"
 )
@@ -28,7 +29,7 @@ func testGorgonia[T train.Float](t *testing.T, tol float64) {
 		} else {
 			stage = any(gorgoniaengine.Engine().Float64).(train.StageFunc[T])
 		}
-		sg, err := stage(st, n, tc.top, 2, train.Regression)
+		sg, err := stage(st, n, tc.top, 2, concept.TaskRegression)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -100,7 +100,7 @@ func Separation(ctx context.Context, sc SeparationConfig, log io.Writer) (*Separ
 				m := res.Metrics
 				rep.Runs = append(rep.Runs, SeparationRun{Depth: L, Seed: seed, Learner: name, Metrics: m})
 				if log != nil {
-					fmt.Fprintf(log, "L=%d seed=%d %-12s test rel MSE %.3g  e2 %s  %.1f s\n", L, seed, name, *m.TestRelMSE, orDash(m.FeatureError["2"], name), m.TrainSeconds)
+					fmt.Fprintf(log, "L=%d seed=%d %-12s test rel MSE %.3g  e2 %s  %.1f s\n", L, seed, name, *m.TestRelMSE, orDash(m.FeatureError[2], name), m.TrainSeconds)
 				}
 			}
 		}
@@ -127,7 +127,7 @@ func (r *SeparationReport) Mean(L int, name string, f func(Metrics) float64) flo
 }
 
 func relMSEOf(m Metrics) float64 { return *m.TestRelMSE }
-func e2Of(m Metrics) float64     { return m.FeatureError["2"] }
+func e2Of(m Metrics) float64     { return m.FeatureError[2] }
 
 // checks are the claims of the issue, for depth L: progressive mean rel
 // MSE <= 1e-3; layerwise >= 5x worse; layer-2 feature error >= 4x lower
@@ -162,7 +162,7 @@ func (r *SeparationReport) Table(w io.Writer) {
 		fmt.Fprintln(w, "|---|---|---|---|---|---|")
 		for _, name := range names {
 			e3 := r.Mean(L, name, func(m Metrics) float64 {
-				if v, ok := m.FeatureError["3"]; ok {
+				if v, ok := m.FeatureError[3]; ok {
 					return v
 				}
 				return math.NaN()
@@ -171,7 +171,7 @@ func (r *SeparationReport) Table(w io.Writer) {
 			// e_2 falling below it (progressive) or staying (layerwise).
 			e2first := r.Mean(L, name, func(m Metrics) float64 {
 				if len(m.Stages) > 1 {
-					if v, ok := m.Stages[0].FeatureError["2"]; ok {
+					if v, ok := m.Stages[0].FeatureError[2]; ok {
 						return v
 					}
 				}

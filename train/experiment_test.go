@@ -20,13 +20,13 @@ func TestSeparationTableGolden(t *testing.T) {
 		Modes: []string{ModeProgressive, ModeLayerwise}, MLP: true, StepsPerStage: 4000, DType: "float32"}
 	rep := &SeparationReport{Config: sc}
 	add := func(name string, seed uint64, rel, e2, e3, secs float64) {
-		fe := map[string]float64{}
+		fe := FeatureErrors{}
 		if name != LearnerMLP {
-			fe["2"], fe["3"] = e2, e3
+			fe[2], fe[3] = e2, e3
 		}
 		m := Metrics{TestRelMSE: ptr(rel), FeatureError: fe, TrainSeconds: secs}
 		if name != LearnerMLP { // stage 2 then stage 3; e_2 was 0.01 after stage 2
-			m.Stages = []StageMetrics{{Layer: 2, FeatureError: map[string]float64{"2": 0.01}}, {Layer: 3, FeatureError: fe}}
+			m.Stages = []StageMetrics{{Layer: 2, FeatureError: FeatureErrors{2: 0.01}}, {Layer: 3, FeatureError: fe}}
 		}
 		rep.Runs = append(rep.Runs, SeparationRun{Depth: 3, Seed: seed, Learner: name, Metrics: m})
 	}

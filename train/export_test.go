@@ -3,6 +3,8 @@ package train
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/hierlearn/hierlearn/concept"
 )
 
 // What engine_test.go (package train_test, which may import
@@ -30,7 +32,7 @@ func NativeGradCase[T Float](t *testing.T, n, d, L, k, top int) (loss float64, g
 	copy(b.h[0], x)
 	m.forward(b, n, top, 2) // set the statistics
 	m.forward(b, n, top, L+1)
-	loss = lossGrad(Regression, b.f[:n], y, b.df[:n])
+	loss = lossGrad(concept.TaskRegression, b.f[:n], y, b.df[:n])
 	m.backward(b, n, top, 2)
 	return loss, b.grad, m.state(), x, y
 }

@@ -27,7 +27,7 @@ func toyData(t testing.TB, n, d, L, k int, seed, sampleSeed uint64) *concept.Dat
 		h[1][i] = (v*v - 1) / math.Sqrt2
 	}
 	y := make([]float64, n)
-	data := &concept.Dataset{Task: Regression, N: n, D: d, X: x, Y: y}
+	data := &concept.Dataset{Task: concept.TaskRegression, N: n, D: d, X: x, Y: y}
 	alpha := 1.0
 	for l := 2; l <= L; l++ {
 		skip := DefaultSkips(L)[l-2]

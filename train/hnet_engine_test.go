@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/hierlearn/hierlearn/concept"
 )
 
 // lossAt evaluates the loss of the engine on the whole of (x, y) with the
@@ -22,17 +24,17 @@ func TestHNetGradientFiniteDifferences(t *testing.T) {
 		lo        int
 		task      string
 	}{
-		{"L3-top3", 3, 3, 3, 2, Regression},
-		{"L3-top2", 3, 3, 2, 2, Regression},
-		{"L4-top4", 4, 2, 4, 2, Regression},
-		{"L4-layerwise", 4, 2, 4, 4, Regression},
-		{"L3-logistic", 3, 2, 3, 2, Classification},
+		{"L3-top3", 3, 3, 3, 2, concept.TaskRegression},
+		{"L3-top2", 3, 3, 2, 2, concept.TaskRegression},
+		{"L4-top4", 4, 2, 4, 2, concept.TaskRegression},
+		{"L4-layerwise", 4, 2, 4, 4, concept.TaskRegression},
+		{"L3-logistic", 3, 2, 3, 2, concept.TaskClassification},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n, d = 17, 4
 			data := toyData(t, n, d, tc.L, tc.k, 3, 4)
 			y := data.Y
-			if tc.task == Classification {
+			if tc.task == concept.TaskClassification {
 				y = make([]float64, n)
 				for i, v := range data.Y {
 					y[i] = math.Copysign(1, v)
@@ -107,7 +109,7 @@ func TestMLPGradientFiniteDifferences(t *testing.T) {
 	loss := func() float64 {
 		copy(b.act[0], data.X)
 		m.forward(b, n)
-		return lossGrad(Regression, b.act[3][:n], data.Y, b.df)
+		return lossGrad(concept.TaskRegression, b.act[3][:n], data.Y, b.df)
 	}
 	loss()
 	m.backward(b, n)

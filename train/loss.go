@@ -1,11 +1,9 @@
 package train
 
-import "math"
+import (
+	"math"
 
-// Task names.
-const (
-	Regression     = "regression"
-	Classification = "classification"
+	"github.com/hierlearn/hierlearn/concept"
 )
 
 // lossGrad returns the mean loss of outputs f against targets y and writes
@@ -15,7 +13,7 @@ const (
 func lossGrad[T Float](task string, f, y, df []T) float64 {
 	n := float64(len(f))
 	var sum float64
-	if task == Classification {
+	if task == concept.TaskClassification {
 		for i, fi := range f {
 			m := float64(y[i]) * float64(fi)
 			// log(1+exp(-m)) computed stably; d/df = -y sigmoid(-m).

@@ -41,6 +41,10 @@ func ZeroOneError(pred, y []float64) float64 {
 	return float64(wrong) / float64(len(y))
 }
 
+// FeatureErrors maps a layer l to its feature error e_l after a stage; in
+// JSON an object keyed by the layer number ({"2": e_2, "3": e_3}).
+type FeatureErrors map[int]float64
+
 // FeatureError is e = min over (A, c) of ||A S + c - S*||^2 / ||S*||^2,
 // the least-squares fit with intercept of the concept's features S* (n x
 // kStar, row-major) by the learned features S (n x k), computed by QR.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/npy"
 	"github.com/hierlearn/hierlearn/internal/testutil"
 )
@@ -62,7 +63,7 @@ func TestAgreesWithPyTorch(t *testing.T) {
 	z.Add("los", npy.NewInt64(los, T))
 	z.Add("starts", npy.NewInt64(starts, T))
 	z.Add("stage_steps", npy.NewInt64(lens, T))
-	meta, _ := json.Marshal(map[string]any{"d": d, "L": L, "widths": arch.Widths, "skips": arch.Skips, "lr": lr, "task": Regression})
+	meta, _ := json.Marshal(map[string]any{"d": d, "L": L, "widths": arch.Widths, "skips": arch.Skips, "lr": lr, "task": concept.TaskRegression})
 	z.Add("meta", npy.NewBytes(meta))
 	dir := t.TempDir()
 	in, outPath := filepath.Join(dir, "in.npz"), filepath.Join(dir, "out.npz")
@@ -109,7 +110,7 @@ func TestAgreesWithPyTorch(t *testing.T) {
 		o.reset()
 		rg := ln.ranges(sg)
 		for s := 0; s < sg.Steps; s++ {
-			loss := ln.lossGrad(data.X, data.Y, batches[step], sg, Regression)
+			loss := ln.lossGrad(data.X, data.Y, batches[step], sg, concept.TaskRegression)
 			cmp(fmt.Sprintf("loss at step %d", step), []float64{loss}, refLoss[step:step+1])
 			g := ln.grad()
 			for l := sg.Lo; l <= sg.Top; l++ { // PyTorch also differentiates frozen K_l; Go skips them

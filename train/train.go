@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"time"
 
 	"github.com/hierlearn/hierlearn/concept"
@@ -40,36 +39,36 @@ type Options struct {
 
 // StageMetrics are measured on the test set at the end of a stage.
 type StageMetrics struct {
-	Layer        int                `json:"layer"` // the top layer switched on
-	Steps        int                `json:"steps"`
-	TrainLoss    float64            `json:"train_loss"` // mean over the stage's last 100 steps
-	TestRelMSE   *float64           `json:"test_rel_mse,omitempty"`
-	TestError    *float64           `json:"test_error,omitempty"`
-	FeatureError map[string]float64 `json:"feature_error"` // layer number -> e_l
+	Layer        int           `json:"layer"` // the top layer switched on
+	Steps        int           `json:"steps"`
+	TrainLoss    float64       `json:"train_loss"` // mean over the stage's last 100 steps
+	TestRelMSE   *float64      `json:"test_rel_mse,omitempty"`
+	TestError    *float64      `json:"test_error,omitempty"`
+	FeatureError FeatureErrors `json:"feature_error"`
 }
 
 // Metrics is what metrics.json holds.
 type Metrics struct {
-	Learner        string             `json:"learner"`
-	Mode           string             `json:"mode"`
-	Task           string             `json:"task"`
-	DType          string             `json:"dtype"`
-	D              int                `json:"d"`
-	Depth          int                `json:"depth"`
-	NTrain         int                `json:"n_train"`
-	NTest          int                `json:"n_test"`
-	TestRelMSE     *float64           `json:"test_rel_mse,omitempty"`
-	TestError      *float64           `json:"test_error,omitempty"`
-	FeatureError   map[string]float64 `json:"feature_error"` // of the final model
-	TrainSeconds   float64            `json:"train_seconds"`
-	Steps          int                `json:"steps"`
-	StepsPerSecond float64            `json:"steps_per_second"`
-	Stages         []StageMetrics     `json:"stages"`
-	Seed           uint64             `json:"seed"`
-	Version        string             `json:"version"`
-	BLAS           string             `json:"blas"`
-	TrainFile      string             `json:"train_file,omitempty"`
-	TestFile       string             `json:"test_file,omitempty"`
+	Learner        string         `json:"learner"`
+	Mode           string         `json:"mode"`
+	Task           string         `json:"task"`
+	DType          string         `json:"dtype"`
+	D              int            `json:"d"`
+	Depth          int            `json:"depth"`
+	NTrain         int            `json:"n_train"`
+	NTest          int            `json:"n_test"`
+	TestRelMSE     *float64       `json:"test_rel_mse,omitempty"`
+	TestError      *float64       `json:"test_error,omitempty"`
+	FeatureError   FeatureErrors  `json:"feature_error"` // of the final model
+	TrainSeconds   float64        `json:"train_seconds"`
+	Steps          int            `json:"steps"`
+	StepsPerSecond float64        `json:"steps_per_second"`
+	Stages         []StageMetrics `json:"stages"`
+	Seed           uint64         `json:"seed"`
+	Version        string         `json:"version"`
+	BLAS           string         `json:"blas"`
+	TrainFile      string         `json:"train_file,omitempty"`
+	TestFile       string         `json:"test_file,omitempty"`
 }
 
 // Result is a finished run.
@@ -348,8 +347,8 @@ func interrupt[T Float](st *checkpoint, ln learner[T], o *adam[T], pcg *rand.PCG
 // measure evaluates the learner on the test set after stage sg.
 func measure[T Float](ln learner[T], sg stage, te *concept.Dataset) (StageMetrics, error) {
 	pred, feats := ln.evaluate(te.X, te.N, sg)
-	sm := StageMetrics{Layer: sg.Top, FeatureError: map[string]float64{}}
-	if te.Task == Classification {
+	sm := StageMetrics{Layer: sg.Top, FeatureError: FeatureErrors{}}
+	if te.Task == concept.TaskClassification {
 		e := ZeroOneError(pred, te.Y)
 		sm.TestError = &e
 	} else {
@@ -365,7 +364,7 @@ func measure[T Float](ln learner[T], sg stage, te *concept.Dataset) (StageMetric
 		if err != nil {
 			return sm, fmt.Errorf("layer %d: %w", l, err)
 		}
-		sm.FeatureError[strconv.Itoa(l)] = e
+		sm.FeatureError[l] = e
 	}
 	return sm, nil
 }

@@ -42,12 +42,12 @@ func TestProgressiveBeatsLayerwiseOnToyConcept(t *testing.T) {
 	if *p.TestRelMSE*5 > *l.TestRelMSE {
 		t.Errorf("progressive %.3g not 5x better than layerwise %.3g", *p.TestRelMSE, *l.TestRelMSE)
 	}
-	if p.FeatureError["2"]*4 > l.FeatureError["2"] {
-		t.Errorf("layer-2 feature error: progressive %.3g, layerwise %.3g", p.FeatureError["2"], l.FeatureError["2"])
+	if p.FeatureError[2]*4 > l.FeatureError[2] {
+		t.Errorf("layer-2 feature error: progressive %.3g, layerwise %.3g", p.FeatureError[2], l.FeatureError[2])
 	}
 	// Layerwise never touches layer 2 after stage 2: e_2 must not move.
-	if l.Stages[0].FeatureError["2"] != l.Stages[1].FeatureError["2"] {
-		t.Errorf("layerwise changed layer 2: e_2 %v then %v", l.Stages[0].FeatureError["2"], l.Stages[1].FeatureError["2"])
+	if l.Stages[0].FeatureError[2] != l.Stages[1].FeatureError[2] {
+		t.Errorf("layerwise changed layer 2: e_2 %v then %v", l.Stages[0].FeatureError[2], l.Stages[1].FeatureError[2])
 	}
 }
 
@@ -72,7 +72,7 @@ func TestLayerwiseFreezesLowerLayersAndNormalisation(t *testing.T) {
 		o.reset()
 		r := ln.ranges(st)
 		for s := 0; s < steps; s++ {
-			ln.lossGrad(x, y, idx, st, Regression)
+			ln.lossGrad(x, y, idx, st, concept.TaskRegression)
 			clip(ln.grad(), r)
 			o.step(m.params, ln.grad(), r, 1e-2)
 			for i := range idx {

@@ -130,10 +130,10 @@ func score(relMSE, zeroOne *float64) string {
 	return "no score"
 }
 
-func featErr(m map[string]float64) string {
+func featErr(m train.FeatureErrors) string {
 	s := ""
 	for l := 2; l < 64; l++ {
-		if e, ok := m[fmt.Sprint(l)]; ok {
+		if e, ok := m[l]; ok {
 			s += fmt.Sprintf(" e%d=%.3g", l, e)
 		}
 	}

@@ -53,7 +53,7 @@ func run(w io.Writer, n, steps int) error {
 		}
 		for _, st := range res.Metrics.Stages {
 			fmt.Fprintf(w, "%-11s after stage %d: test rel. MSE %.3g, e_2 %.3g\n",
-				mode, st.Layer, *st.TestRelMSE, st.FeatureError["2"])
+				mode, st.Layer, *st.TestRelMSE, st.FeatureError[2])
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/train"
 )
 
@@ -88,7 +89,7 @@ func newHNetGraph[T train.Float](m train.HNetState[T], n, top, lo int, task stri
 	}
 	F = must(G.Add(F, hg.b))
 	yv := shared(hg.y, "y", n)
-	if task == train.Classification {
+	if task == concept.TaskClassification {
 		hg.loss = must(G.Mean(must(G.Softplus(must(G.Neg(must(G.HadamardProd(yv, F))))))))
 	} else {
 		hg.loss = must(G.Mean(must(G.Square(must(G.Sub(F, yv))))))

@@ -3,14 +3,8 @@ package kernel
 import (
 	"fmt"
 	"math"
-)
 
-// Skip-set families of the concept class and of the HNet learner (see the
-// notes, section 1).
-const (
-	SkipDefault = "default" // J_l = {0, 1, l-1}
-	SkipChain   = "chain"   // J_l = {0, l-1}
-	SkipDense   = "dense"   // J_l = {0, ..., l-1}
+	"github.com/hierlearn/hierlearn/concept"
 )
 
 // maxCompDepth bounds L for the compositional kernel.
@@ -26,34 +20,14 @@ type Comp struct {
 
 func (k Comp) String() string {
 	s := fmt.Sprintf("comp:%d", k.L)
-	if k.Skips != "" && k.Skips != SkipDefault {
+	if k.Skips != "" && k.Skips != concept.SkipDefault {
 		s += ":" + k.Skips
 	}
 	return s
 }
 
-// SkipSet returns J_l for 2 <= l <= L.
-func (k Comp) SkipSet(l int) []int {
-	var j []int
-	switch k.Skips {
-	case SkipChain:
-		j = []int{0, l - 1}
-	case SkipDense:
-		for i := 0; i < l; i++ {
-			j = append(j, i)
-		}
-	default:
-		j = []int{0, 1, l - 1}
-	}
-	// Each index once, in order (J_2 = {0, 1}).
-	var out []int
-	for _, v := range j {
-		if len(out) == 0 || out[len(out)-1] < v {
-			out = append(out, v)
-		}
-	}
-	return out
-}
+// SkipSet returns J_l for 2 <= l <= L (concept.Inputs of the family).
+func (k Comp) SkipSet(l int) []int { return concept.Inputs(k.Skips, l) }
 
 // Gram computes the kernel block.
 func (k Comp) Gram(a, b Matrix, out []float64) error { dotGram(k.bind(a.Cols), a, b, out); return nil }

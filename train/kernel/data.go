@@ -7,13 +7,6 @@ import (
 	"github.com/hierlearn/hierlearn/concept"
 )
 
-// Tasks.
-const (
-	Regression     = "regression"
-	Classification = "classification" // binary, labels ±1 in Y
-	Multiclass     = "multiclass"     // labels 0..C-1 in Labels
-)
-
 // data is a concept.Dataset as the solvers see it: inputs X (one point a
 // row, sharing the dataset's array) and the targets of its task.
 type data struct {
@@ -32,7 +25,7 @@ func (d data) check(what string) error {
 		return err
 	}
 	switch d.Task {
-	case Regression, Classification, "":
+	case concept.TaskRegression, concept.TaskClassification, "":
 		if len(d.Y) != d.X.Rows {
 			return fmt.Errorf("%s: %d targets for %d points", what, len(d.Y), d.X.Rows)
 		}
@@ -40,11 +33,11 @@ func (d data) check(what string) error {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				return fmt.Errorf("%s: non-finite target %v at row %d", what, v, i)
 			}
-			if d.Task == Classification && v != 1 && v != -1 {
+			if d.Task == concept.TaskClassification && v != 1 && v != -1 {
 				return fmt.Errorf("%s: classification label %v at row %d is not ±1", what, v, i)
 			}
 		}
-	case Multiclass:
+	case concept.TaskMulticlass:
 		if len(d.Labels) != d.X.Rows {
 			return fmt.Errorf("%s: %d labels for %d points", what, len(d.Labels), d.X.Rows)
 		}
@@ -54,7 +47,7 @@ func (d data) check(what string) error {
 			}
 		}
 	default:
-		return fmt.Errorf("%s: unknown task %q (want %s, %s or %s)", what, d.Task, Regression, Classification, Multiclass)
+		return fmt.Errorf("%s: unknown task %q (want %s, %s or %s)", what, d.Task, concept.TaskRegression, concept.TaskClassification, concept.TaskMulticlass)
 	}
 	return nil
 }
@@ -62,7 +55,7 @@ func (d data) check(what string) error {
 // targets returns the regression targets of d: y itself (n×1), or the
 // one-hot encoding of the labels (n×classes) for multiclass.
 func (d data) targets(classes int) Matrix {
-	if d.Task != Multiclass {
+	if d.Task != concept.TaskMulticlass {
 		return Matrix{Rows: d.X.Rows, Cols: 1, Data: append([]float64(nil), d.Y...)}
 	}
 	t := NewMatrix(d.X.Rows, classes)
@@ -120,10 +113,10 @@ func score(pred Matrix, d data) (Metrics, error) {
 		return Metrics{}, fmt.Errorf("score: %d predictions for %d points", pred.Rows, d.X.Rows)
 	}
 	classes := pred.Cols
-	if d.Task == Multiclass && classes < d.numClasses() {
+	if d.Task == concept.TaskMulticlass && classes < d.numClasses() {
 		return Metrics{}, fmt.Errorf("score: test labels go up to %d but the model has %d classes", d.numClasses()-1, classes)
 	}
-	if d.Task != Multiclass && pred.Cols != 1 {
+	if d.Task != concept.TaskMulticlass && pred.Cols != 1 {
 		return Metrics{}, fmt.Errorf("score: %d outputs for task %q", pred.Cols, d.Task)
 	}
 	t := d.targets(classes)
@@ -143,7 +136,7 @@ func score(pred Matrix, d data) (Metrics, error) {
 	}
 	m := Metrics{MSE: sse / float64(len(t.Data)), RelMSE: sse / sst}
 	switch d.Task {
-	case Classification:
+	case concept.TaskClassification:
 		wrong := 0
 		for i, y := range d.Y {
 			if (pred.Data[i] >= 0) != (y > 0) {
@@ -152,7 +145,7 @@ func score(pred Matrix, d data) (Metrics, error) {
 		}
 		e := float64(wrong) / float64(len(d.Y))
 		m.Error = &e
-	case Multiclass:
+	case concept.TaskMulticlass:
 		wrong := 0
 		for i, l := range d.Labels {
 			if argmax(pred.Row(i)) != int(l) {

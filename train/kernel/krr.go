@@ -99,7 +99,7 @@ func Fit(k Kernel, train *concept.Dataset, opt Options) (*Result, error) {
 func fit(k Kernel, train data, opt Options) (*Result, error) {
 	start := time.Now()
 	if train.Task == "" {
-		train.Task = Regression
+		train.Task = concept.TaskRegression
 	}
 	if err := train.check("train"); err != nil {
 		return nil, err
@@ -115,7 +115,7 @@ func fit(k Kernel, train data, opt Options) (*Result, error) {
 	}
 	n := train.X.Rows
 	classes := 0
-	if train.Task == Multiclass {
+	if train.Task == concept.TaskMulticlass {
 		classes = train.numClasses()
 	}
 	// Validation split: a seeded permutation puts the fit rows first, so
@@ -229,7 +229,7 @@ func (s *solver) valLoss(pred []float64) GridPoint {
 		g.ValRel = sse / sst
 	}
 	switch s.task {
-	case Classification:
+	case concept.TaskClassification:
 		wrong := 0
 		for i, v := range yv {
 			if (pred[i] >= 0) != (v > 0) {
@@ -237,7 +237,7 @@ func (s *solver) valLoss(pred []float64) GridPoint {
 			}
 		}
 		g.ValLoss = float64(wrong) / float64(nv)
-	case Multiclass:
+	case concept.TaskMulticlass:
 		wrong := 0
 		for i := 0; i < nv; i++ {
 			if argmax(pred[i*c:(i+1)*c]) != argmax(yv[i*c:(i+1)*c]) {

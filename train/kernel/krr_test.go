@@ -8,12 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/numeric"
 )
 
 func regData(n, d int, seed uint64) data {
 	x := gaussian(n, d, seed)
-	return data{Task: Regression, X: x, Y: smoothTarget(x)}
+	return data{Task: concept.TaskRegression, X: x, Y: smoothTarget(x)}
 }
 
 // TestMatchesSklearn: predictions equal scikit-learn's KernelRidge on the
@@ -187,7 +188,7 @@ func TestLearns(t *testing.T) {
 	}
 	// Binary: sign of the same target.
 	cls := func(d data) data {
-		c := data{Task: Classification, X: d.X}
+		c := data{Task: concept.TaskClassification, X: d.X}
 		for _, v := range d.Y {
 			c.Y = append(c.Y, math.Copysign(1, v))
 		}
@@ -204,7 +205,7 @@ func TestLearns(t *testing.T) {
 	}
 	// Multiclass: 3 classes from terciles of the target.
 	mc := func(d data) data {
-		c := data{Task: Multiclass, X: d.X}
+		c := data{Task: concept.TaskMulticlass, X: d.X}
 		for _, v := range d.Y {
 			c.Labels = append(c.Labels, int64(min(max(math.Floor(v+1.5), 0), 2)))
 		}
@@ -243,7 +244,7 @@ func TestBadInput(t *testing.T) {
 	infY.Y[3] = math.Inf(1)
 	short := regData(50, 3, 1)
 	short.Y = short.Y[:49]
-	badLabel := data{Task: Classification, X: good.X, Y: append([]float64(nil), good.Y...)}
+	badLabel := data{Task: concept.TaskClassification, X: good.X, Y: append([]float64(nil), good.Y...)}
 	badTask := data{Task: "ranking", X: good.X, Y: good.Y}
 	for _, c := range []struct {
 		name string
@@ -389,7 +390,7 @@ func TestMixedPrecision(t *testing.T) {
 // solver give the exact float64 answer.
 func TestMultiOutputSolvers(t *testing.T) {
 	x := gaussian(300, 4, 31)
-	d := data{Task: Multiclass, X: x}
+	d := data{Task: concept.TaskMulticlass, X: x}
 	for i := 0; i < x.Rows; i++ {
 		d.Labels = append(d.Labels, int64((i*7)%3))
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/hierlearn/hierlearn/concept"
 )
 
 // ErrSpec is wrapped by every error of Parse.
@@ -91,7 +93,7 @@ func Parse(spec string, seed uint64) (Kernel, error) {
 		}
 		return ReLU{Depth: dep, NNGP: name == "nngp"}, nil
 	case "comp":
-		k := Comp{L: 3, Skips: SkipDefault}
+		k := Comp{L: 3, Skips: concept.SkipDefault}
 		if len(args) > 2 {
 			return nil, bad("too many arguments")
 		}
@@ -104,7 +106,7 @@ func Parse(spec string, seed uint64) (Kernel, error) {
 		}
 		if len(args) == 2 {
 			switch args[1] {
-			case SkipDefault, SkipChain, SkipDense:
+			case concept.SkipDefault, concept.SkipChain, concept.SkipDense:
 				k.Skips = args[1]
 			default:
 				return nil, bad("skip family %q is not default, chain or dense", args[1])

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/npy"
 	"github.com/hierlearn/hierlearn/internal/version"
 )
@@ -179,11 +180,11 @@ func DecodePredictor(data []byte) (*Predictor, error) {
 		return nil, bad("input dimension %d, outputs %d: want both >= 1", meta.D, meta.Outputs)
 	}
 	switch {
-	case meta.Task == Multiclass && meta.Classes != meta.Outputs:
+	case meta.Task == concept.TaskMulticlass && meta.Classes != meta.Outputs:
 		return nil, bad("multiclass with %d classes but %d outputs", meta.Classes, meta.Outputs)
-	case (meta.Task == Regression || meta.Task == Classification) && meta.Outputs != 1:
+	case (meta.Task == concept.TaskRegression || meta.Task == concept.TaskClassification) && meta.Outputs != 1:
 		return nil, bad("task %s with %d outputs, want 1", meta.Task, meta.Outputs)
-	case meta.Task != Multiclass && meta.Task != Regression && meta.Task != Classification:
+	case meta.Task != concept.TaskMulticlass && meta.Task != concept.TaskRegression && meta.Task != concept.TaskClassification:
 		return nil, bad("unknown task %q", meta.Task)
 	}
 	mat := func(name string, cols int) (Matrix, error) {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/npy"
 )
 
@@ -59,7 +60,7 @@ func TestGoldenPredictor(t *testing.T) {
 			t.Errorf("row %d: %g, want %g", r, got.Data[r], want)
 		}
 	}
-	if p.Kernel.String() != "poly:2" || p.D != 3 || p.Form != FormDual || p.Task != Regression {
+	if p.Kernel.String() != "poly:2" || p.D != 3 || p.Form != FormDual || p.Task != concept.TaskRegression {
 		t.Errorf("loaded %s d=%d form %s task %s", p.Kernel, p.D, p.Form, p.Task)
 	}
 }
