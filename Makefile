@@ -35,6 +35,12 @@ test: setup vet
 	# Machines without AVX-512 run convolutions on BLAS instead of the
 	# assembly kernels: check that path against onnxruntime too.
 	$(GO) test $(if $(TAGS),-tags "$(TAGS) purego",-tags purego) -count=1 -timeout 20m ./importer/ ./internal/numeric/sgemm/ ./internal/numeric/vec/
+	# The AVX2+FMA kernel path (CPUs without AVX-512), forced on this one:
+	# the convolution kernels and the ResNets against onnxruntime. (The
+	# sgemm and vec tests already run on every path the CPU has.)
+	HIERLEARN_KERNEL=avx2 $(GO) test $(GOFLAGS_TAGS) -count=1 -timeout 20m \
+		-run 'TestEnvHonoured|TestConvKernels|TestPointwise|TestGemmConstantB|TestMaxPool|TestResNetsMatchOnnxruntime' \
+		./internal/numeric/cpupath/ ./importer/
 
 test-short:
 	$(GO) test $(GOFLAGS_TAGS) -short ./...

@@ -1,6 +1,7 @@
 package cpupath
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -63,5 +64,25 @@ func TestParseString(t *testing.T) {
 	}
 	if Supported()[len(Supported())-1] != Generic {
 		t.Error("generic is not supported")
+	}
+}
+
+// TestEnvHonoured: a HIERLEARN_KERNEL set for the test run (make test
+// forces avx2 for the importer's tests) must be the active path, or the
+// run would silently test another one. On a CPU without that path it
+// fails under CI=true and skips elsewhere.
+func TestEnvHonoured(t *testing.T) {
+	v := os.Getenv(EnvVar)
+	if v == "" {
+		t.Skip(EnvVar + " not set")
+	}
+	if err := EnvErr(); err != nil {
+		if p, perr := Parse(v); perr == nil && !Supports(p) && os.Getenv("CI") != "true" {
+			t.Skip(err)
+		}
+		t.Fatal(err)
+	}
+	if Active().String() != v {
+		t.Fatalf("%s=%s, but the active path is %v", EnvVar, v, Active())
 	}
 }
