@@ -78,7 +78,7 @@ func Packed(M, N, K int, a, b []float32, c []float32, ldc int, bias []float32, a
 	}
 	kern := ks.packed8x32
 	if K == 0 { // the kernel reads no A or B: point them at something
-		a, b = make([]float32, 1), make([]float32, 1)
+		a, b = make([]float32, PanelM), make([]float32, PanelN)
 	}
 	var tile [PanelM * PanelN]float32
 	var biasTile [PanelM]float32

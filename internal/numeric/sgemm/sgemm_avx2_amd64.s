@@ -1,17 +1,18 @@
 //go:build amd64 && !purego
 
-// The AVX2+FMA micro-kernels (16 YMM registers): 4x16 and 4x24 tiles of
-// C, which differ only in the number of B vectors per k (2 or 3).
+// The AVX2+FMA micro-kernels of Shifted and Packed (16 YMM registers):
+// tiles of 4x16 and 4x24 floats of C (8 and 12 accumulators), which
+// differ only in the number of B vectors per k. They share sgemmShift8x32's arguments (sgemm_amd64.s), for a
+// part of the 8-row A panel: row t*ch+i of B is the floats at b +
+// offs[t] + i*ldb; flags bit 0 adds the tile at add (row stride ldc),
+// bit 1 applies ReLU as C is stored; bias (one value per row) may be nil.
 
 #include "textflag.h"
 
 // func sgemmShift4x16(taps int, offs *int, ch int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, flags int, add *float32)
 //
-// The AVX2+FMA micro-kernel: a 4x16 tile of C in 8 YMM registers.
-// Row t*ch+i of B is the 16 floats at b + offs[t] + i*ldb; A is read
-// 4 rows at a time from an 8-row packed panel (32 bytes per k). flags
-// bit 0: add the tile at add (row stride ldc); bit 1: ReLU on store;
-// bias (4 values) may be nil.
+// A 4x16 tile of C in 8 YMM registers; 2 B vectors per k held in registers.
+// Rows 0-3 of an 8-row packed A panel (32 bytes per k) from a.
 TEXT ·sgemmShift4x16(SB), NOSPLIT, $0-88
 	MOVQ taps+0(FP), R11
 	MOVQ offs+8(FP), R12
@@ -125,11 +126,8 @@ sgemmShift4x16store:
 
 // func sgemmShift4x24(taps int, offs *int, ch int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, flags int, add *float32)
 //
-// The AVX2+FMA micro-kernel: a 4x24 tile of C in 12 YMM registers.
-// Row t*ch+i of B is the 24 floats at b + offs[t] + i*ldb; A is read
-// 4 rows at a time from an 8-row packed panel (32 bytes per k). flags
-// bit 0: add the tile at add (row stride ldc); bit 1: ReLU on store;
-// bias (4 values) may be nil.
+// A 4x24 tile of C in 12 YMM registers; 3 B vectors per k held in registers.
+// Rows 0-3 of an 8-row packed A panel (32 bytes per k) from a.
 TEXT ·sgemmShift4x24(SB), NOSPLIT, $0-88
 	MOVQ taps+0(FP), R11
 	MOVQ offs+8(FP), R12

@@ -1,7 +1,8 @@
 package sgemm
 
 // ShiftedSpan is how many floats of b Shifted may read: every row of B is
-// read in whole tiles of 32 or 48 columns.
+// read in whole tiles (16 to 48 columns), which reach less than PanelN
+// columns past n1.
 func ShiftedSpan(ch int, offs []int, ldb, n1 int) int {
 	maxOff := 0
 	for _, o := range offs {
@@ -41,7 +42,7 @@ func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc in
 		panic("sgemm: Shifted: no micro-kernel on the generic kernel path")
 	}
 	if K == 0 {
-		a = make([]float32, 1)
+		a = make([]float32, PanelM)
 		offs = nil
 	}
 	var op *int
@@ -55,22 +56,10 @@ func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc in
 	if relu {
 		flags |= 2
 	}
-	const wide = 48 // columns of the wide micro-kernel
-	var tile [PanelM * wide]float32
+	var tile [PanelM * maxTileW]float32
 	var biasTile [PanelM]float32
 	mp := (M + PanelM - 1) / PanelM
-	// Column tiles: 48 wide, ending with the fewest columns of 32- and
-	// 48-wide tiles that cover the rest (63 columns: 32+32, not 48+32).
-	type colTile struct{ c0, w int }
-	var tiles []colTile
-	for c0 := n0; c0 < n1; {
-		w := wide
-		if r := n1 - c0; r <= PanelN || (r > wide && r <= 2*PanelN) {
-			w = PanelN
-		}
-		tiles = append(tiles, colTile{c0, w})
-		c0 += w
-	}
+	tiles := colTiles(n0, n1, ks.shift)
 	tileAt := func(i int, t colTile) {
 		m0, c0 := i*PanelM, t.c0
 		ap, bq := &a[i*K*PanelM], &b[c0]
@@ -84,11 +73,8 @@ func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc in
 				bp = &biasTile[0]
 			}
 		}
-		kern := ks.shift8x48
-		if t.w == PanelN {
-			kern = ks.shift8x32
-		}
-		if m0+PanelM <= M && c0+t.w <= n1 {
+		kern, w := ks.shift[t.k].kern, ks.shift[t.k].w
+		if m0+PanelM <= M && c0+w <= n1 {
 			cp := &c[m0*ldc+c0]
 			if add != nil {
 				kern(len(offs), op, ch, ap, bq, ldb, cp, ldc, bp, flags, &add[m0*ldc+c0])
@@ -97,15 +83,15 @@ func Shifted(M, ch int, offs []int, a, b []float32, ldb int, c []float32, ldc in
 			}
 			return
 		}
-		rows, cols := min(PanelM, M-m0), min(t.w, n1-c0)
+		rows, cols := min(PanelM, M-m0), min(w, n1-c0)
 		if add != nil {
 			for r := 0; r < rows; r++ {
-				copy(tile[r*t.w:r*t.w+cols], add[(m0+r)*ldc+c0:])
+				copy(tile[r*w:r*w+cols], add[(m0+r)*ldc+c0:])
 			}
 		}
-		kern(len(offs), op, ch, ap, bq, ldb, &tile[0], t.w, bp, flags, &tile[0])
+		kern(len(offs), op, ch, ap, bq, ldb, &tile[0], w, bp, flags, &tile[0])
 		for r := 0; r < rows; r++ {
-			copy(c[(m0+r)*ldc+c0:(m0+r)*ldc+c0+cols], tile[r*t.w:])
+			copy(c[(m0+r)*ldc+c0:(m0+r)*ldc+c0+cols], tile[r*w:])
 		}
 	}
 	// Read the bigger operand once: the weights (outer loop over row

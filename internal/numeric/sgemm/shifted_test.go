@@ -12,7 +12,7 @@ func TestShifted(t *testing.T) { onEachPath(t, testShifted) }
 
 func testShifted(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, s := range []struct{ M, N, ch, ldb int }{{8, 32, 1, 40}, {16, 100, 3, 120}, {13, 70, 5, 90}, {64, 33, 64, 50}, {3, 5, 0, 10}} {
+	for _, s := range []struct{ M, N, ch, ldb int }{{8, 32, 1, 40}, {16, 100, 3, 120}, {13, 70, 5, 90}, {64, 33, 64, 50}, {9, 40, 150, 60}, {3, 5, 0, 10}} {
 		for _, offs := range [][]int{{0}, {0, 1, 2, 7, 8, 9, 14, 15, 16}, {5, 0}} {
 			for mode := 0; mode < 8; mode++ {
 				bias, relu, acc := mode&1 != 0, mode&2 != 0, mode&4 != 0
