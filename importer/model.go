@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
@@ -140,7 +141,13 @@ func opsetsOf(mp *onnxpb.ModelProto) (map[string]int64, error) {
 		if len(mp.GetOpsetImport()) == 0 && mp.GetIrVersion() <= 2 {
 			v = 1
 		} else {
-			return nil, errors.New("model imports no ai.onnx operator set")
+			var doms []string
+			for d := range ops {
+				doms = append(doms, d)
+			}
+			sort.Strings(doms)
+			return nil, &UnsupportedError{Op: "*", Domain: strings.Join(doms, ","), Node: "(model)",
+				Reason: "the model imports no ai.onnx operator set"}
 		}
 		ops[""] = v
 	}
@@ -202,7 +209,7 @@ func valueInfoOf(vi *onnxpb.ValueInfoProto, output bool) (ValueInfo, error) {
 		return v, nil
 	}
 	if tt == nil {
-		return v, fmt.Errorf("value %q is not a tensor (sequences, maps and optionals are not supported)", v.Name)
+		return v, fmt.Errorf("%w value type: %q is not a tensor (sequences, maps and optionals are not supported)", ErrUnsupported, v.Name)
 	}
 	dt, err := dtypeOf(tt.GetElemType())
 	if err != nil {

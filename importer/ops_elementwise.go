@@ -140,13 +140,13 @@ func buildBinary(op binOp) buildFn {
 		}
 		a, b := in[0], in[1]
 		if n.Opset < 7 || (n.has("broadcast") && n.attrInt("axis", -1) >= 0) {
-			return nil, nil, fmt.Errorf("legacy broadcast attributes are not supported")
+			return nil, nil, fmt.Errorf("%w: legacy broadcast attributes", ErrUnsupported)
 		}
 		if a.dt != b.dt && !(op == opPow && a.dt != Bool && b.dt != Bool) {
 			return nil, nil, fmt.Errorf("input types %v and %v differ", a.dt, b.dt)
 		}
 		if a.dt == Bool {
-			return nil, nil, fmt.Errorf("bool inputs are not supported")
+			return nil, nil, fmt.Errorf("%w: bool inputs", ErrUnsupported)
 		}
 		shape, err := broadcastShape(a.shape, b.shape)
 		if err != nil {
@@ -475,11 +475,11 @@ func buildDropout(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) 
 		return nil, nil, err
 	}
 	if n.Opset < 7 && n.attrInt("is_test", 0) == 0 {
-		return nil, nil, fmt.Errorf("training-mode dropout is not supported")
+		return nil, nil, fmt.Errorf("%w: training-mode dropout", ErrUnsupported)
 	}
 	if t := input(in, 2); t != nil {
 		if t.c == nil || t.c.I[0] != 0 {
-			return nil, nil, fmt.Errorf("training_mode must be a constant false (inference only)")
+			return nil, nil, fmt.Errorf("%w: training_mode must be a constant false (inference only)", ErrUnsupported)
 		}
 	}
 	outs := []*info{{dt: in[0].dt, shape: in[0].shape}, {dt: Bool, shape: in[0].shape}}

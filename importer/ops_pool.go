@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 
 	"github.com/hierlearn/hierlearn/internal/numeric/sgemm"
 	"github.com/hierlearn/hierlearn/internal/numeric/vec"
@@ -24,6 +25,12 @@ func checkPool(n *Node) error {
 	if n.attrInts("kernel_shape") == nil {
 		return fmt.Errorf("kernel_shape is required")
 	}
+	if n.Op == "MaxPool" && len(n.Outputs) > 1 && n.Outputs[1] != "" {
+		return fmt.Errorf("the Indices output is not supported")
+	}
+	if n.Op == "AveragePool" && slices.ContainsFunc(n.attrInts("dilations"), func(d int) bool { return d != 1 }) {
+		return fmt.Errorf("AveragePool dilations are not supported")
+	}
 	return nil
 }
 
@@ -36,15 +43,9 @@ func buildPool(isMax bool) buildFn {
 		if err := wantFloat(in, 0); err != nil {
 			return nil, nil, err
 		}
-		if isMax && len(n.Outputs) > 1 && n.Outputs[1] != "" {
-			return nil, nil, fmt.Errorf("the Indices output is not supported")
-		}
 		x := in[0]
 		if len(x.shape) < 3 {
 			return nil, nil, fmt.Errorf("input %v needs spatial dims", x.shape)
-		}
-		if !isMax && n.has("dilations") && !sameShape(n.attrInts("dilations"), ones(len(x.shape)-2)) {
-			return nil, nil, fmt.Errorf("AveragePool dilations are not supported")
 		}
 		w, err := geometry(n, x.shape[2:], n.attrInts("kernel_shape"), n.attrInt("ceil_mode", 0) != 0)
 		if err != nil {

@@ -49,7 +49,7 @@ func dtypeOf(elem int32) (DType, error) {
 	if name == "" {
 		name = strconv.Itoa(int(elem))
 	}
-	return 0, fmt.Errorf("element type %s is not supported (float32, int64, int32 and bool are)", name)
+	return 0, fmt.Errorf("%w element type %s (float32, int64, int32 and bool are supported)", ErrUnsupported, name)
 }
 
 // tensorFromProto decodes an initializer or attribute tensor. dir is the
