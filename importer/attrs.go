@@ -96,7 +96,7 @@ func wantInputs(in []*info, min int) error {
 func wantFloat(in []*info, idx ...int) error {
 	for _, i := range idx {
 		if x := input(in, i); x != nil && x.dt != Float32 {
-			return fmt.Errorf("input %d is %v; this operator computes in float32", i, x.dt)
+			return fmt.Errorf("%w: input %d is %v; this operator computes in float32", ErrUnsupported, i, x.dt)
 		}
 	}
 	return nil

@@ -23,7 +23,7 @@ func broadcastShape(shapes ...[]int) ([]int, error) {
 			case o == 1:
 				out[off+i] = d
 			default:
-				return nil, fmt.Errorf("shapes %v do not broadcast", shapes)
+				return nil, fmt.Errorf("%w: shapes %v do not broadcast", ErrShape, shapes)
 			}
 		}
 	}

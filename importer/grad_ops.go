@@ -317,7 +317,7 @@ func backSoftmax(c *backCtx) error {
 // value twice is a constant (a pad). Non-float inputs (indices,
 // conditions) keep their recorded values.
 func backMove(c *backCtx) error {
-	if c.n.Op == "Cast" && (c.in[0].DType != Float32 || c.out[0].DType != Float32) {
+	if (c.n.Op == "Cast" || c.n.Op == "CastLike") && (c.in[0].DType != Float32 || c.out[0].DType != Float32) {
 		return nil
 	}
 	total := 0

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -128,6 +129,40 @@ func gradCases() []gradCase {
 		add(gradCase{name: op, xShape: []int64{3, 5}, nodes: one(op, []string{"X"})})
 	}
 	add(gradCase{name: "LeakyRelu", xShape: []int64{3, 5}, nodes: one("LeakyRelu", []string{"X"}, aFloat("alpha", 0.1))})
+	// The elementwise functions of mathFns (Floor, Ceil, Round and Sign,
+	// whose derivative is zero, jump on the grid and are left out), on
+	// x in ±[0.1, 1], halved for the inverse trigonometric ones and moved
+	// past 1 for Acosh. Kinks (ThresholdedRelu, Shrink) sit between grid
+	// points.
+	for _, c := range []struct {
+		op    string
+		opset int64
+		pre   string // "half": Mul(X, 0.5); "plus2": Add(X, 2)
+		attrs []*onnxpb.AttributeProto
+	}{
+		{"Elu", 13, "", []*onnxpb.AttributeProto{aFloat("alpha", 0.7)}}, {"Selu", 13, "", nil}, {"Celu", 13, "", []*onnxpb.AttributeProto{aFloat("alpha", 1.3)}},
+		{"HardSigmoid", 13, "", []*onnxpb.AttributeProto{aFloat("alpha", 0.6), aFloat("beta", 0.4)}}, {"HardSwish", 14, "plus2", nil},
+		{"Softplus", 13, "", nil}, {"Softsign", 13, "", nil}, {"ThresholdedRelu", 13, "", []*onnxpb.AttributeProto{aFloat("alpha", 0.55)}},
+		{"Mish", 18, "", nil}, {"Gelu", 20, "", nil}, {"Gelu", 20, "", []*onnxpb.AttributeProto{aStr("approximate", "tanh")}},
+		{"Erf", 13, "", nil}, {"Reciprocal", 13, "", nil}, {"Shrink", 13, "", []*onnxpb.AttributeProto{aFloat("lambd", 0.45), aFloat("bias", 0.2)}},
+		{"Sin", 13, "", nil}, {"Cos", 13, "", nil}, {"Tan", 13, "", nil}, {"Asin", 13, "half", nil}, {"Acos", 13, "half", nil},
+		{"Atan", 13, "", nil}, {"Sinh", 13, "", nil}, {"Cosh", 13, "", nil}, {"Asinh", 13, "", nil}, {"Acosh", 13, "plus2", nil},
+		{"Atanh", 13, "half", nil},
+	} {
+		nodes := one(c.op, []string{"X"}, c.attrs...)
+		var inits []*onnxpb.TensorProto
+		switch c.pre {
+		case "half":
+			nodes = []*onnxpb.NodeProto{node("Mul", []string{"X", "k"}, []string{"h"}), node(c.op, []string{"h"}, []string{"Y"}, c.attrs...)}
+			inits = []*onnxpb.TensorProto{floatInit("k", []float32{0.5})}
+		case "plus2":
+			nodes = []*onnxpb.NodeProto{node("Add", []string{"X", "k"}, []string{"h"}), node(c.op, []string{"h"}, []string{"Y"}, c.attrs...)}
+			inits = []*onnxpb.TensorProto{floatInit("k", []float32{2})}
+		}
+		add(gradCase{name: c.op + "/" + fmt.Sprint(len(cs)), opset: c.opset, xShape: []int64{3, 5}, nodes: nodes, inits: inits})
+	}
+	add(gradCase{name: "PRelu", xShape: []int64{3, 4}, nodes: one("PRelu", []string{"X", "W"}),
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 4)}, params: []string{"W"}})
 	for _, op := range []string{"Sqrt", "Log"} {
 		add(gradCase{name: op, xShape: []int64{3, 5}, positive: true, nodes: one(op, []string{"X"})})
 	}

@@ -421,7 +421,20 @@ func buildCast(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	from := in[0].dt
+	return castTo(in[0], to)
+}
+
+// buildCastLike casts input 0 to the element type of input 1.
+func buildCastLike(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
+	if err := wantInputs(in, 2); err != nil {
+		return nil, nil, err
+	}
+	return castTo(in[0], in[1].dt)
+}
+
+// castTo converts x's elements to type to.
+func castTo(x *info, to DType) ([]*info, *kernel, error) {
+	from := x.dt
 	k := &kernel{run: func(in, out []*Tensor, _ []float32) {
 		x, o := in[0], out[0]
 		switch {
@@ -453,7 +466,7 @@ func buildCast(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 			copy(o.I, x.I)
 		}
 	}}
-	return []*info{{dt: to, shape: in[0].shape}}, k, nil
+	return []*info{{dt: to, shape: x.shape}}, k, nil
 }
 
 // identity-like: output 0 is a view of input 0.

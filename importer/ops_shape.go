@@ -29,6 +29,16 @@ func buildShape(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	return []*info{constInfo(t)}, nil, nil
 }
 
+// buildSize: the element count of input 0, an int64 scalar known at
+// plan time.
+func buildSize(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
+	if err := wantInputs(in, 1); err != nil {
+		return nil, nil, err
+	}
+	t := &Tensor{DType: Int64, Shape: []int{}, I: []int64{int64(numel(in[0].shape))}}
+	return []*info{constInfo(t)}, nil, nil
+}
+
 func clamp(v, lo, hi int) int {
 	if v < lo {
 		return lo

@@ -50,6 +50,18 @@ func init() {
 	view := func(build buildFn, versions ...int64) opDef {
 		return opDef{versions: versions, build: build, back: backAlias}
 	}
+	mathOp := func(versions ...int64) opDef {
+		return opDef{versions: versions, build: buildMath, back: backMath}
+	}
+	predicate := func(versions ...int64) opDef {
+		return opDef{versions: versions, build: buildPredicate, noBack: true}
+	}
+	compare := func(versions ...int64) opDef {
+		return opDef{versions: versions, build: buildCompare, noBack: true}
+	}
+	logic := func(versions ...int64) opDef {
+		return opDef{versions: versions, build: buildLogic, noBack: true}
+	}
 	// Type-only bumps (bfloat16, float8, int4... added to the allowed
 	// types) are listed: the node's types are checked by build.
 	registry = map[string]opDef{
@@ -103,6 +115,48 @@ func init() {
 		"Softmax":            {versions: []int64{1, 11, 13}, build: buildSoftmax(false), back: backSoftmax},
 		"LogSoftmax":         {versions: []int64{1, 11, 13}, build: buildSoftmax(true), back: backSoftmax},
 		"Expand":             move(buildExpand, 8, 13),
+		"Elu":                mathOp(6, 22),
+		"Selu":               mathOp(6, 22),
+		"Celu":               mathOp(12),
+		"HardSigmoid":        mathOp(6, 22),
+		"HardSwish":          mathOp(14, 22),
+		"Softplus":           mathOp(1, 22),
+		"Softsign":           mathOp(1, 22),
+		"ThresholdedRelu":    mathOp(10, 22),
+		"Mish":               mathOp(18, 22),
+		"Gelu":               mathOp(20),
+		"Erf":                mathOp(9, 13),
+		"Reciprocal":         mathOp(6, 13),
+		"Floor":              mathOp(6, 13),
+		"Ceil":               mathOp(6, 13),
+		"Round":              mathOp(11, 22),
+		"Sign":               mathOp(9, 13),
+		"Shrink":             mathOp(9),
+		"Sin":                mathOp(7, 22),
+		"Cos":                mathOp(7, 22),
+		"Tan":                mathOp(7, 22),
+		"Asin":               mathOp(7, 22),
+		"Acos":               mathOp(7, 22),
+		"Atan":               mathOp(7, 22),
+		"Sinh":               mathOp(9, 22),
+		"Cosh":               mathOp(9, 22),
+		"Asinh":              mathOp(9, 22),
+		"Acosh":              mathOp(9, 22),
+		"Atanh":              mathOp(9, 22),
+		"IsNaN":              predicate(9, 13, 20),
+		"IsInf":              predicate(10, 20),
+		"Not":                predicate(1),
+		"Less":               compare(7, 9, 13),
+		"Greater":            compare(7, 9, 13),
+		"LessOrEqual":        compare(12, 16),
+		"GreaterOrEqual":     compare(12, 16),
+		"And":                logic(7),
+		"Or":                 logic(7),
+		"Xor":                logic(7),
+		"Mod":                {versions: []int64{10, 13}, build: buildMod, noBack: true},
+		"PRelu":              {versions: []int64{7, 9, 16}, build: buildPRelu, back: backPRelu},
+		"Size":               {versions: []int64{1, 13, 19, 21, 23, 24, 25}, build: buildSize, noBack: true},
+		"CastLike":           move(buildCastLike, 15, 19, 21, 23, 24, 25),
 	}
 }
 
