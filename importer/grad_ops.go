@@ -209,7 +209,9 @@ func backGlobalPool(c *backCtx) error {
 	return nil
 }
 
-// backReduce broadcasts the output gradient back over the reduced axes.
+// backReduce broadcasts the output gradient back over the reduced axes,
+// times each Reduce*'s derivative (ReduceMax/Min: to the first element
+// equal to the result).
 func backReduce(c *backCtx) error {
 	x, y, gx, gy := c.in[0], c.out[0], c.gin[0], c.gout[0]
 	if gx == nil {
@@ -257,7 +259,35 @@ func backReduce(c *backCtx) error {
 	if c.n.Op == "ReduceMean" {
 		scale = float32(len(y.F)) / float32(max(1, len(x.F)))
 	}
-	forEachIndex(x.Shape, ost, func(i, o int) { gx[i] += scale * gy[o] })
+	taken := make([]bool, len(y.F)) // Max, Min: the first element equal to the result
+	forEachIndex(x.Shape, ost, func(i, o int) {
+		xv, yv, g := x.F[i], y.F[o], gy[o]
+		switch c.n.Op {
+		case "ReduceSum", "ReduceMean":
+			gx[i] += scale * g
+		case "ReduceSumSquare":
+			gx[i] += 2 * xv * g
+		case "ReduceL1":
+			if xv > 0 {
+				gx[i] += g
+			} else if xv < 0 {
+				gx[i] -= g
+			}
+		case "ReduceL2":
+			if yv != 0 {
+				gx[i] += xv / yv * g
+			}
+		case "ReduceLogSum":
+			gx[i] += g / float32(math.Exp(float64(yv)))
+		case "ReduceLogSumExp":
+			gx[i] += g * float32(math.Exp(float64(xv)-float64(yv)))
+		case "ReduceMax", "ReduceMin":
+			if !taken[o] && xv == yv {
+				taken[o] = true
+				gx[i] += g
+			}
+		}
+	})
 	return nil
 }
 

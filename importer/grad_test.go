@@ -232,6 +232,10 @@ func gradCases() []gradCase {
 	add(gradCase{name: "ReduceMean", xShape: []int64{2, 3, 4}, nodes: one("ReduceMean", []string{"X"}, aInts("axes", 0, -1), aInt("keepdims", 0))})
 	add(gradCase{name: "ReduceSum/opset13", xShape: []int64{2, 3, 4}, nodes: one("ReduceSum", []string{"X", "ax"}),
 		inits: []*onnxpb.TensorProto{int64Init("ax", []int64{1}, 1)}})
+	for _, op := range []string{"ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMin"} {
+		add(gradCase{name: op + "/opset18", opset: 18, xShape: []int64{2, 3, 4}, positive: op == "ReduceLogSum",
+			nodes: one(op, []string{"X", "ax"}, aInt("keepdims", 0)), inits: []*onnxpb.TensorProto{int64Init("ax", []int64{0, 2}, 2)}})
+	}
 	add(gradCase{name: "ReduceSum/all,opset11", opset: 11, xShape: []int64{2, 3}, nodes: one("ReduceSum", []string{"X"}, aInt("keepdims", 0))})
 	add(gradCase{name: "Softmax/axis1", xShape: []int64{2, 3, 4}, nodes: one("Softmax", []string{"X"}, aInt("axis", 1))})
 	add(gradCase{name: "LogSoftmax/opset11,coerced", opset: 11, xShape: []int64{2, 3, 2}, nodes: one("LogSoftmax", []string{"X"})})

@@ -5,89 +5,177 @@ import (
 	"math"
 )
 
-// buildReduce handles ReduceSum and ReduceMean (axes as an attribute, or
-// as an input: ReduceSum from opset 13, the others from 18).
-func buildReduce(mean bool) buildFn {
-	return func(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
-		if err := wantInputs(in, 1); err != nil {
-			return nil, nil, err
+// buildReduce handles the Reduce* operators (axes as an attribute, or as
+// an input: ReduceSum from opset 13, the others from 18). Float inputs
+// are accumulated in float64; int64 inputs (Sum, Prod, Max, Min) and
+// bool ones (Max, Min) exactly.
+func buildReduce(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
+	if err := wantInputs(in, 1); err != nil {
+		return nil, nil, err
+	}
+	x := in[0]
+	op := n.Op
+	intOK := op == "ReduceSum" || op == "ReduceProd" || op == "ReduceMax" || op == "ReduceMin"
+	if (x.dt == Int64 && !intOK) || (x.dt == Bool && op != "ReduceMax" && op != "ReduceMin") {
+		return nil, nil, fmt.Errorf("%w: %s of %v", ErrUnsupported, op, x.dt)
+	}
+	var axes []int
+	var err error
+	if axesInput(n) {
+		axes, err = constInts(in, 1, "axes")
+	} else {
+		axes = n.attrInts("axes")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	r := len(x.shape)
+	red := make([]bool, r)
+	if len(axes) == 0 {
+		if n.attrInt("noop_with_empty_axes", 0) != 0 {
+			return []*info{{dt: x.dt, shape: x.shape}}, aliasKernel(), nil
 		}
-		x := in[0]
-		if x.dt == Bool || (mean && x.dt != Float32) {
-			return nil, nil, fmt.Errorf("input is %v", x.dt)
+		for i := range red {
+			red[i] = true
 		}
-		var axes []int
-		var err error
-		if axesInput(n) {
-			axes, err = constInts(in, 1, "axes")
-		} else {
-			axes = n.attrInts("axes")
-		}
+	}
+	for _, a := range axes {
+		a, err := normAxis(a, r)
 		if err != nil {
 			return nil, nil, err
 		}
-		r := len(x.shape)
-		red := make([]bool, r)
-		if len(axes) == 0 {
-			if n.attrInt("noop_with_empty_axes", 0) != 0 {
-				return []*info{{dt: x.dt, shape: x.shape}}, aliasKernel(), nil
-			}
-			for i := range red {
-				red[i] = true
-			}
-		}
-		for _, a := range axes {
-			a, err := normAxis(a, r)
-			if err != nil {
-				return nil, nil, err
-			}
-			red[a] = true
-		}
-		keep := n.attrInt("keepdims", 1) != 0
-		var out, kept []int
-		for i, d := range x.shape {
-			if red[i] {
-				kept = append(kept, 1)
-				if keep {
-					out = append(out, 1)
-				}
-			} else {
-				kept = append(kept, d)
-				out = append(out, d)
-			}
-		}
-		if out == nil {
-			out = []int{}
-		}
-		// Strides into the output for each input dim (0 where reduced).
-		ks := stridesOf(kept)
-		ost := make([]int, r)
-		for i := range ost {
-			if !red[i] {
-				ost[i] = ks[i]
-			}
-		}
-		cnt := numel(x.shape) / max(1, numel(out))
-		k := &kernel{run: func(in, o []*Tensor, _ []float32) {
-			xt := in[0]
-			if x.dt == Float32 {
-				acc := make([]float64, len(o[0].F))
-				forEachIndex(x.shape, ost, func(i, oi int) { acc[oi] += float64(xt.F[i]) })
-				for i, v := range acc {
-					if mean {
-						v /= float64(cnt)
-					}
-					o[0].F[i] = float32(v)
-				}
-				return
-			}
-			for i := range o[0].I {
-				o[0].I[i] = 0
-			}
-			forEachIndex(x.shape, ost, func(i, oi int) { o[0].I[oi] += xt.I[i] })
-		}}
-		return []*info{{dt: x.dt, shape: out}}, k, nil
+		red[a] = true
 	}
+	keep := n.attrInt("keepdims", 1) != 0
+	var out, kept []int
+	for i, d := range x.shape {
+		if red[i] {
+			kept = append(kept, 1)
+			if keep {
+				out = append(out, 1)
+			}
+		} else {
+			kept = append(kept, d)
+			out = append(out, d)
+		}
+	}
+	if out == nil {
+		out = []int{}
+	}
+	// Strides into the output for each input dim (0 where reduced).
+	ks := stridesOf(kept)
+	ost := make([]int, r)
+	for i := range ost {
+		if !red[i] {
+			ost[i] = ks[i]
+		}
+	}
+	cnt := numel(x.shape) / max(1, numel(out))
+	k := &kernel{run: func(in, o []*Tensor, _ []float32) {
+		xt := in[0]
+		if x.dt == Float32 {
+			reduceFloat(op, x.shape, ost, cnt, xt.F, o[0].F)
+			return
+		}
+		reduceInt(op, x.shape, ost, xt.I, o[0].I)
+	}}
+	return []*info{{dt: x.dt, shape: out}}, k, nil
+}
+
+// reduceFloat reduces x (of shape) into y, ost giving each input dim's
+// stride into y (0 where reduced); cnt is the number of elements per
+// output.
+func reduceFloat(op string, shape, ost []int, cnt int, x, y []float32) {
+	acc := make([]float64, len(y))
+	init := 0.0
+	switch op {
+	case "ReduceProd":
+		init = 1
+	case "ReduceMax", "ReduceLogSumExp":
+		init = math.Inf(-1)
+	case "ReduceMin":
+		init = math.Inf(1)
+	}
+	for i := range acc {
+		acc[i] = init
+	}
+	var shift []float64 // LogSumExp: the max of each output's elements
+	if op == "ReduceLogSumExp" {
+		forEachIndex(shape, ost, func(i, o int) { acc[o] = math.Max(acc[o], float64(x[i])) })
+		shift = acc
+		acc = make([]float64, len(y))
+	}
+	forEachIndex(shape, ost, func(i, o int) {
+		v := float64(x[i])
+		switch op {
+		case "ReduceSum", "ReduceMean", "ReduceLogSum":
+			acc[o] += v
+		case "ReduceSumSquare", "ReduceL2":
+			acc[o] += v * v
+		case "ReduceL1":
+			acc[o] += math.Abs(v)
+		case "ReduceProd":
+			acc[o] *= v
+		case "ReduceMax":
+			if v > acc[o] || v != v {
+				acc[o] = v
+			}
+		case "ReduceMin":
+			if v < acc[o] || v != v {
+				acc[o] = v
+			}
+		case "ReduceLogSumExp":
+			if !math.IsInf(shift[o], 0) {
+				acc[o] += math.Exp(v - shift[o])
+			}
+		}
+	})
+	for i, v := range acc {
+		switch op {
+		case "ReduceMean":
+			v /= float64(cnt)
+		case "ReduceL2":
+			v = math.Sqrt(v)
+		case "ReduceLogSum":
+			v = math.Log(v)
+		case "ReduceLogSumExp":
+			if math.IsInf(shift[i], 0) {
+				v = shift[i]
+			} else {
+				v = math.Log(v) + shift[i]
+			}
+		}
+		y[i] = float32(v)
+	}
+}
+
+// reduceInt is reduceFloat for int64 and bool elements (Sum, Prod, Max,
+// Min).
+func reduceInt(op string, shape, ost []int, x, y []int64) {
+	init := int64(0)
+	switch op {
+	case "ReduceProd":
+		init = 1
+	case "ReduceMax":
+		init = math.MinInt64
+	case "ReduceMin":
+		init = math.MaxInt64
+	}
+	for i := range y {
+		y[i] = init
+	}
+	forEachIndex(shape, ost, func(i, o int) {
+		switch op {
+		case "ReduceSum":
+			y[o] += x[i]
+		case "ReduceProd":
+			y[o] *= x[i]
+		case "ReduceMax":
+			y[o] = max(y[o], x[i])
+		case "ReduceMin":
+			y[o] = min(y[o], x[i])
+		}
+	})
 }
 
 // forEachIndex calls fn(i, o) for every C-order index i of shape with o
