@@ -3,7 +3,6 @@ package importer_test
 import (
 	"fmt"
 	"math"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -12,6 +11,16 @@ import (
 	"github.com/hierlearn/hierlearn/internal/npy"
 	"github.com/hierlearn/hierlearn/internal/testutil"
 )
+
+// gradTol bounds max|ours - torch| / max|torch| for the input and conv1
+// weight gradients. Measured (AMD EPYC, AVX-512, OpenBLAS): input 4.5e-7 to
+// 8.6e-7, conv1.weight 1.0e-6 to 1.3e-6 on ResNet-20 and 3.1e-6 on resnet18
+// (a 12544-term sum per weight: 3x headroom there, 8x elsewhere).
+const gradTol = 1e-5
+
+// gradLogitsTol bounds the forward pass against torch's (the model the
+// script rebuilds from its seed): measured 2e-7 to 6e-7 relative.
+const gradLogitsTol = 1e-5
 
 // maxRelDiff is max |got - want| / max |want|.
 func maxRelDiff(got, want []float32) float64 {
@@ -28,15 +37,11 @@ func maxRelDiff(got, want []float32) float64 {
 // rebuilds the exported model from its seed). The weight gradient is taken
 // on the BN-kept export loaded with NoFold, where conv1.weight is the
 // model's own parameter; the input gradient also on the folded export.
-// Tolerance: 1e-4 of the gradient's largest magnitude. resnet18 runs with
-// HIERLEARN_LONG=1.
+// Tolerances: gradTol and gradLogitsTol of the largest magnitude.
 func TestResNetGradsMatchTorch(t *testing.T) {
 	py := testutil.Python(t, "torch", "torchvision", "onnx")
 	script := testutil.Tool(t, "grad_ref.py")
-	models := []string{"resnet20a", "resnet20b"}
-	if os.Getenv("HIERLEARN_LONG") == "1" {
-		models = append(models, "resnet18")
-	}
+	models := []string{"resnet20a", "resnet20b", "resnet18"}
 	for _, name := range models {
 		t.Run(name, func(t *testing.T) {
 			dir := exportModels(t, name, "13", "folded,kept")
@@ -99,20 +104,22 @@ func TestResNetGradsMatchTorch(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if d := maxRelDiff(logits.F, get("logits")); d > 1e-4 {
+				if d := maxRelDiff(logits.F, get("logits")); d > gradLogitsTol {
 					t.Fatalf("%s: logits differ from torch's by %.3g relative (is the model the one the script rebuilds?)", bn, d)
+				} else {
+					t.Logf("%s: logits within %.2g relative of torch's", bn, d)
 				}
 				g, err := tape.Backward(map[string]*importer.Tensor{"logits": r})
 				if err != nil {
 					t.Fatal(err)
 				}
-				if d := maxRelDiff(g.Inputs["input"].F, get("grad_input")); d > 1e-4 {
+				if d := maxRelDiff(g.Inputs["input"].F, get("grad_input")); d > gradTol {
 					t.Errorf("%s: input gradient differs from torch's by %.3g relative", bn, d)
 				} else {
 					t.Logf("%s: input gradient within %.2g relative of torch's", bn, d)
 				}
 				if bn == "kept" {
-					if d := maxRelDiff(g.Params["conv1.weight"].F, get("grad_conv1")); d > 1e-4 {
+					if d := maxRelDiff(g.Params["conv1.weight"].F, get("grad_conv1")); d > gradTol {
 						t.Errorf("conv1.weight gradient differs from torch's by %.3g relative", d)
 					} else {
 						t.Logf("conv1.weight gradient within %.2g relative of torch's", d)

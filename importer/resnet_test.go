@@ -58,35 +58,89 @@ func randInput(seed uint64, shape ...int) *importer.Tensor {
 	return t
 }
 
-// TestResNetsMatchOnnxruntime checks every exported ResNet against
-// onnxruntime at batch 1 and 8, and that 20 runs of one session give
-// bit-identical outputs. HIERLEARN_LONG=1 adds resnet50, ResNet-56 and
-// resnet18 at opset 11.
+// resnetLogitsTol bounds max|ours - onnxruntime| / max|logits|. Measured
+// (AMD EPYC, AVX-512, OpenBLAS): 2.5e-7 on ResNet-20 and ResNet-56, 5.6e-7
+// on resnet18, 7e-7 on resnet50 (the README's claim); about 10x headroom.
+// Conv+BN folding without epsilon moves resnet20 by 1.5e-5.
+const resnetLogitsTol = 1e-5
+
+// shortResNets is the subset of the ResNet exports checked in every test
+// run: each family (CIFAR ResNet-20, torchvision basic-block resnet18 and
+// bottleneck resnet50), each shortcut style (a: zero padding, b: 1x1
+// convolution), each opset and BN kept and folded. HIERLEARN_LONG=1 checks
+// every combination of longResNets' models, opsets and BN modes instead.
+var shortResNets = []string{
+	"resnet20a_op11_kept", "resnet20a_op13_folded", "resnet20a_op17_kept",
+	"resnet20b_op11_folded", "resnet20b_op13_kept", "resnet20b_op17_folded",
+	"resnet18_op13_kept", "resnet18_op17_folded",
+	"resnet50_op11_kept",
+}
+
+var longResNets = struct{ models, opsets, bns []string }{
+	[]string{"resnet20a", "resnet20b", "resnet56a", "resnet56b", "resnet18", "resnet50"},
+	[]string{"11", "13", "17"},
+	[]string{"folded", "kept"},
+}
+
+// TestResNetsMatchOnnxruntime checks ResNet exports against onnxruntime at
+// batch 1 and 8, and that 20 runs of one session give bit-identical
+// outputs: shortResNets, or with HIERLEARN_LONG=1 every combination of
+// longResNets.
 func TestResNetsMatchOnnxruntime(t *testing.T) {
 	testutil.Node(t)
-	type set struct{ models, opsets, bn string }
-	sets := []set{
-		{"resnet20a,resnet20b", "11,13,17", "folded,kept"},
-		{"resnet18", "13,17", "folded"},
-	}
+	names := shortResNets
 	if os.Getenv("HIERLEARN_LONG") == "1" {
-		sets = append(sets[:1],
-			set{"resnet18", "11,13,17", "folded,kept"},
-			set{"resnet56a,resnet56b", "11,13,17", "folded,kept"},
-			set{"resnet50", "11,13,17", "folded,kept"})
-	}
-	for _, s := range sets {
-		dir := exportModels(t, s.models, s.opsets, s.bn)
-		for _, m := range strings.Split(s.models, ",") {
-			for _, op := range strings.Split(s.opsets, ",") {
-				for _, bn := range strings.Split(s.bn, ",") {
-					name := m + "_op" + op + "_" + bn
-					path := filepath.Join(dir, name+".onnx")
-					t.Run(name, func(t *testing.T) { checkAgainstORT(t, path, m) })
+		names = nil
+		for _, m := range longResNets.models {
+			for _, op := range longResNets.opsets {
+				for _, bn := range longResNets.bns {
+					names = append(names, m+"_op"+op+"_"+bn)
 				}
 			}
 		}
 	}
+	// One export call per model, for the opsets and BN modes it needs
+	// (the script leaves existing files alone).
+	type need struct{ opsets, bns []string }
+	var models []string
+	needs := map[string]*need{}
+	for _, name := range names {
+		m, op, bn := splitExportName(t, name)
+		if needs[m] == nil {
+			models = append(models, m)
+			needs[m] = &need{}
+		}
+		needs[m].opsets = appendNew(needs[m].opsets, op)
+		needs[m].bns = appendNew(needs[m].bns, bn)
+	}
+	dirs := map[string]string{}
+	for _, m := range models {
+		dirs[m] = exportModels(t, m, strings.Join(needs[m].opsets, ","), strings.Join(needs[m].bns, ","))
+	}
+	for _, name := range names {
+		m, _, _ := splitExportName(t, name)
+		path := filepath.Join(dirs[m], name+".onnx")
+		t.Run(name, func(t *testing.T) { checkAgainstORT(t, path, m) })
+	}
+}
+
+// splitExportName splits "resnet20a_op13_kept" into its model, opset and
+// BN mode.
+func splitExportName(t *testing.T, name string) (model, opset, bn string) {
+	parts := strings.Split(name, "_")
+	if len(parts) != 3 || !strings.HasPrefix(parts[1], "op") {
+		t.Fatalf("export name %q: want MODEL_opN_BN", name)
+	}
+	return parts[0], strings.TrimPrefix(parts[1], "op"), parts[2]
+}
+
+func appendNew(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
 }
 
 func checkAgainstORT(t *testing.T, path, model string) {
@@ -126,9 +180,9 @@ func checkAgainstORT(t *testing.T, path, model string) {
 			maxAbs = math.Max(maxAbs, math.Abs(float64(g.F[i]-w[i])))
 			scale = math.Max(scale, math.Abs(float64(w[i])))
 		}
-		t.Logf("batch %d: max|diff| %.3g, max|logits| %.3g", batch, maxAbs, scale)
-		if maxAbs > 1e-4*scale {
-			t.Errorf("batch %d: max|diff| %.3g > 1e-4 * max|logits| (%.3g)", batch, maxAbs, scale)
+		t.Logf("batch %d: max|diff| %.3g, max|logits| %.3g (%.2g relative)", batch, maxAbs, scale, maxAbs/scale)
+		if maxAbs > resnetLogitsTol*scale {
+			t.Errorf("batch %d: max|diff| %.3g > %g * max|logits| (%.3g)", batch, maxAbs, resnetLogitsTol, scale)
 		}
 	}
 	// 20 consecutive runs of one session are bit-identical (batch 2 on
