@@ -2,6 +2,10 @@
 // kernel baselines and imported models side by side on the same data, and
 // writes one report.
 //
+//	p, err := compare.Preset("quick")
+//	sum, err := compare.Run(ctx, p, "out", compare.Options{})
+//	err = compare.Report("out") // out/report.md and the plots
+//
 // # Design
 //
 // An experiment is a Plan: a list of Cells. A Cell is one fit: a learner

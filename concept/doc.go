@@ -1,6 +1,11 @@
 // Package concept generates the hierarchical concept classes the project
 // studies, samples datasets from them and reads and writes their files.
 //
+//	c, err := concept.New(concept.DefaultSpec()) // d=20, L=3, k=3, alpha 1, 0.3
+//	train, err := c.Sample(10000, 2)              // x ~ N(0, I), y, hidden S_l
+//	err = train.Save("train.npz")                 // numpy/PyTorch-readable .npz
+//	ds, err := concept.LoadDataset("train.npz")   // the one dataset type
+//
 // # The hierarchical quadratic family ("hq")
 //
 // Section 1 of shared/notes/hierarchical-learning.md, implemented exactly.

@@ -8,5 +8,7 @@
 //   - import_conjugate_kernel: import an ONNX network (a PyTorch ResNet),
 //     take its penultimate features and fit their conjugate kernel.
 //
-// Run one with `go run ./examples/NAME` (add `-tags openblas` for speed).
+// They use public packages and types only, as a program outside the module
+// must (internal/deps checks their imports). Run one with
+// `go run ./examples/NAME` (add `-tags openblas` for speed).
 package examples

@@ -4,12 +4,13 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hierlearn/hierlearn/dtype"
 	"github.com/hierlearn/hierlearn/internal/onnxpb"
 )
 
 // unknown is the element type of a value whose type the builder does not
 // infer (the output of an operator without a typing rule below).
-const unknown DType = 0
+const unknown dtype.DType = 0
 
 // sameType lists operators whose inputs all share one element type, which
 // is also the output's.
@@ -30,7 +31,7 @@ var firstThenInt64 = map[string]bool{
 
 // outputType returns the element type of a node's outputs given its input
 // types, or an error when the inputs break the operator's typing rule.
-func outputType(n *onnxpb.NodeProto, in []DType) (DType, error) {
+func outputType(n *onnxpb.NodeProto, in []dtype.DType) (dtype.DType, error) {
 	op := n.GetOpType()
 	switch {
 	case sameType[op]:
@@ -40,15 +41,15 @@ func outputType(n *onnxpb.NodeProto, in []DType) (DType, error) {
 				continue
 			}
 			if t != unknown && x != t {
-				return unknown, fmt.Errorf("input %d (%s) is %v, earlier inputs are %v", i, n.Input[i], x, t)
+				return unknown, fmt.Errorf("input %d (%s) is %s, earlier inputs are %s", i, n.Input[i], typeName(x), typeName(t))
 			}
 			t = x
 		}
 		return t, nil
 	case firstThenInt64[op]:
 		for i := 1; i < len(in); i++ {
-			if in[i] != unknown && in[i] != Int64 && n.Input[i] != "" {
-				return unknown, fmt.Errorf("input %d (%s) is %v, want int64", i, n.Input[i], in[i])
+			if in[i] != unknown && in[i] != dtype.Int64 && n.Input[i] != "" {
+				return unknown, fmt.Errorf("input %d (%s) is %s, want int64", i, n.Input[i], typeName(in[i]))
 			}
 		}
 		if len(in) == 0 {
@@ -56,26 +57,30 @@ func outputType(n *onnxpb.NodeProto, in []DType) (DType, error) {
 		}
 		return in[0], nil
 	case op == "Shape":
-		return Int64, nil
+		return dtype.Int64, nil
 	case op == "Cast":
 		for _, a := range n.Attribute {
 			if a.GetName() == "to" {
-				return DType(a.GetI()), nil
+				return dtype.DType(a.GetI()), nil
 			}
 		}
 		return unknown, errors.New("Cast without a \"to\" attribute")
 	case op == "Constant":
 		for _, a := range n.Attribute {
 			if a.GetName() == "value" && a.GetT() != nil {
-				return DType(a.GetT().GetDataType()), nil
+				return dtype.DType(a.GetT().GetDataType()), nil
 			}
 		}
 	}
 	return unknown, nil
 }
 
+// typeName is ONNX's lower-case name of t (float32, float64, int64,
+// int32, undefined, ...), as `hierlearn inspect` prints element types.
+func typeName(t dtype.DType) string { return elemName(int32(t)) }
+
 // elemSize is the byte width of the element types Tensor writes.
-var elemSize = map[DType]int{Float32: 4, Float64: 8, Int64: 8}
+var elemSize = map[dtype.DType]int{dtype.Float32: 4, dtype.Float64: 8, dtype.Int64: 8}
 
 // checkTensor reports whether t's data fits its dims.
 func checkTensor(t *onnxpb.TensorProto) error {
@@ -86,9 +91,9 @@ func checkTensor(t *onnxpb.TensorProto) error {
 		}
 		n *= d
 	}
-	w, ok := elemSize[DType(t.GetDataType())]
+	w, ok := elemSize[dtype.DType(t.GetDataType())]
 	if !ok {
-		return fmt.Errorf("element type %v not written by the builder", DType(t.GetDataType()))
+		return fmt.Errorf("element type %s not written by the builder", elemName(t.GetDataType()))
 	}
 	if int64(len(t.RawData)) != n*int64(w) {
 		return fmt.Errorf("dims %v want %d elements, data has %d", t.Dims, n, len(t.RawData)/w)
@@ -96,8 +101,8 @@ func checkTensor(t *onnxpb.TensorProto) error {
 	return nil
 }
 
-func elemType(v *onnxpb.ValueInfoProto) DType {
-	return DType(v.GetType().GetTensorType().GetElemType())
+func elemType(v *onnxpb.ValueInfoProto) dtype.DType {
+	return dtype.DType(v.GetType().GetTensorType().GetElemType())
 }
 
 // check runs the checks that Build documents and joins every error found.
@@ -110,8 +115,8 @@ func (g *Graph) check() error {
 	if g.name == "" {
 		fail("the graph has no name")
 	}
-	types := map[string]DType{}
-	define := func(name, what string, t DType) {
+	types := map[string]dtype.DType{}
+	define := func(name, what string, t dtype.DType) {
 		if name == "" {
 			fail("%s has an empty name", what)
 			return
@@ -125,7 +130,7 @@ func (g *Graph) check() error {
 	for _, v := range g.inputs {
 		t := elemType(v)
 		if _, ok := elemSize[t]; !ok {
-			fail("input %q: element type %v not supported", v.GetName(), t)
+			fail("input %q: element type %s not supported", v.GetName(), typeName(t))
 		}
 		define(v.GetName(), "input "+v.GetName(), t)
 	}
@@ -133,7 +138,7 @@ func (g *Graph) check() error {
 		if err := checkTensor(t); err != nil {
 			fail("initializer %q: %w", t.GetName(), err)
 		}
-		define(t.GetName(), "initializer "+t.GetName(), DType(t.GetDataType()))
+		define(t.GetName(), "initializer "+t.GetName(), dtype.DType(t.GetDataType()))
 	}
 	producedBy := map[string]int{}
 	for i, n := range g.nodes {
@@ -159,7 +164,7 @@ func (g *Graph) check() error {
 		if len(n.Output) == 0 {
 			fail("%s has no outputs", where)
 		}
-		in := make([]DType, len(n.Input))
+		in := make([]dtype.DType, len(n.Input))
 		ok := true
 		for k, x := range n.Input {
 			if x == "" { // an omitted optional input
@@ -203,7 +208,7 @@ func (g *Graph) check() error {
 		case !defined:
 			fail("output %q is not produced by any node, input or initializer", name)
 		case t != unknown && t != elemType(v):
-			fail("output %q is declared %v but computed as %v", name, elemType(v), t)
+			fail("output %q is declared %s but computed as %s", name, typeName(elemType(v)), typeName(t))
 		}
 	}
 	return errors.Join(errs...)

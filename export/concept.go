@@ -8,7 +8,7 @@ import (
 	"strconv"
 
 	"github.com/hierlearn/hierlearn/concept"
-	"github.com/hierlearn/hierlearn/internal/onnxpb"
+	"github.com/hierlearn/hierlearn/dtype"
 	"github.com/hierlearn/hierlearn/internal/version"
 )
 
@@ -24,7 +24,7 @@ import (
 // values; the graph mirrors the definition step by step (see
 // concept.Layer), with node names such as "layer3/S", "Gc2" and "y_raw"
 // so that it reads like the notes in a viewer.
-func Concept(c *concept.Concept, opset int) (*onnxpb.ModelProto, error) {
+func Concept(c *concept.Concept, opset int) (*Model, error) {
 	g, err := ConceptGraph(c, opset)
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func ConceptGraph(c *concept.Concept, opset int) (*Graph, error) {
 	}
 	g.SetMetadata("hierlearn_version", version.Full())
 
-	x := g.Input("x", Float32, Batch, int64(spec.D))
+	x := g.Input("x", dtype.Float32, Batch, int64(spec.D))
 	var yraw string
 	switch spec.Family {
 	case concept.FamilyHQ:
@@ -75,9 +75,9 @@ func ConceptGraph(c *concept.Concept, opset int) (*Graph, error) {
 		Doc("y_raw - m (m: mean of y_raw on the normalisation samples)"))
 	g.Node("Div", "y", []string{centred, scalar(g, "y/out_std", c.OutStd())},
 		Doc("(y_raw - m) / s: the standardised concept output"))
-	g.Output("y", Float32, "standardised concept output", Batch)
+	g.Output("y", dtype.Float32, "standardised concept output", Batch)
 	for t, name := range c.HiddenNames() {
-		g.Output(name, Float32, "hidden features of layer "+name[1:], Batch, int64(c.Widths()[t]))
+		g.Output(name, dtype.Float32, "hidden features of layer "+name[1:], Batch, int64(c.Widths()[t]))
 	}
 	return g, nil
 }

@@ -176,7 +176,7 @@ func TestConceptMetadata(t *testing.T) {
 		t.Fatal(err)
 	}
 	meta := map[string]string{}
-	for _, e := range m.MetadataProps {
+	for _, e := range m.proto.MetadataProps {
 		meta[e.GetKey()] = e.GetValue()
 	}
 	for _, k := range []string{"concept_spec", "seed", "task", "median", "hierlearn_version", "concept_checksum"} {

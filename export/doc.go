@@ -1,6 +1,11 @@
 // Package export writes hierlearn's models as ONNX files that any ONNX
 // runtime can evaluate, and reads ONNX files back for inspection.
 //
+//	m, err := export.Run("runs/prog", 17) // a run directory of train or kernel
+//	err = export.WriteModel("prog.onnx", m)
+//	back, err := export.ReadModel("prog.onnx")
+//	fmt.Println(export.Inspect(back).Ops)
+//
 // # The graph builder
 //
 // Graph is a small builder over the generated protobuf types of
@@ -8,11 +13,11 @@
 //
 //	g := export.NewGraph("mlp")
 //	g.SetOpset(17)
-//	x := g.Input("x", export.Float32, export.Batch, 20)
+//	x := g.Input("x", dtype.Float32, export.Batch, 20)
 //	w := export.Initializer(g, "fc1/W", weights, 20, 64)
 //	h := g.Node("MatMul", "fc1/matmul", []string{x, w})
 //	y := g.Node("Relu", "y", []string{h})
-//	g.Output(y, export.Float32, "", export.Batch, 64)
+//	g.Output(y, dtype.Float32, "", export.Batch, 64)
 //	err := g.Write("mlp.onnx")
 //
 // Export.Batch in a shape is the symbolic batch dimension "N". Node names

@@ -16,7 +16,8 @@ import (
 // the exporters' tests are such dumps, so that a change to an exporter
 // shows up in review. The producer version is left out (it changes with
 // every commit).
-func Dump(w io.Writer, m *onnxpb.ModelProto) error {
+func Dump(w io.Writer, model *Model) error {
+	m := model.proto
 	var b strings.Builder
 	fmt.Fprintf(&b, "ir_version %d, producer %s\n", m.GetIrVersion(), m.GetProducerName())
 	for _, o := range m.OpsetImport {

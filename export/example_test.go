@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/hierlearn/hierlearn/dtype"
 	"github.com/hierlearn/hierlearn/export"
 )
 
@@ -11,11 +12,11 @@ import (
 func ExampleNewGraph() {
 	g := export.NewGraph("tiny")
 	g.SetOpset(13)
-	x := g.Input("x", export.Float32, export.Batch, 2)
+	x := g.Input("x", dtype.Float32, export.Batch, 2)
 	w := export.Initializer(g, "W", []float32{1, 0, 0, -1}, 2, 2)
 	h := g.Node("MatMul", "xW", []string{x, w})
 	y := g.Node("Relu", "y", []string{h})
-	g.Output(y, export.Float32, "", export.Batch, 2)
+	g.Output(y, dtype.Float32, "", export.Batch, 2)
 	m, err := g.Build()
 	if err != nil {
 		fmt.Println(err)
@@ -25,7 +26,7 @@ func ExampleNewGraph() {
 
 	// A graph that uses an undefined value is refused.
 	bad := export.NewGraph("bad")
-	bad.Output(bad.Node("Relu", "y", []string{"x"}), export.Float32, "", export.Batch)
+	bad.Output(bad.Node("Relu", "y", []string{"x"}), dtype.Float32, "", export.Batch)
 	_, err = bad.Build()
 	fmt.Println(err)
 	// Output:

@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/hierlearn/hierlearn/dtype"
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
 	"github.com/hierlearn/hierlearn/internal/onnxpb"
 	"github.com/hierlearn/hierlearn/internal/version"
@@ -39,22 +40,8 @@ func CheckOpset(opset int) error {
 // ONNX 1.12), so that older runtimes read the files too.
 var irVersion = map[int]int64{13: 7, 17: 8}
 
-// DType is the element type of a tensor in the graph.
-type DType int32
-
-// The element types the builder writes (ONNX TensorProto.DataType values).
-const (
-	Float32 = DType(onnxpb.TensorProto_FLOAT)
-	Float64 = DType(onnxpb.TensorProto_DOUBLE)
-	Int64   = DType(onnxpb.TensorProto_INT64)
-)
-
-func (t DType) String() string {
-	return elemName(int32(t))
-}
-
 // Graph builds one ONNX model. Methods record what is added; Build checks
-// the whole graph and turns it into a ModelProto. A Graph is not safe for
+// the whole graph and turns it into a Model. A Graph is not safe for
 // concurrent use.
 type Graph struct {
 	name     string
@@ -91,7 +78,7 @@ func (g *Graph) SetMetadata(key, value string) {
 	g.metadata = append(g.metadata, &onnxpb.StringStringEntryProto{Key: proto.String(key), Value: proto.String(value)})
 }
 
-func valueInfo(name string, dt DType, shape []int64) *onnxpb.ValueInfoProto {
+func valueInfo(name string, dt dtype.DType, shape []int64) *onnxpb.ValueInfoProto {
 	var dims []*onnxpb.TensorShapeProto_Dimension
 	for _, d := range shape {
 		if d == Batch {
@@ -111,14 +98,14 @@ func valueInfo(name string, dt DType, shape []int64) *onnxpb.ValueInfoProto {
 
 // Input declares a graph input; shape entries equal to Batch are the
 // symbolic batch dimension. It returns name.
-func (g *Graph) Input(name string, dt DType, shape ...int64) string {
+func (g *Graph) Input(name string, dt dtype.DType, shape ...int64) string {
 	g.inputs = append(g.inputs, valueInfo(name, dt, shape))
 	return name
 }
 
 // Output declares a graph output; the value must be produced by a node
 // (or be an input or initializer). doc, if not empty, becomes its doc string.
-func (g *Graph) Output(name string, dt DType, doc string, shape ...int64) {
+func (g *Graph) Output(name string, dt dtype.DType, doc string, shape ...int64) {
 	v := valueInfo(name, dt, shape)
 	if doc != "" {
 		v.DocString = proto.String(doc)
@@ -126,20 +113,20 @@ func (g *Graph) Output(name string, dt DType, doc string, shape ...int64) {
 	g.outputs = append(g.outputs, v)
 }
 
-// Tensor returns a TensorProto holding data (float32, float64 or int64
-// elements, raw little-endian bytes) with the given dims; for Initializer
-// and TensorAttr.
-func Tensor[T float32 | float64 | int64](name string, data []T, dims ...int64) *onnxpb.TensorProto {
+// tensorProto returns a TensorProto holding data (float32, float64 or
+// int64 elements, raw little-endian bytes) with the given dims; for
+// Initializer and tensorAttr.
+func tensorProto[T float32 | float64 | int64](name string, data []T, dims ...int64) *onnxpb.TensorProto {
 	t := &onnxpb.TensorProto{Name: proto.String(name), Dims: append([]int64{}, dims...)}
 	switch d := any(data).(type) {
 	case []float32:
-		t.DataType = proto.Int32(int32(Float32))
+		t.DataType = proto.Int32(int32(dtype.Float32))
 		t.RawData = rawFloat32(d)
 	case []float64:
-		t.DataType = proto.Int32(int32(Float64))
+		t.DataType = proto.Int32(int32(dtype.Float64))
 		t.RawData = rawFloat64(d)
 	case []int64:
-		t.DataType = proto.Int32(int32(Int64))
+		t.DataType = proto.Int32(int32(dtype.Int64))
 		t.RawData = rawInt64(d)
 	}
 	return t
@@ -148,19 +135,22 @@ func Tensor[T float32 | float64 | int64](name string, data []T, dims ...int64) *
 // Initializer adds a constant tensor (a weight) named name and returns the
 // name. dims empty means a scalar.
 func Initializer[T float32 | float64 | int64](g *Graph, name string, data []T, dims ...int64) string {
-	g.inits = append(g.inits, Tensor(name, data, dims...))
+	g.inits = append(g.inits, tensorProto(name, data, dims...))
 	return name
 }
 
-// NodeOption sets an attribute or the doc string of a node.
-type NodeOption func(*onnxpb.NodeProto)
+// NodeOption sets an attribute or the doc string of a node (Int, Ints,
+// Float, Floats, String, TensorAttr, Doc).
+type NodeOption struct {
+	apply func(*onnxpb.NodeProto)
+}
 
 func attr(name string, typ onnxpb.AttributeProto_AttributeType, set func(*onnxpb.AttributeProto)) NodeOption {
-	return func(n *onnxpb.NodeProto) {
+	return NodeOption{func(n *onnxpb.NodeProto) {
 		a := &onnxpb.AttributeProto{Name: proto.String(name), Type: typ.Enum()}
 		set(a)
 		n.Attribute = append(n.Attribute, a)
-	}
+	}}
 }
 
 // Int is an INT attribute.
@@ -188,14 +178,16 @@ func String(name, v string) NodeOption {
 	return attr(name, onnxpb.AttributeProto_STRING, func(a *onnxpb.AttributeProto) { a.S = []byte(v) })
 }
 
-// TensorAttr is a TENSOR attribute (for example Constant's value).
-func TensorAttr(name string, t *onnxpb.TensorProto) NodeOption {
+// TensorAttr is a TENSOR attribute (for example Constant's value): data
+// (float32, float64 or int64) with the given dims.
+func TensorAttr[T float32 | float64 | int64](name string, data []T, dims ...int64) NodeOption {
+	t := tensorProto("", data, dims...)
 	return attr(name, onnxpb.AttributeProto_TENSOR, func(a *onnxpb.AttributeProto) { a.T = t })
 }
 
 // Doc sets the node's doc string (shown by viewers such as Netron).
 func Doc(s string) NodeOption {
-	return func(n *onnxpb.NodeProto) { n.DocString = proto.String(s) }
+	return NodeOption{func(n *onnxpb.NodeProto) { n.DocString = proto.String(s) }}
 }
 
 // Node adds a node with one output, named like the node, and returns that
@@ -214,7 +206,7 @@ func (g *Graph) NodeN(op, name string, inputs, outputs []string, opts ...NodeOpt
 		Output: append([]string{}, outputs...),
 	}
 	for _, o := range opts {
-		o(n)
+		o.apply(n)
 	}
 	g.nodes = append(g.nodes, n)
 }
@@ -227,7 +219,7 @@ func (g *Graph) NodeN(op, name string, inputs, outputs []string, opts ...NodeOpt
 // element types consistent where the builder knows the operator's typing
 // rule; every graph output defined, with the declared element type.
 // All problems found are reported together.
-func (g *Graph) Build() (*onnxpb.ModelProto, error) {
+func (g *Graph) Build() (*Model, error) {
 	if err := g.check(); err != nil {
 		return nil, fmt.Errorf("graph %q: %w", g.name, err)
 	}
@@ -249,7 +241,7 @@ func (g *Graph) Build() (*onnxpb.ModelProto, error) {
 		m.DocString = proto.String(g.doc)
 		m.Graph.DocString = proto.String(g.doc)
 	}
-	return m, nil
+	return &Model{proto: m}, nil
 }
 
 // Write builds the graph and writes it to path atomically; on any error no
@@ -264,12 +256,12 @@ func (g *Graph) Write(path string) error {
 
 // Marshal encodes a model deterministically (the same model gives the same
 // bytes).
-func Marshal(m *onnxpb.ModelProto) ([]byte, error) {
-	return proto.MarshalOptions{Deterministic: true}.Marshal(m)
+func Marshal(m *Model) ([]byte, error) {
+	return proto.MarshalOptions{Deterministic: true}.Marshal(m.proto)
 }
 
 // WriteModel writes m to path atomically.
-func WriteModel(path string, m *onnxpb.ModelProto) error {
+func WriteModel(path string, m *Model) error {
 	b, err := Marshal(m)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hierlearn/hierlearn/dtype"
 	"github.com/hierlearn/hierlearn/export/exporttest"
 	"github.com/hierlearn/hierlearn/internal/npy"
 	"github.com/hierlearn/hierlearn/internal/onnxpb"
@@ -22,7 +23,7 @@ func affine(opset int) *Graph {
 	g.SetOpset(opset)
 	g.SetDoc("relu(x W + b) * 2")
 	g.SetMetadata("seed", "7")
-	x := g.Input("x", Float32, Batch, 3)
+	x := g.Input("x", dtype.Float32, Batch, 3)
 	w := Initializer(g, "W", []float32{1, -2, 0.5, 3, -1, 0.25}, 3, 2)
 	b := Initializer(g, "b", []float32{0.1, -0.2}, 2)
 	two := Initializer(g, "two", []float32{2})
@@ -30,7 +31,7 @@ func affine(opset int) *Graph {
 	h = g.Node("Add", "xW+b", []string{h, b})
 	h = g.Node("Relu", "relu", []string{h})
 	y := g.Node("Mul", "y", []string{h, two})
-	g.Output(y, Float32, "the output", Batch, 2)
+	g.Output(y, dtype.Float32, "the output", Batch, 2)
 	return g
 }
 
@@ -57,21 +58,21 @@ func TestBuildHeader(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.GetProducerName() != "hierlearn" || m.GetProducerVersion() != version.Full() {
-			t.Errorf("producer %q %q", m.GetProducerName(), m.GetProducerVersion())
+		if m.proto.GetProducerName() != "hierlearn" || m.proto.GetProducerVersion() != version.Full() {
+			t.Errorf("producer %q %q", m.proto.GetProducerName(), m.proto.GetProducerVersion())
 		}
-		if want := map[int]int64{13: 7, 17: 8}[opset]; m.GetIrVersion() != want {
-			t.Errorf("opset %d: IR version %d, want %d", opset, m.GetIrVersion(), want)
+		if want := map[int]int64{13: 7, 17: 8}[opset]; m.proto.GetIrVersion() != want {
+			t.Errorf("opset %d: IR version %d, want %d", opset, m.proto.GetIrVersion(), want)
 		}
-		if len(m.OpsetImport) != 1 || m.OpsetImport[0].GetVersion() != int64(opset) {
-			t.Errorf("opset imports %v", m.OpsetImport)
+		if len(m.proto.OpsetImport) != 1 || m.proto.OpsetImport[0].GetVersion() != int64(opset) {
+			t.Errorf("opset imports %v", m.proto.OpsetImport)
 		}
-		dim := m.Graph.Input[0].Type.GetTensorType().Shape.Dim[0]
+		dim := m.proto.Graph.Input[0].Type.GetTensorType().Shape.Dim[0]
 		if dim.GetDimParam() != "N" {
 			t.Errorf("batch dim %v, want symbolic N", dim)
 		}
-		if len(m.MetadataProps) != 1 || m.MetadataProps[0].GetValue() != "7" {
-			t.Errorf("metadata %v", m.MetadataProps)
+		if len(m.proto.MetadataProps) != 1 || m.proto.MetadataProps[0].GetValue() != "7" {
+			t.Errorf("metadata %v", m.proto.MetadataProps)
 		}
 	}
 }
@@ -104,58 +105,58 @@ func TestBuiltGraphRuns(t *testing.T) {
 }
 
 func TestBuildErrors(t *testing.T) {
-	x := func(g *Graph) string { return g.Input("x", Float32, Batch, 2) }
+	x := func(g *Graph) string { return g.Input("x", dtype.Float32, Batch, 2) }
 	cases := []struct {
 		name  string
 		build func(g *Graph)
 		want  []string
 	}{
-		{"opset", func(g *Graph) { g.SetOpset(12); g.Output(x(g), Float32, "", Batch, 2) }, []string{"unsupported opset 12"}},
+		{"opset", func(g *Graph) { g.SetOpset(12); g.Output(x(g), dtype.Float32, "", Batch, 2) }, []string{"unsupported opset 12"}},
 		{"no outputs", func(g *Graph) { x(g) }, []string{"no outputs"}},
 		{"duplicate value", func(g *Graph) {
 			Initializer(g, x(g), []float32{1, 2}, 2)
-			g.Output("x", Float32, "", Batch, 2)
+			g.Output("x", dtype.Float32, "", Batch, 2)
 		}, []string{`value name "x" defined twice`}},
 		{"duplicate node name", func(g *Graph) {
 			a := g.Node("Relu", "r", []string{x(g)})
 			g.NodeN("Relu", "r", []string{a}, []string{"r2"})
-			g.Output("r2", Float32, "", Batch, 2)
+			g.Output("r2", dtype.Float32, "", Batch, 2)
 		}, []string{`node 1 (Relu "r"): node name used twice`}},
 		{"undefined input", func(g *Graph) {
-			g.Output(g.Node("Add", "y", []string{x(g), "nowhere"}), Float32, "", Batch, 2)
+			g.Output(g.Node("Add", "y", []string{x(g), "nowhere"}), dtype.Float32, "", Batch, 2)
 		}, []string{`input "nowhere" is not defined`}},
 		{"topological order", func(g *Graph) {
 			x(g)
 			g.Node("Relu", "a", []string{"b"})
 			g.Node("Relu", "b", []string{"x"})
-			g.Output("a", Float32, "", Batch, 2)
+			g.Output("a", dtype.Float32, "", Batch, 2)
 		}, []string{`input "b" is produced by a later node 1`}},
 		{"type mismatch", func(g *Graph) {
 			k := Initializer(g, "k", []int64{1, 2}, 2)
-			g.Output(g.Node("Add", "y", []string{x(g), k}), Float32, "", Batch, 2)
+			g.Output(g.Node("Add", "y", []string{x(g), k}), dtype.Float32, "", Batch, 2)
 		}, []string{"input 1 (k) is int64, earlier inputs are float32"}},
 		{"axes not int64", func(g *Graph) {
 			ax := Initializer(g, "axes", []float32{1}, 1)
-			g.Output(g.Node("ReduceSum", "y", []string{x(g), ax}), Float32, "", Batch)
+			g.Output(g.Node("ReduceSum", "y", []string{x(g), ax}), dtype.Float32, "", Batch)
 		}, []string{"input 1 (axes) is float32, want int64"}},
 		{"output type", func(g *Graph) {
-			g.Output(g.Node("Relu", "y", []string{x(g)}), Float64, "", Batch, 2)
+			g.Output(g.Node("Relu", "y", []string{x(g)}), dtype.Float64, "", Batch, 2)
 		}, []string{`output "y" is declared float64 but computed as float32`}},
-		{"output undefined", func(g *Graph) { x(g); g.Output("y", Float32, "", Batch) }, []string{`output "y" is not produced`}},
+		{"output undefined", func(g *Graph) { x(g); g.Output("y", dtype.Float32, "", Batch) }, []string{`output "y" is not produced`}},
 		{"initializer size", func(g *Graph) {
 			w := Initializer(g, "W", []float32{1, 2, 3}, 2, 2)
-			g.Output(g.Node("MatMul", "y", []string{x(g), w}), Float32, "", Batch, 2)
+			g.Output(g.Node("MatMul", "y", []string{x(g), w}), dtype.Float32, "", Batch, 2)
 		}, []string{`initializer "W": dims [2 2] want 4 elements, data has 3`}},
 		{"scalar size", func(g *Graph) {
 			w := Initializer(g, "c", []float32{1, 2})
-			g.Output(g.Node("Mul", "y", []string{x(g), w}), Float32, "", Batch, 2)
+			g.Output(g.Node("Mul", "y", []string{x(g), w}), dtype.Float32, "", Batch, 2)
 		}, []string{`initializer "c": dims [] want 1 elements, data has 2`}},
 		{"cast without to", func(g *Graph) {
-			g.Output(g.Node("Cast", "y", []string{x(g)}), Float32, "", Batch, 2)
+			g.Output(g.Node("Cast", "y", []string{x(g)}), dtype.Float32, "", Batch, 2)
 		}, []string{`Cast without a "to" attribute`}},
 		{"unnamed node", func(g *Graph) {
 			g.NodeN("Relu", "", []string{x(g)}, []string{"y"})
-			g.Output("y", Float32, "", Batch, 2)
+			g.Output("y", dtype.Float32, "", Batch, 2)
 		}, []string{"has no name"}},
 	}
 	for _, c := range cases {
@@ -213,7 +214,7 @@ func TestTensorValuesRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	check(Tensor("f32", f32, 3), []float64{1.5, -2, float64(float32(math.Pi))})
-	check(Tensor("f64", f64, 3), f64)
-	check(Tensor("i64", i64, 3), []float64{-1, 0, 1 << 40})
+	check(tensorProto("f32", f32, 3), []float64{1.5, -2, float64(float32(math.Pi))})
+	check(tensorProto("f64", f64, 3), f64)
+	check(tensorProto("i64", i64, 3), []float64{-1, 0, 1 << 40})
 }

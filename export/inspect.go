@@ -23,7 +23,7 @@ const maxModelSize = 2 << 30
 // ReadModel reads and decodes an ONNX file. A file that does not decode,
 // or decodes to a message without a graph or an IR version, gives an
 // error wrapping ErrNotModel.
-func ReadModel(path string) (*onnxpb.ModelProto, error) {
+func ReadModel(path string) (*Model, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func ReadModel(path string) (*onnxpb.ModelProto, error) {
 }
 
 // DecodeModel decodes the bytes of an ONNX file (see ReadModel).
-func DecodeModel(b []byte) (*onnxpb.ModelProto, error) {
+func DecodeModel(b []byte) (*Model, error) {
 	m := &onnxpb.ModelProto{}
 	if err := proto.Unmarshal(b, m); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNotModel, err)
@@ -51,7 +51,7 @@ func DecodeModel(b []byte) (*onnxpb.ModelProto, error) {
 	if m.Graph == nil || m.GetIrVersion() <= 0 {
 		return nil, fmt.Errorf("%w: no graph or IR version", ErrNotModel)
 	}
-	return m, nil
+	return &Model{proto: m}, nil
 }
 
 // Summary is what `hierlearn inspect` shows about a model.
@@ -83,7 +83,8 @@ type OpCount struct {
 }
 
 // Inspect summarises a model.
-func Inspect(m *onnxpb.ModelProto) *Summary {
+func Inspect(model *Model) *Summary {
+	m := model.proto
 	g := m.GetGraph()
 	s := &Summary{
 		Producer: m.GetProducerName(), ProducerVersion: m.GetProducerVersion(),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/hierlearn/hierlearn/dtype"
 	"github.com/hierlearn/hierlearn/train/kernel"
 )
 
@@ -51,8 +52,8 @@ func KernelGraph(p *kernel.Predictor, opset int) (*Graph, error) {
 	g.SetMetadata("task", p.Task)
 	g.SetMetadata("form", p.Form)
 	d := p.D
-	x := g.Input("x", Float32, Batch, int64(d))
-	x64 := g.Node("Cast", "x_float64", []string{x}, Int("to", int64(Float64)), Doc("the graph computes in float64"))
+	x := g.Input("x", dtype.Float32, Batch, int64(d))
+	x64 := g.Node("Cast", "x_float64", []string{x}, Int("to", int64(dtype.Float64)), Doc("the graph computes in float64"))
 	var scores string
 	var outputs int
 	switch p.Form {
@@ -88,13 +89,13 @@ func KernelGraph(p *kernel.Predictor, opset int) (*Graph, error) {
 	default:
 		return nil, fmt.Errorf("kernel predictor: unknown form %q", p.Form)
 	}
-	y32 := g.Node("Cast", "scores_float32", []string{scores}, Int("to", int64(Float32)))
+	y32 := g.Node("Cast", "scores_float32", []string{scores}, Int("to", int64(dtype.Float32)))
 	if outputs == 1 {
 		g.Node("Reshape", "y", []string{y32, Initializer(g, "const/shape_N", []int64{-1}, 1)}, Doc("[N,1] -> [N]"))
-		g.Output("y", Float32, "prediction (regression) or score (classification: its sign)", Batch)
+		g.Output("y", dtype.Float32, "prediction (regression) or score (classification: its sign)", Batch)
 	} else {
 		g.Node("Identity", "y", []string{y32})
-		g.Output("y", Float32, "class scores (predict the argmax)", Batch, int64(outputs))
+		g.Output("y", dtype.Float32, "class scores (predict the argmax)", Batch, int64(outputs))
 	}
 	return g, nil
 }
@@ -279,9 +280,9 @@ func reluKernelGraph(g *Graph, k kernel.ReLU, x string, centers []float64, m, d 
 		// u = sin(t/2) = sqrt((1-rho)/2), v = cos(t/2) = sqrt((1+rho)/2).
 		u := g.Node("Sqrt", p+"u", []string{g.Node("Mul", p+"u2", []string{g.Node("Sub", p+"one_minus_rho", []string{one, rho}), half})})
 		v := g.Node("Sqrt", p+"v", []string{g.Node("Mul", p+"v2", []string{g.Node("Add", p+"one_plus_rho", []string{one, rho}), half})})
-		u32 := g.Node("Cast", p+"u_float32", []string{u}, Int("to", int64(Float32)))
+		u32 := g.Node("Cast", p+"u_float32", []string{u}, Int("to", int64(dtype.Float32)))
 		h0 := g.Node("Asin", p+"half_t0_float32", []string{u32}, Doc("float32 start: asin(u)"))
-		ht := g.Node("Cast", p+"half_t0", []string{h0}, Int("to", int64(Float64)))
+		ht := g.Node("Cast", p+"half_t0", []string{h0}, Int("to", int64(dtype.Float64)))
 		for it := 1; it <= 3; it++ {
 			q := fmt.Sprintf("%snewton%d/", p, it)
 			c := g.Node("Cos", q+"cos", []string{ht})

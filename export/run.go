@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/hierlearn/hierlearn/dtype"
 	"github.com/hierlearn/hierlearn/internal/npy"
-	"github.com/hierlearn/hierlearn/internal/onnxpb"
 	"github.com/hierlearn/hierlearn/internal/version"
 	"github.com/hierlearn/hierlearn/train"
 	"github.com/hierlearn/hierlearn/train/kernel"
@@ -37,7 +37,7 @@ var ErrRun = errors.New("cannot export run")
 // The metadata carries the run's config.json and metrics.json (compact
 // JSON), its seed, the learner and mode, the version that trained it and
 // the version that exported it.
-func Run(runDir string, opset int) (*onnxpb.ModelProto, error) {
+func Run(runDir string, opset int) (*Model, error) {
 	if err := CheckOpset(opset); err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func HNetGraph(h *train.HNet, opset int) (*Graph, error) {
 	g.SetOpset(opset)
 	g.SetDoc(fmt.Sprintf("hierlearn HNet: d=%d L=%d widths=%v skips=%v, trained in %s", a.D, a.L, a.Widths, a.Skips, h.DType))
 	g.SetMetadata("learner", "hnet")
-	x := g.Input("x", Float32, Batch, int64(a.D))
+	x := g.Input("x", dtype.Float32, Batch, int64(a.D))
 	sq := g.Node("Mul", "H1/x_squared", []string{x, x})
 	cen := g.Node("Sub", "H1/centre", []string{sq, scalar(g, "const/one", 1)})
 	g.Node("Mul", "H1", []string{cen, scalar(g, "const/inv_sqrt2", 1/math.Sqrt2)}, Doc("H_1 = (x*x - 1)/sqrt(2)"))
@@ -242,9 +242,9 @@ func HNetGraph(h *train.HNet, opset int) (*Graph, error) {
 	}
 	terms = append(terms, scalar(g, "out/b", h.B))
 	g.Node("Identity", "y", []string{sumNodes(g, "F", terms)}, Doc("F(x) = b + sum_l a_l Sum(S_l * S_l)"))
-	g.Output("y", Float32, "F(x)", Batch)
+	g.Output("y", dtype.Float32, "F(x)", Batch)
 	for l := 2; l <= a.L; l++ {
-		g.Output(fmt.Sprintf("s%d", l), Float32, fmt.Sprintf("hidden features S_%d", l), Batch, int64(a.Width(l)))
+		g.Output(fmt.Sprintf("s%d", l), dtype.Float32, fmt.Sprintf("hidden features S_%d", l), Batch, int64(a.Width(l)))
 	}
 	return g, nil
 }
@@ -265,7 +265,7 @@ func MLPGraph(p *train.MLP, opset int) (*Graph, error) {
 	g.SetOpset(opset)
 	g.SetDoc(fmt.Sprintf("hierlearn ReLU MLP: sizes %v, trained in %s", p.Sizes, p.DType))
 	g.SetMetadata("learner", "mlp")
-	h := g.Input("x", Float32, Batch, int64(p.Sizes[0]))
+	h := g.Input("x", dtype.Float32, Batch, int64(p.Sizes[0]))
 	for i, ly := range p.Layers {
 		in, out := p.Sizes[i], p.Sizes[i+1]
 		W, err := flat(ly.W, out, in)
@@ -285,7 +285,7 @@ func MLPGraph(p *train.MLP, opset int) (*Graph, error) {
 	}
 	shape := Initializer(g, "const/shape_N", []int64{-1}, 1)
 	g.Node("Reshape", "y", []string{h, shape}, Doc("[N,1] -> [N]"))
-	g.Output("y", Float32, "network output", Batch)
+	g.Output("y", dtype.Float32, "network output", Batch)
 	return g, nil
 }
 

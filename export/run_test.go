@@ -180,7 +180,7 @@ func TestRunMetadata(t *testing.T) {
 		t.Fatal(err)
 	}
 	meta := map[string]string{}
-	for _, e := range m.MetadataProps {
+	for _, e := range m.proto.MetadataProps {
 		meta[e.GetKey()] = e.GetValue()
 	}
 	if meta["seed"] != "77" || meta["mode"] != "layerwise" || meta["learner"] != "hnet" {

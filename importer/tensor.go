@@ -3,30 +3,22 @@ package importer
 import (
 	"fmt"
 	"strings"
+
+	"github.com/hierlearn/hierlearn/dtype"
 )
 
-// DType is the element type of a Tensor. The executor computes in
-// float32; int64 and bool tensors carry shapes, indices and masks.
-type DType int
+// DType is the element type of a Tensor: dtype.DType, the one element-type
+// enum of hierlearn (ONNX's TensorProto.DataType codes), which the
+// exporter uses too. The executor computes in float32; int64 and bool
+// tensors carry shapes, indices and masks.
+type DType = dtype.DType
 
 // The element types a Tensor can hold.
 const (
-	Float32 DType = iota + 1
-	Int64
-	Bool
+	Float32 = dtype.Float32
+	Int64   = dtype.Int64
+	Bool    = dtype.Bool
 )
-
-func (d DType) String() string {
-	switch d {
-	case Float32:
-		return "float32"
-	case Int64:
-		return "int64"
-	case Bool:
-		return "bool"
-	}
-	return fmt.Sprintf("DType(%d)", int(d))
-}
 
 // Tensor is a dense C-order tensor. Float32 data lives in F; Int64 and
 // Bool data (0 or 1) live in I.

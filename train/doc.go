@@ -3,6 +3,12 @@
 // correction (BFC) experiment (project notes, hierarchical-learning.md
 // sections 2 and 3; Allen-Zhu & Li, arXiv 2001.04413).
 //
+//	tr, err := train.LoadData("train.npz") // a concept.Dataset
+//	te, err := train.LoadData("test.npz")
+//	cfg := train.DefaultConfig()           // HNet, progressive, the notes' settings
+//	res, err := train.Run(ctx, cfg, tr, te, train.Options{OutDir: "runs/prog"})
+//	fmt.Println(*res.Metrics.TestRelMSE, res.Metrics.FeatureError[2])
+//
 // # HNet
 //
 // For an input x in R^d and depth L, with widths k'_l and skip sets J_l

@@ -46,7 +46,7 @@ The run's config, metrics, seed and version go into metadata_props. Opsets
 				return err
 			}
 			if !global.quiet {
-				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (opset %d, %s)\n", out, opset, m.GetGraph().GetDocString())
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (opset %d, %s)\n", out, opset, m.Doc())
 			}
 			return nil
 		},

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hierlearn/hierlearn/dtype"
 	"github.com/hierlearn/hierlearn/export"
 	"github.com/hierlearn/hierlearn/importer"
 	"github.com/hierlearn/hierlearn/internal/npy"
@@ -37,7 +38,7 @@ func gradCNN(t *testing.T) (model, x, data string) {
 	}
 	g := export.NewGraph("gradcnn")
 	g.SetOpset(13)
-	in := g.Input("input", export.Float32, export.Batch, 2, 5, 5)
+	in := g.Input("input", dtype.Float32, export.Batch, 2, 5, 5)
 	h := g.Node("Conv", "conv1", []string{in, export.Initializer(g, "conv1.weight", rn(4*2*9, 0.5), 4, 2, 3, 3)}, export.Ints("pads", 1, 1, 1, 1))
 	h = g.Node("BatchNormalization", "bn1", []string{h, export.Initializer(g, "bn1.weight", pos(4), 4), export.Initializer(g, "bn1.bias", rn(4, 0.1), 4),
 		export.Initializer(g, "bn1.running_mean", rn(4, 0.1), 4), export.Initializer(g, "bn1.running_var", pos(4), 4)})
@@ -46,7 +47,7 @@ func gradCNN(t *testing.T) (model, x, data string) {
 	h = g.Node("Flatten", "flat", []string{h})
 	g.NodeN("Gemm", "fc", []string{h, export.Initializer(g, "fc.weight", rn(12, 1), 3, 4), export.Initializer(g, "fc.bias", rn(3, 0.1), 3)},
 		[]string{"logits"}, export.Int("transB", 1))
-	g.Output("logits", export.Float32, "logits", export.Batch, 3)
+	g.Output("logits", dtype.Float32, "logits", export.Batch, 3)
 	model = filepath.Join(dir, "cnn.onnx")
 	if err := g.Write(model); err != nil {
 		t.Fatal(err)

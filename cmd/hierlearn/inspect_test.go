@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hierlearn/hierlearn/concept"
+	"github.com/hierlearn/hierlearn/dtype"
 	"github.com/hierlearn/hierlearn/export"
 	"github.com/hierlearn/hierlearn/internal/version"
 )
@@ -138,9 +139,9 @@ func exportNoFile(t *testing.T, path string) {
 
 func TestInspectImporterSupport(t *testing.T) {
 	g := export.NewGraph("trig")
-	x := g.Input("x", export.Float32, export.Batch, 2)
+	x := g.Input("x", dtype.Float32, export.Batch, 2)
 	h := g.Node("Asin", "arcsine", []string{x})
-	g.Output(g.Node("Relu", "y", []string{h}), export.Float32, "", export.Batch, 2)
+	g.Output(g.Node("Relu", "y", []string{h}), dtype.Float32, "", export.Batch, 2)
 	path := filepath.Join(t.TempDir(), "trig.onnx")
 	if err := g.Write(path); err != nil {
 		t.Fatal(err)

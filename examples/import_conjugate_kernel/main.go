@@ -42,14 +42,14 @@ func main() {
 // penultimate returns the name of the tensor that feeds the model's last
 // Gemm or MatMul: the features a linear head reads.
 func penultimate(path string) (string, error) {
-	mp, err := export.ReadModel(path)
+	m, err := export.ReadModel(path)
 	if err != nil {
 		return "", err
 	}
-	nodes := mp.GetGraph().GetNode()
+	nodes := m.Nodes()
 	for i := len(nodes) - 1; i >= 0; i-- {
-		if op := nodes[i].GetOpType(); op == "Gemm" || op == "MatMul" {
-			return nodes[i].GetInput()[0], nil
+		if op := nodes[i].Op; op == "Gemm" || op == "MatMul" {
+			return nodes[i].Inputs[0], nil
 		}
 	}
 	return "", fmt.Errorf("%s has no Gemm or MatMul head", path)

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"github.com/hierlearn/hierlearn/dtype"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -44,7 +45,7 @@ func tinyNetBatch(t *testing.T, seed uint64, smooth bool, batch int64) string {
 	r := rand.New(rand.NewPCG(seed, 9))
 	g := export.NewGraph("tiny")
 	g.SetOpset(13)
-	x := g.Input("input", export.Float32, batch, 2, 6, 6)
+	x := g.Input("input", dtype.Float32, batch, 2, 6, 6)
 	w1 := export.Initializer(g, "conv1.weight", randn(r, 4*2*9, 0.5), 4, 2, 3, 3)
 	b1 := export.Initializer(g, "conv1.bias", randn(r, 4, 0.1), 4)
 	h := g.Node("Conv", "conv1", []string{x, w1, b1}, export.Ints("pads", 1, 1, 1, 1))
@@ -58,7 +59,7 @@ func tinyNetBatch(t *testing.T, seed uint64, smooth bool, batch int64) string {
 	wf := export.Initializer(g, "fc.weight", randn(r, 3*5, 0.8), 3, 5)
 	bf := export.Initializer(g, "fc.bias", randn(r, 3, 0.1), 3)
 	g.NodeN("Gemm", "fc", []string{h, wf, bf}, []string{"logits"}, export.Int("transB", 1))
-	g.Output("logits", export.Float32, "logits", batch, 3)
+	g.Output("logits", dtype.Float32, "logits", batch, 3)
 	path := filepath.Join(t.TempDir(), "tiny.onnx")
 	if err := g.Write(path); err != nil {
 		t.Fatal(err)
@@ -190,13 +191,13 @@ func linearNet(t *testing.T, seed uint64) (string, []float32) {
 	r := rand.New(rand.NewPCG(seed, 11))
 	g := export.NewGraph("linear")
 	g.SetOpset(13)
-	x := g.Input("input", export.Float32, export.Batch, 2, 6, 6)
+	x := g.Input("input", dtype.Float32, export.Batch, 2, 6, 6)
 	h := g.Node("Flatten", "flat", []string{x})
 	w := randn(r, 2*72, 0.2)
 	wf := export.Initializer(g, "fc.weight", w, 2, 72)
 	bf := export.Initializer(g, "fc.bias", randn(r, 2, 0.1), 2)
 	g.NodeN("Gemm", "fc", []string{h, wf, bf}, []string{"logits"}, export.Int("transB", 1))
-	g.Output("logits", export.Float32, "logits", export.Batch, 2)
+	g.Output("logits", dtype.Float32, "logits", export.Batch, 2)
 	path := filepath.Join(t.TempDir(), "linear.onnx")
 	if err := g.Write(path); err != nil {
 		t.Fatal(err)

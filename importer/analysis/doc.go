@@ -7,6 +7,12 @@
 // and fine-tuning of selected initializers with the result written back
 // into the ONNX file.
 //
+//	m, err := importer.LoadWith("model.onnx", importer.LoadOptions{NoFold: true})
+//	md, err := analysis.New(m, "logits", nil)        // output; params nil: none
+//	ds, err := concept.LoadExamples("data.npz")      // x [N, ...], y labels
+//	g, err := md.Grad(analysis.Inputs(ds), "", -1)   // d sum(logits) / dx
+//	ntk, err := analysis.NTKGram(m, "logits", "", 0) // a train/kernel Kernel
+//
 // A Model is an imported model with one float input whose first dimension
 // is the batch; rows of a kernel.Matrix are flattened examples of the
 // input's per-example shape. Examples are assumed independent within a

@@ -63,3 +63,24 @@ func TestForbiddenIsSeen(t *testing.T) {
 		}
 	}
 }
+
+// TestExamplesUsePublicPackages: the example programs show what a user
+// outside the module can write, so they import no internal package.
+func TestExamplesUsePublicPackages(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go tool is not on PATH: %v", err)
+	}
+	out, err := exec.Command(goTool, "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, module+"examples/...").Output()
+	if err != nil {
+		t.Fatalf("go list examples: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		for _, imp := range f[1:] {
+			if strings.HasPrefix(imp, module) && strings.Contains(imp, "/internal") {
+				t.Errorf("%s imports %s", f[0], imp)
+			}
+		}
+	}
+}

@@ -1,4 +1,5 @@
-// Package deps holds no code, only the test that keeps the library light:
+// Package deps holds no code, only the tests that keep the library light
+// and its examples public:
 // the packages a program links to generate concepts, train, fit kernels,
 // export and import ONNX import no os/exec (the reference tools are
 // called from internal/bench, internal/crosscheck, internal/ortrun and

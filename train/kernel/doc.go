@@ -3,6 +3,15 @@
 // empirical kernels through one interface, and a fast float64 kernel ridge
 // regression (KRR) solver.
 //
+//	k, err := kernel.Parse("ntk:2", seed)
+//	res, err := kernel.Fit(k, trainSet, kernel.Options{}) // *concept.Dataset; ridge chosen on validation data
+//	pred, err := res.Predictor.Predict(kernel.Inputs(testSet))
+//	m, err := kernel.Score(pred, testSet) // m.RelMSE
+//
+// The kernel machines are learners like train's HNet and MLP, kept in a
+// package of their own that imports nothing of train: a peer of the
+// network learners, not a part of them.
+//
 // # Kernels
 //
 // Every kernel is a Kernel (a Gram-block function); Parse reads the

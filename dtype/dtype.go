@@ -1,0 +1,40 @@
+// Package dtype names the element types of tensors at the ONNX boundary:
+// one enum for the exporter (export) and the importer (importer.DType is
+// this type), with ONNX's TensorProto.DataType values.
+//
+//	g.Input("x", dtype.Float32, export.Batch, 20)
+//	if t.DType == dtype.Int64 { ... }
+//
+// It imports nothing, so that both sides can use it without importing each
+// other.
+package dtype
+
+import "fmt"
+
+// DType is the element type of a tensor; its value is ONNX's
+// TensorProto.DataType code.
+type DType int32
+
+// The element types hierlearn writes or computes with.
+const (
+	Float32 DType = 1  // TensorProto.FLOAT
+	Int64   DType = 7  // TensorProto.INT64
+	Bool    DType = 9  // TensorProto.BOOL
+	Float64 DType = 11 // TensorProto.DOUBLE
+)
+
+// String is the Go name of the element type: float32, int64, bool,
+// float64, or DType(code) for any other.
+func (d DType) String() string {
+	switch d {
+	case Float32:
+		return "float32"
+	case Int64:
+		return "int64"
+	case Bool:
+		return "bool"
+	case Float64:
+		return "float64"
+	}
+	return fmt.Sprintf("DType(%d)", int32(d))
+}
