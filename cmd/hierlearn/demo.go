@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -24,11 +25,13 @@ const (
 	demoTrainN, demoTestN       = 10_000, 2_000
 	demoTrainSeed, demoTestSeed = 2, 3
 	demoValidateRows            = 1000
+	// --small: the comparison at seed 1 only, with these sizes.
+	demoSmallN, demoSmallTest, demoSmallSteps = 1000, 500, 200
 )
 
 func newDemoCmd() *cobra.Command {
 	var out string
-	var dataOnly bool
+	var dataOnly, small bool
 	cmd := &cobra.Command{
 		Use:   "demo [-o DIR]",
 		Short: "The main job on built-in defaults: the quick comparison, the best learner exported to ONNX and validated",
@@ -45,7 +48,10 @@ func newDemoCmd() *cobra.Command {
     validates it: hierlearn's importer against onnxruntime on %d test inputs.
 
 Rerunning resumes: finished comparison cells are not recomputed.
---data-only stops after step 1.`, demoTrainN, demoTrainSeed, demoTestN, demoTestSeed, demoValidateRows),
+--data-only stops after step 1. --small runs every step in seconds (the
+comparison at seed 1 only, n=%d, %d test points, %d steps per stage; the
+tests run it): its numbers show nothing.`, demoTrainN, demoTrainSeed, demoTestN, demoTestSeed, demoValidateRows,
+			demoSmallN, demoSmallTest, demoSmallSteps),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			w := cmd.OutOrStdout()
@@ -86,6 +92,9 @@ Rerunning resumes: finished comparison cells are not recomputed.
 			plan, err := compare.Preset("quick")
 			if err != nil {
 				return err
+			}
+			if small {
+				plan = smallDemo(plan)
 			}
 			cdir := filepath.Join(out, "compare")
 			fmt.Fprintf(w, "\n== hierlearn compare --preset quick -o %s (%d cells)\n", cdir, len(plan.Cells))
@@ -151,5 +160,28 @@ Rerunning resumes: finished comparison cells are not recomputed.
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "demo-out", "output directory")
 	cmd.Flags().BoolVar(&dataOnly, "data-only", false, "only generate the concept and the data")
+	cmd.Flags().BoolVar(&small, "small", false, "a seconds-long run of every step, for tests (seed 1, small n)")
 	return cmd
+}
+
+// smallDemo cuts the comparison to seed 1, demoSmallN training and
+// demoSmallTest test points, and demoSmallSteps steps per stage.
+func smallDemo(p compare.Plan) compare.Plan {
+	var cells []compare.Cell
+	for _, c := range p.Cells {
+		if c.Seed != 1 {
+			continue
+		}
+		c.N, c.NTest = demoSmallN, demoSmallTest
+		if c.Family() != "kernel" {
+			c.Options = maps.Clone(c.Options)
+			if c.Options == nil {
+				c.Options = map[string]any{}
+			}
+			c.Options["steps_per_stage"] = float64(demoSmallSteps)
+		}
+		cells = append(cells, c)
+	}
+	p.Cells = cells
+	return p
 }

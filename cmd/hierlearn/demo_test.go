@@ -1,11 +1,13 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hierlearn/hierlearn/concept"
+	"github.com/hierlearn/hierlearn/internal/testutil"
 )
 
 func TestDemo(t *testing.T) {
@@ -35,6 +37,28 @@ func TestDemo(t *testing.T) {
 		}
 		if ds.N != n || ds.D != 20 || len(ds.Hidden) != 2 {
 			t.Errorf("%s: n=%d d=%d hidden=%d", name, ds.N, ds.D, len(ds.Hidden))
+		}
+	}
+}
+
+// TestDemoSmall runs the whole demo (data, comparison, export, validation
+// against onnxruntime) at a small size.
+func TestDemoSmall(t *testing.T) {
+	testutil.Node(t)
+	dir := filepath.Join(t.TempDir(), "demo")
+	out, err := runCLI(t, "--quiet", "demo", "--small", "-o", dir)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"hnet:progressive", "hnet:layerwise", "kernel:poly:4", "mlp", "exported the progressive HNet",
+		"onnxruntime", "all engines agree with onnxruntime"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, f := range []string{"hnet.onnx", "compare/report.md"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
 		}
 	}
 }
