@@ -45,8 +45,8 @@ test: setup vet
 test-short:
 	$(GO) test $(GOFLAGS_TAGS) -short ./...
 
-# Adds resnet50, ResNet-56 and resnet18 at every opset to the importer's
-# comparison with onnxruntime.
+# The importer's comparison with onnxruntime on every ResNet export (every
+# model, opset and BatchNorm mode) instead of make test's subset.
 test-long: setup
 	HIERLEARN_LONG=1 $(GO) test $(GOFLAGS_TAGS) $(TESTFLAGS) ./importer/...
 
