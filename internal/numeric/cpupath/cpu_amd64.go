@@ -4,6 +4,9 @@ package cpupath
 
 import "golang.org/x/sys/cpu"
 
+// built: this build has the assembly of every path.
+const built = true
+
 var (
 	hasAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 	hasAVX512  = hasAVX2FMA && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ

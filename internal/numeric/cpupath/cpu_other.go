@@ -3,6 +3,7 @@
 package cpupath
 
 const (
+	built      = false // no assembly: only the generic path
 	hasAVX2FMA = false
 	hasAVX512  = false
 )

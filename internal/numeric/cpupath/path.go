@@ -64,6 +64,11 @@ func Supports(p Path) bool {
 	return false
 }
 
+// Built reports whether this build has path p's kernels at all (only the
+// generic path on other architectures or with the purego tag), whatever
+// the CPU.
+func Built(p Path) bool { return p == Generic || (built && p >= Generic && p <= AVX512) }
+
 // Best is the fastest path this CPU and build support.
 func Best() Path { return Supported()[0] }
 
