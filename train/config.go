@@ -33,15 +33,33 @@ type Config struct {
 	DType         string  `json:"dtype"`
 	Seed          uint64  `json:"seed"`
 	Engine        string  `json:"engine"` // "native" (hand-written passes; "" means native) or a registered Engine (HNet only)
+	// Recipe is how long each stage trains and how its learning rate
+	// moves: RecipeFixed ("" means fixed) or RecipePlateau, whose
+	// settings follow (ignored by the fixed recipe).
+	Recipe      string  `json:"recipe,omitempty"`
+	Cycle       int     `json:"cycle,omitempty"`        // steps of one learning-rate cycle
+	Patience    int     `json:"patience,omitempty"`     // cycles without a validation improvement before a stage stops
+	StepCap     int     `json:"step_cap,omitempty"`     // most steps a stage may take, restarts included
+	Restarts    int     `json:"restarts,omitempty"`     // r: candidates of each newly switched-on layer
+	ValFraction float64 `json:"val_fraction,omitempty"` // share of the training set held out for validation
 }
 
 // EngineNative is the default engine: the hand-written passes.
 const EngineNative = "native"
 
-// DefaultConfig is the configuration of the notes (section 2).
+// DefaultConfig is the configuration of the notes (section 2), with the
+// fixed recipe of 4,000 steps a stage.
 func DefaultConfig() Config {
 	return Config{Learner: LearnerHNet, Mode: ModeProgressive, Width: 3, Hidden: []int{512, 512},
 		StepsPerStage: 4000, Batch: 512, LR: 3e-3, DType: "float32", Seed: 1, Engine: EngineNative}
+}
+
+// PlateauConfig is DefaultConfig with the plateau recipe and its default
+// settings.
+func PlateauConfig() Config {
+	c := DefaultConfig()
+	c.Recipe, c.Cycle, c.Patience, c.StepCap, c.Restarts, c.ValFraction = RecipePlateau, 2000, 2, 48000, 3, 0.1
+	return c
 }
 
 // bfcDepth returns k for mode "bfc-k".
@@ -92,6 +110,21 @@ func (c Config) Validate() error {
 			return fmt.Errorf("engine %s trains the HNet only", c.Engine)
 		}
 	}
+	switch c.Recipe {
+	case "", RecipeFixed:
+	case RecipePlateau:
+		if c.Cycle < 1 || c.Patience < 1 || c.Restarts < 1 {
+			return fmt.Errorf("recipe plateau: cycle %d, patience %d and restarts %d must be >= 1", c.Cycle, c.Patience, c.Restarts)
+		}
+		if c.StepCap < c.Restarts*c.Cycle {
+			return fmt.Errorf("recipe plateau: step cap %d is below restarts x cycle = %d", c.StepCap, c.Restarts*c.Cycle)
+		}
+		if !(c.ValFraction > 0 && c.ValFraction < 0.5) {
+			return fmt.Errorf("recipe plateau: validation fraction %v must be in (0, 0.5)", c.ValFraction)
+		}
+	default:
+		return fmt.Errorf("recipe %q: want %s or %s", c.Recipe, RecipeFixed, RecipePlateau)
+	}
 	if c.Depth != 0 && c.Depth < 2 {
 		return fmt.Errorf("depth %d: must be >= 2", c.Depth)
 	}
@@ -111,7 +144,8 @@ func (c Config) Validate() error {
 }
 
 // stage is one phase of training: output terms 2..top on, K_lo..K_top
-// (and a, b) trained, for steps steps.
+// (and a, b) trained, for steps steps (under the plateau recipe: at most
+// so many).
 type stage struct {
 	Top, Lo, Steps int
 }
@@ -119,6 +153,9 @@ type stage struct {
 // plan returns the stages of a run of depth L.
 func (c Config) plan(L int) []stage {
 	n := c.StepsPerStage
+	if c.Recipe == RecipePlateau {
+		n = c.StepCap
+	}
 	if c.Learner == LearnerMLP || c.Mode == ModeE2E {
 		return []stage{{Top: L, Lo: 2, Steps: (L - 1) * n}}
 	}

@@ -60,6 +60,31 @@
 // The MLP baseline (ReLU, default 2 x 512, He initialisation) trains like
 // e2e.
 //
+// # Recipes
+//
+// Config.Recipe sets how long a stage trains. RecipeFixed (the default of
+// DefaultConfig and `hierlearn train`) is the notes' recipe above:
+// StepsPerStage steps (4,000) a stage, the last iterate kept; it is the
+// one tools/hnet_ref.py implements, step for step. RecipePlateau
+// (PlateauConfig; the default of `hierlearn bench bfc` and of the depth,
+// scaling and backward-depth presets) holds out the last ValFraction
+// (10%) of the training rows for validation and trains each stage in
+// cycles with warm restarts: every cycle has a fresh Adam state and a
+// one-cycle schedule to the peak LR, the first Cycle steps (2,000) long
+// and each later one twice as long as the one before (SGDR, T_mult = 2).
+// The first cycle is run Restarts times (r = 3): from the model as it is
+// and from the same state with the newly switched-on layers redrawn from
+// the stream (seed, 0x5e57 + stage index); the candidate with the lowest
+// validation error continues. A stage ends when Patience (2) cycles in a
+// row lower the best validation error by less than 2%, or when the next
+// cycle would pass StepCap (48,000) steps (e2e and the MLP: (L-1) x
+// StepCap); the model with the lowest validation error is kept. The test
+// set is measured after each stage and never chooses anything. metrics.json
+// records the recipe, its settings, the validation size and, per stage,
+// the steps and cycles run, every candidate's validation error and the one
+// chosen. An interrupted plateau run checkpoints the start of its current
+// stage, which a resumed run trains again to the same bytes.
+//
 // # Implementation
 //
 // Training runs on a hand-written forward and backward pass over

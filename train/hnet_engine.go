@@ -60,23 +60,7 @@ func newHNetEngine[T Float](arch Arch) *hnet[T] {
 func (m *hnet[T]) init(rng *rand.Rand) {
 	a := m.arch
 	for l := 2; l <= a.L; l++ {
-		K := m.k(l)
-		fan := a.FanIn(l)
-		sd := 1 / math.Sqrt(float64(fan))
-		for r := 0; r < a.Width(l); r++ {
-			col := 0
-			for _, j := range a.Skip(l) {
-				scale := sd
-				if l >= 3 && j == l-1 {
-					scale *= 0.1
-				}
-				for c := 0; c < a.InDim(j); c++ {
-					K[r*fan+col] = T(rng.NormFloat64() * scale)
-					col++
-				}
-			}
-		}
-		m.params[m.aOff+l-2] = T(1 / float64(a.Width(l)))
+		m.drawLayer(l, rng)
 	}
 	m.params[m.bOff] = 0
 	for l := 2; l < a.L; l++ {
@@ -94,6 +78,29 @@ func (m *hnet[T]) init(rng *rand.Rand) {
 			}
 		}
 	}
+}
+
+// drawLayer draws K_l from rng (entries N(0, 1/FanIn(l)) row-major, the
+// deep block K_{l,l-1} scaled by 0.1 for l >= 3) and sets a_l = 1/k'_l.
+func (m *hnet[T]) drawLayer(l int, rng *rand.Rand) {
+	a := m.arch
+	K := m.k(l)
+	fan := a.FanIn(l)
+	sd := 1 / math.Sqrt(float64(fan))
+	for r := 0; r < a.Width(l); r++ {
+		col := 0
+		for _, j := range a.Skip(l) {
+			scale := sd
+			if l >= 3 && j == l-1 {
+				scale *= 0.1
+			}
+			for c := 0; c < a.InDim(j); c++ {
+				K[r*fan+col] = T(rng.NormFloat64() * scale)
+				col++
+			}
+		}
+	}
+	m.params[m.aOff+l-2] = T(1 / float64(a.Width(l)))
 }
 
 func (m *hnet[T]) k(l int) []T { return m.params[m.kOff[l]:m.kOff[l+1]] }

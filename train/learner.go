@@ -19,6 +19,62 @@ type learner[T Float] interface {
 	model(dtype string) Model
 	normInit() []bool
 	setNormInit([]bool)
+	// save copies the trained state (parameters, running statistics) into
+	// sn, load copies it back.
+	save(sn *snapshot[T])
+	load(sn *snapshot[T])
+	// redraw draws afresh, from rng, the layers that stage st switches on
+	// for the first time: HNet layers prev+1..st.Top (K_l and a_l, with
+	// their statistics reset); the MLP's every parameter.
+	redraw(st stage, prev int, rng *rand.Rand)
+}
+
+// snapshot is a copy of what training changes in a model.
+type snapshot[T Float] struct {
+	params   []T
+	mean, vr [][]T
+	inited   []bool
+}
+
+func (h *hnetLearner[T]) save(sn *snapshot[T]) {
+	m := h.m
+	sn.params = append(sn.params[:0], m.params...)
+	sn.inited = append(sn.inited[:0], m.inited...)
+	sn.mean, sn.vr = copyRows(sn.mean, m.mean), copyRows(sn.vr, m.vr)
+}
+
+func (h *hnetLearner[T]) load(sn *snapshot[T]) {
+	m := h.m
+	copy(m.params, sn.params)
+	copy(m.inited, sn.inited)
+	for l := range m.mean {
+		copy(m.mean[l], sn.mean[l])
+		copy(m.vr[l], sn.vr[l])
+	}
+}
+
+func (h *hnetLearner[T]) redraw(st stage, prev int, rng *rand.Rand) {
+	for l := prev + 1; l <= st.Top; l++ {
+		h.m.drawLayer(l, rng)
+		if l < h.m.arch.L {
+			h.m.inited[l] = false
+			clear(h.m.mean[l])
+			for i := range h.m.vr[l] {
+				h.m.vr[l][i] = 1
+			}
+		}
+	}
+}
+
+// copyRows copies src into dst, reusing dst's arrays.
+func copyRows[T Float](dst, src [][]T) [][]T {
+	if len(dst) != len(src) {
+		dst = make([][]T, len(src))
+	}
+	for i, r := range src {
+		dst[i] = append(dst[i][:0], r...)
+	}
+	return dst
 }
 
 type hnetLearner[T Float] struct {
@@ -99,6 +155,14 @@ func (p *mlpLearner[T]) ranges(stage) [][2]int { return [][2]int{{0, len(p.m.par
 
 func (p *mlpLearner[T]) evaluate(x []float64, n int, _ stage) ([]float64, [][]float64) {
 	return predictMLP(p.m, x, n), nil
+}
+
+func (p *mlpLearner[T]) save(sn *snapshot[T]) { sn.params = append(sn.params[:0], p.m.params...) }
+func (p *mlpLearner[T]) load(sn *snapshot[T]) { copy(p.m.params, sn.params) }
+
+func (p *mlpLearner[T]) redraw(_ stage, _ int, rng *rand.Rand) {
+	clear(p.m.params)
+	p.m.init(rng)
 }
 
 func (p *mlpLearner[T]) model(dtype string) Model { return mlpModel(p.m, dtype) }

@@ -45,6 +45,13 @@ type StageMetrics struct {
 	TestRelMSE   *float64      `json:"test_rel_mse,omitempty"`
 	TestError    *float64      `json:"test_error,omitempty"`
 	FeatureError FeatureErrors `json:"feature_error"`
+	// Plateau recipe only: the best validation error (the model kept),
+	// the cycles run, the validation error of each candidate after its
+	// first cycle and the index of the one chosen.
+	ValError      *float64  `json:"val_error,omitempty"`
+	Cycles        int       `json:"cycles,omitempty"`
+	CandidateVals []float64 `json:"candidate_val_errors,omitempty"`
+	Chosen        int       `json:"chosen_candidate,omitempty"`
 }
 
 // Metrics is what metrics.json holds.
@@ -64,6 +71,12 @@ type Metrics struct {
 	Steps          int            `json:"steps"`
 	StepsPerSecond float64        `json:"steps_per_second"`
 	Stages         []StageMetrics `json:"stages"`
+	Recipe         string         `json:"recipe"`
+	NVal           int            `json:"n_val,omitempty"`    // plateau: validation points held out of the training set
+	Cycle          int            `json:"cycle,omitempty"`    // plateau settings, as in Config
+	Patience       int            `json:"patience,omitempty"` //
+	StepCap        int            `json:"step_cap,omitempty"` //
+	Restarts       int            `json:"restarts,omitempty"` //
 	Seed           uint64         `json:"seed"`
 	Version        string         `json:"version"`
 	BLAS           string         `json:"blas"`
@@ -206,7 +219,18 @@ func run[T Float](ctx context.Context, cfg Config, tr, te *concept.Dataset, opt 
 	for _, s := range stages {
 		total += s.Steps
 	}
-	x, y := convert[T](nil, tr.X), convert[T](nil, tr.Y)
+	// The plateau recipe holds out the last ValFraction of the training
+	// rows (the samples are iid) for validation.
+	nTr, val := tr.N, (*concept.Dataset)(nil)
+	if cfg.Recipe == RecipePlateau {
+		nVal := max(1, int(math.Round(cfg.ValFraction*float64(tr.N))))
+		nTr = tr.N - nVal
+		if nTr < 1 {
+			return nil, fmt.Errorf("training set of %d points leaves none after %d validation points", tr.N, nVal)
+		}
+		val = &concept.Dataset{Path: tr.Path + " (validation rows)", Task: tr.Task, N: nVal, D: tr.D, X: tr.X[nTr*tr.D:], Y: tr.Y[nTr:]}
+	}
+	x, y := convert[T](nil, tr.X[:nTr*tr.D]), convert[T](nil, tr.Y[:nTr])
 	pcg := rand.NewPCG(cfg.Seed, batchStream)
 	rng := rand.New(pcg)
 	var ln learner[T]
@@ -253,11 +277,57 @@ func run[T Float](ctx context.Context, cfg Config, tr, te *concept.Dataset, opt 
 	}
 	done += st.Step
 	idx := make([]int, cfg.Batch)
+	pl := &plateau[T]{cfg: cfg, ln: ln, o: opt2, x: x, y: y, n: nTr, val: val, rng: rng, idx: idx, lossTail: &st.LossTail,
+		progress: func() {
+			done++
+			if opt.Progress != nil {
+				opt.Progress(done, total)
+			}
+		}}
 	for st.Stage < len(stages) {
 		sg := stages[st.Stage]
 		if st.Step == 0 {
 			opt2.reset()
 			st.LossTail = st.LossTail[:0]
+		}
+		if val != nil {
+			// A plateau stage is checkpointed at its start: an
+			// interrupted stage is rerun from there, to the same bytes.
+			startRNG, err := pcg.MarshalBinary()
+			if err != nil {
+				return nil, err
+			}
+			var start snapshot[T]
+			ln.save(&start)
+			prev := 1
+			if st.Stage > 0 {
+				prev = stages[st.Stage-1].Top
+			}
+			t0 := time.Now()
+			r, err := pl.stage(ctx, st.Stage, sg, prev, tr.Task)
+			st.TrainSeconds += time.Since(t0).Seconds()
+			if errors.Is(err, ErrInterrupted) {
+				ln.load(&start)
+				if err := pcg.UnmarshalBinary(startRNG); err != nil {
+					return nil, err
+				}
+				return nil, interrupt(&st, ln, opt2, pcg, cfg, opt)
+			}
+			if err != nil {
+				return nil, err
+			}
+			sm, err := measure(ln, sg, te)
+			if err != nil {
+				return nil, err
+			}
+			sm.Steps, sm.Cycles, sm.CandidateVals, sm.Chosen = r.steps, r.cycles, r.candidates, r.chosen
+			sm.ValError = &r.val
+			for _, l := range st.LossTail {
+				sm.TrainLoss += l / float64(len(st.LossTail))
+			}
+			st.Stages = append(st.Stages, sm)
+			st.Stage++
+			continue
 		}
 		ranges := ln.ranges(sg)
 		t0 := time.Now()
@@ -267,7 +337,7 @@ func run[T Float](ctx context.Context, cfg Config, tr, te *concept.Dataset, opt 
 				return nil, interrupt(&st, ln, opt2, pcg, cfg, opt)
 			}
 			for i := range idx {
-				idx[i] = rng.IntN(tr.N)
+				idx[i] = rng.IntN(nTr)
 			}
 			loss := ln.lossGrad(x, y, idx, sg, tr.Task)
 			if g, ok := ln.(*engineLearner[T]); ok && g.err != nil {
@@ -302,11 +372,21 @@ func run[T Float](ctx context.Context, cfg Config, tr, te *concept.Dataset, opt 
 		st.Step = 0
 	}
 	last := st.Stages[len(st.Stages)-1]
+	if val != nil {
+		total = 0
+		for _, s := range st.Stages {
+			total += s.Steps
+		}
+	}
 	m := Metrics{Learner: cfg.Learner, Mode: cfg.Mode, Task: tr.Task, DType: cfg.DType, D: tr.D, Depth: cfg.Depth,
 		NTrain: tr.N, NTest: te.N, TestRelMSE: last.TestRelMSE, TestError: last.TestError, FeatureError: last.FeatureError,
 		TrainSeconds: st.TrainSeconds, Steps: total, StepsPerSecond: float64(total) / st.TrainSeconds,
 		Stages: st.Stages, Seed: cfg.Seed, Version: version.Full(), BLAS: numeric.BLASName(),
-		TrainFile: tr.Path, TestFile: te.Path}
+		TrainFile: tr.Path, TestFile: te.Path, Recipe: RecipeFixed}
+	if val != nil {
+		m.NTrain, m.NVal, m.Recipe = nTr, val.N, RecipePlateau
+		m.Cycle, m.Patience, m.StepCap, m.Restarts = cfg.Cycle, cfg.Patience, cfg.StepCap, cfg.Restarts
+	}
 	res := &Result{Metrics: m, Model: ln.model(cfg.DType)}
 	if opt.OutDir != "" {
 		if err := SaveModel(opt.OutDir, res.Model); err != nil {

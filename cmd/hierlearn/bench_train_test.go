@@ -48,14 +48,14 @@ func TestBenchTrainSmall(t *testing.T) {
 func TestBenchBFCSmall(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "bfc.json")
 	stdout, stderr, code := runMain(t, "--quiet", "bench", "bfc", "--d", "6", "--depths", "3", "--n", "500", "--n-test", "500",
-		"--seeds", "1,2", "--modes", "progressive,layerwise", "--steps-per-stage", "40", "--mlp=false", "-o", out)
+		"--seeds", "1,2", "--modes", "progressive,layerwise", "--recipe", "fixed", "--steps-per-stage", "40", "--mlp=false", "-o", out)
 	if code == 0 {
 		t.Errorf("bench bfc exits 0 with failing claims:\n%s", stdout)
 	}
 	if !strings.Contains(stderr, "claims failed") {
 		t.Errorf("stderr does not name the failed claims: %q", stderr)
 	}
-	for _, want := range []string{"| progressive |", "| layerwise |", "FAIL  L=3  progressive mean test rel MSE <= 1e-3"} {
+	for _, want := range []string{"| progressive |", "| layerwise |", "FAIL  L=3  progressive median test rel MSE <= 1e-3", "recipe fixed, 40 steps a stage"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}

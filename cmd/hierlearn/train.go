@@ -9,6 +9,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/hierlearn/hierlearn/concept"
@@ -45,6 +46,7 @@ to the same model as an uninterrupted run.`,
 			if trainPath == "" || testPath == "" || out == "" {
 				return fmt.Errorf("--train, --test and -o are required")
 			}
+			fixRecipe(&cfg)
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
@@ -117,7 +119,33 @@ to the same model as an uninterrupted run.`,
 	f.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the initialisation and the batch stream")
 	f.StringVar(&cfg.Engine, "engine", cfg.Engine, "native (hand-written passes on BLAS, fast) or gorgonia (expression graph + autodiff; HNet only)")
 	f.BoolVar(&resume, "resume", false, "continue the interrupted run in -o from its checkpoint")
+	addRecipeFlags(f, &cfg)
 	return cmd
+}
+
+// addRecipeFlags adds --recipe and the plateau recipe's settings, with
+// defaults from train.PlateauConfig; under the fixed recipe those settings
+// are cleared before the run (fixRecipe).
+func addRecipeFlags(f *pflag.FlagSet, cfg *train.Config) {
+	p := train.PlateauConfig()
+	cfg.Cycle, cfg.Patience, cfg.StepCap, cfg.Restarts, cfg.ValFraction = p.Cycle, p.Patience, p.StepCap, p.Restarts, p.ValFraction
+	if cfg.Recipe == "" {
+		cfg.Recipe = train.RecipeFixed
+	}
+	f.StringVar(&cfg.Recipe, "recipe", cfg.Recipe, "fixed (--steps-per-stage steps a stage, the notes' and tools/hnet_ref.py's recipe) or plateau (cycles with warm restarts until the validation error stops improving, best of --restarts candidates per new layer)")
+	f.IntVar(&cfg.Cycle, "cycle", cfg.Cycle, "plateau: steps of one learning-rate cycle")
+	f.IntVar(&cfg.Patience, "patience", cfg.Patience, "plateau: cycles without a 2% validation improvement before a stage stops")
+	f.IntVar(&cfg.StepCap, "step-cap", cfg.StepCap, "plateau: most steps a stage may take (e2e and the MLP: (L-1) times this)")
+	f.IntVar(&cfg.Restarts, "restarts", cfg.Restarts, "plateau: candidates r of each newly switched-on layer, chosen on validation data")
+	f.Float64Var(&cfg.ValFraction, "val-fraction", cfg.ValFraction, "plateau: share of the training set held out for validation")
+}
+
+// fixRecipe clears the plateau settings when the recipe is fixed, so that
+// config.json shows only what the run uses.
+func fixRecipe(cfg *train.Config) {
+	if cfg.Recipe != train.RecipePlateau {
+		cfg.Cycle, cfg.Patience, cfg.StepCap, cfg.Restarts, cfg.ValFraction = 0, 0, 0, 0, 0
+	}
 }
 
 func score(relMSE, zeroOne *float64) string {
