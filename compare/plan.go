@@ -318,30 +318,7 @@ var presets = map[string]Config{
 			Options: map[string]any{"steps_per_stage": 1500.0},
 		}},
 	},
-	"depth": {
-		Name:        "depth",
-		Description: "Depth and dimension: L = 2..5 at d=20, and d = 10..80 at L=3, n=10k; HNet progressive and layerwise against the best kernels.",
-		Sweeps: []Sweep{
-			{
-				Experiment: "depth",
-				Concepts: []concept.Spec{
-					{D: 20, Layers: 2}, {D: 20, Layers: 3}, {D: 20, Layers: 4}, {D: 20, Layers: 5},
-				},
-				Learners: []string{"hnet:progressive", "hnet:layerwise", "kernel:poly:4", "kernel:ntk:2"},
-				N:        []int{10000},
-				Seeds:    []uint64{1, 2},
-				NTest:    5000,
-			},
-			{
-				Experiment: "dimension",
-				Concepts: []concept.Spec{
-					{D: 10, Layers: 3}, {D: 20, Layers: 3}, {D: 40, Layers: 3}, {D: 80, Layers: 3},
-				},
-				Learners: []string{"hnet:progressive", "hnet:layerwise", "kernel:poly:4", "kernel:ntk:2"},
-				N:        []int{10000},
-				Seeds:    []uint64{1, 2},
-				NTest:    5000,
-			},
-		},
-	},
+	"depth":          depthPreset(),
+	"scaling":        scalingPreset(),
+	"backward-depth": backwardDepthPreset(),
 }

@@ -44,7 +44,7 @@ func writeReport(w io.Writer, rs []Result, plots []string) {
 	}
 	fmt.Fprintf(w, "- cells: %d (%d failed)\n", len(rs), failed)
 	fmt.Fprintf(w, "- hierlearn versions: %s\n", strings.Join(sortedKeys(versions), ", "))
-	fmt.Fprintf(w, "- errors: test relative MSE = MSE / Var(y_test) for regression, 0-1 error for classification; mean ± sample standard deviation over seeds, and the median from 3 seeds on (errors of one learner can vary over decades between seeds: compare medians, and distrust differences smaller than that spread)\n")
+	fmt.Fprintf(w, "- errors: test relative MSE = MSE / Var(y_test) for regression, 0-1 error for classification; the median over seeds, [the interquartile range Q1, Q3] from 2 seeds on and, from 3 on, the bootstrap 95%% confidence interval of the median (%d resamples); errors of one learner can vary over decades between seeds, so ratios are of medians\n", bootResamples)
 	fmt.Fprintf(w, "- times: wall seconds of the whole cell (fit + evaluation) on the machine that ran it\n\n")
 
 	gs := groups(rs)
@@ -60,6 +60,7 @@ func writeReport(w io.Writer, rs []Result, plots []string) {
 		fmt.Fprintf(w, "## %s\n\n", e)
 		writeErrorTables(w, byExp[e])
 		writeSeparation(w, byExp[e])
+		writeScaling(w, byExp[e])
 		writeBFC(w, byExp[e])
 		writeAgreement(w, byExp[e])
 	}
@@ -172,23 +173,23 @@ func writeSeparation(w io.Writer, gs []*group) {
 					return "-"
 				}
 				_, s := g.errStat()
-				return fmt.Sprintf("%.1fx", s.Mean/ps.Mean)
+				return fmt.Sprintf("%.1fx", s.Median/ps.Median)
 			}
 			bestK, bestName := math.Inf(1), "-"
 			for l, g := range m {
 				if strings.HasPrefix(l, "kernel:") {
-					if _, s := g.errStat(); s.Mean < bestK {
-						bestK, bestName = s.Mean, l
+					if _, s := g.errStat(); s.Median < bestK {
+						bestK, bestName = s.Median, l
 					}
 				}
 			}
 			best := "-"
 			if bestName != "-" {
-				best = fmt.Sprintf("%.0fx (%s)", bestK/ps.Mean, bestName)
+				best = fmt.Sprintf("%.0fx (%s)", bestK/ps.Median, bestName)
 			}
 			e2 := "-"
 			if lw := m["hnet:layerwise"]; lw != nil {
-				a, b := meanFinalFE(lw, 2), meanFinalFE(prog, 2)
+				a, b := medianFinalFE(lw, 2), medianFinalFE(prog, 2)
 				if !math.IsNaN(a) && !math.IsNaN(b) {
 					e2 = fmt.Sprintf("%.1fx (%s vs %s)", a/b, fmtNum(a), fmtNum(b))
 				}
@@ -198,7 +199,7 @@ func writeSeparation(w io.Writer, gs []*group) {
 		if len(rows) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "Separation (%s): errors relative to HNet progressive\n\n", cg[0].Concept)
+		fmt.Fprintf(w, "Separation (%s): medians relative to HNet progressive's\n\n", cg[0].Concept)
 		fmt.Fprintf(w, "| n | progressive | layerwise / progressive | MLP / progressive | best kernel / progressive | layer-2 feature error, layerwise / progressive |\n|---|---|---|---|---|---|\n")
 		for _, r := range rows {
 			fmt.Fprintln(w, r)
@@ -207,14 +208,14 @@ func writeSeparation(w io.Writer, gs []*group) {
 	}
 }
 
-func meanFinalFE(g *group, layer int) float64 {
+func medianFinalFE(g *group, layer int) float64 {
 	var xs []float64
 	for _, r := range g.Results {
 		if v, ok := finalFeatureError(r, layer); ok {
 			xs = append(xs, v)
 		}
 	}
-	return newStat(xs).Mean
+	return newStat(xs).Median
 }
 
 // writeBFC prints the feature error of every layer after every stage, per
@@ -385,6 +386,7 @@ func WriteSummary(w io.Writer, dir string) error {
 	gs := groups(Latest(rs))
 	writeErrorTables(w, gs)
 	writeSeparation(w, gs)
+	writeScaling(w, gs)
 	writeBFC(w, gs)
 	writeAgreement(w, gs)
 	return nil

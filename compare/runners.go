@@ -39,9 +39,15 @@ func toMap(v any) (map[string]any, error) {
 }
 
 // trainConfig builds the train.Config of an "hnet:MODE" or "mlp" cell.
-// Options understood: steps_per_stage, width, batch, lr, dtype, hidden.
+// Options understood: steps_per_stage, width, batch, lr, dtype, hidden,
+// and recipe ("fixed", the default, or "plateau" with train.PlateauConfig's
+// settings, which cycle, patience, step_cap, restarts and val_fraction
+// override).
 func trainConfig(c Cell) (train.Config, error) {
 	cfg := train.DefaultConfig()
+	if r, _ := c.Options["recipe"].(string); r == train.RecipePlateau {
+		cfg = train.PlateauConfig()
+	}
 	cfg.Seed = c.Seed
 	fam, mode, _ := strings.Cut(c.Learner, ":")
 	switch fam {
@@ -68,6 +74,12 @@ func trainConfig(c Cell) (train.Config, error) {
 		LR            float64 `json:"lr"`
 		DType         string  `json:"dtype"`
 		Hidden        []int   `json:"hidden"`
+		Recipe        string  `json:"recipe"`
+		Cycle         int     `json:"cycle"`
+		Patience      int     `json:"patience"`
+		StepCap       int     `json:"step_cap"`
+		Restarts      int     `json:"restarts"`
+		ValFraction   float64 `json:"val_fraction"`
 	}
 	if err := json.Unmarshal(b, &o); err != nil {
 		return cfg, fmt.Errorf("options of %s: %w", c.Learner, err)
@@ -89,6 +101,20 @@ func trainConfig(c Cell) (train.Config, error) {
 	}
 	if len(o.Hidden) > 0 {
 		cfg.Hidden = o.Hidden
+	}
+	if o.Recipe != "" {
+		cfg.Recipe = o.Recipe
+	}
+	for _, v := range []struct {
+		dst *int
+		src int
+	}{{&cfg.Cycle, o.Cycle}, {&cfg.Patience, o.Patience}, {&cfg.StepCap, o.StepCap}, {&cfg.Restarts, o.Restarts}} {
+		if v.src > 0 {
+			*v.dst = v.src
+		}
+	}
+	if o.ValFraction > 0 {
+		cfg.ValFraction = o.ValFraction
 	}
 	return cfg, cfg.Validate()
 }

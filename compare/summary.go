@@ -3,8 +3,11 @@ package compare
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"sort"
 	"strconv"
+
+	"github.com/hierlearn/hierlearn/train"
 )
 
 // errorMetric is the metric a report ranks by: test_rel_mse for
@@ -19,26 +22,32 @@ func errorMetric(r Result) (string, float64, bool) {
 	return "", 0, false
 }
 
-// stat summarises some values: mean, sample standard deviation and
-// median. Test errors of one learner vary over decades from seed to seed
-// (heavy-tailed), so the median says more than the mean at a few seeds.
+// stat summarises some values over seeds: mean, sample standard
+// deviation, median, the quartiles (interquartile range Q1..Q3) and a
+// bootstrap 95% confidence interval of the median. Test errors of one
+// learner vary over decades from seed to seed (heavy-tailed), so reports
+// rank by the median.
 type stat struct {
 	Mean, SD, Median float64
+	Q1, Q3           float64
+	CILo, CIHi       float64
 	N                int
 }
+
+// Bootstrap settings of the median's confidence interval: resamples and
+// the fixed seed that makes a report a pure function of its results.
+const (
+	bootResamples = 2000
+	bootSeed      = 0xb007
+)
 
 func newStat(xs []float64) stat {
 	s := stat{N: len(xs)}
 	if len(xs) == 0 {
-		return stat{Mean: math.NaN(), SD: math.NaN(), Median: math.NaN()}
+		nan := math.NaN()
+		return stat{Mean: nan, SD: nan, Median: nan, Q1: nan, Q3: nan, CILo: nan, CIHi: nan}
 	}
-	sorted := append([]float64(nil), xs...)
-	sort.Float64s(sorted)
-	if n := len(sorted); n%2 == 1 {
-		s.Median = sorted[n/2]
-	} else {
-		s.Median = (sorted[n/2-1] + sorted[n/2]) / 2
-	}
+	s.Median, s.Q1, s.Q3 = train.Quantile(xs, 0.5), train.Quantile(xs, 0.25), train.Quantile(xs, 0.75)
 	for _, x := range xs {
 		s.Mean += x
 	}
@@ -49,20 +58,37 @@ func newStat(xs []float64) stat {
 		}
 		s.SD = math.Sqrt(s.SD / float64(len(xs)-1))
 	}
+	s.CILo, s.CIHi = bootstrapCI(xs, func(v []float64) float64 { return train.Quantile(v, 0.5) })
 	return s
 }
 
+// bootstrapCI is the percentile bootstrap 95% interval of f over xs
+// (bootResamples resamples with replacement, seeded by bootSeed).
+func bootstrapCI(xs []float64, f func([]float64) float64) (lo, hi float64) {
+	rng := rand.New(rand.NewPCG(bootSeed, uint64(len(xs))))
+	vals := make([]float64, bootResamples)
+	buf := make([]float64, len(xs))
+	for b := range vals {
+		for i := range buf {
+			buf[i] = xs[rng.IntN(len(xs))]
+		}
+		vals[b] = f(buf)
+	}
+	return train.Quantile(vals, 0.025), train.Quantile(vals, 0.975)
+}
+
+// String is the median, then from two seeds on the interquartile range
+// and from three on the bootstrap 95% interval of the median.
 func (s stat) String() string {
-	if s.N == 0 {
+	switch {
+	case s.N == 0:
 		return "-"
+	case s.N == 1:
+		return fmtNum(s.Median)
+	case s.N == 2:
+		return fmtNum(s.Median) + " [" + fmtNum(s.Q1) + ", " + fmtNum(s.Q3) + "]"
 	}
-	if s.N == 1 {
-		return fmtNum(s.Mean)
-	}
-	if s.N >= 3 {
-		return fmtNum(s.Mean) + " ± " + fmtNum(s.SD) + " (median " + fmtNum(s.Median) + ")"
-	}
-	return fmtNum(s.Mean) + " ± " + fmtNum(s.SD)
+	return fmtNum(s.Median) + " [" + fmtNum(s.Q1) + ", " + fmtNum(s.Q3) + "] CI " + fmtNum(s.CILo) + "–" + fmtNum(s.CIHi)
 }
 
 func fmtNum(v float64) string {

@@ -12,7 +12,8 @@ const (
 	LearnerMLP  = "mlp"
 )
 
-// Mode names (bfc-k is "bfc-" followed by k >= 1).
+// Mode names (bfc-k is "bfc-" followed by k >= 0; bfc-0 trains like
+// layerwise).
 const (
 	ModeProgressive = "progressive"
 	ModeLayerwise   = "layerwise"
@@ -69,7 +70,7 @@ func bfcDepth(mode string) (int, bool) {
 		return 0, false
 	}
 	k, err := strconv.Atoi(s)
-	if err != nil || k < 1 {
+	if err != nil || k < 0 || s != strconv.Itoa(k) {
 		return 0, false
 	}
 	return k, true
@@ -80,7 +81,7 @@ func (c Config) Validate() error {
 	switch c.Learner {
 	case LearnerHNet:
 		if _, ok := bfcDepth(c.Mode); !ok && c.Mode != ModeProgressive && c.Mode != ModeLayerwise && c.Mode != ModeE2E {
-			return fmt.Errorf("mode %q: want progressive, layerwise, e2e or bfc-K (K >= 1)", c.Mode)
+			return fmt.Errorf("mode %q: want progressive, layerwise, e2e or bfc-K (K >= 0)", c.Mode)
 		}
 		if c.Width < 1 {
 			return fmt.Errorf("width %d: must be >= 1", c.Width)

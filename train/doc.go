@@ -54,7 +54,7 @@
 //
 //	progressive  lo = 2 (the paper's algorithm: all layers below are trained)
 //	layerwise    lo = l (lower K and their normalisation frozen)
-//	bfc-k        lo = max(2, l-k) (how deep correction must reach)
+//	bfc-k        lo = max(2, l-k) (how deep correction must reach; bfc-0 is layerwise)
 //	e2e          one stage, every layer on from step 0, (L-1) x StepsPerStage steps
 //
 // The MLP baseline (ReLU, default 2 x 512, He initialisation) trains like

@@ -284,7 +284,8 @@ func TestBadDataAndConfig(t *testing.T) {
 	}
 	for _, bad := range []func(*Config){
 		func(c *Config) { c.Mode = "sideways" },
-		func(c *Config) { c.Mode = "bfc-0" },
+		func(c *Config) { c.Mode = "bfc--1" },
+		func(c *Config) { c.Mode = "bfc-01" },
 		func(c *Config) { c.Learner = "svm" },
 		func(c *Config) { c.Batch = 0 },
 		func(c *Config) { c.LR = -1 },
@@ -306,6 +307,7 @@ func TestPlan(t *testing.T) {
 	}{
 		{ModeProgressive, []stage{{2, 2, 10}, {3, 2, 10}, {4, 2, 10}}},
 		{ModeLayerwise, []stage{{2, 2, 10}, {3, 3, 10}, {4, 4, 10}}},
+		{"bfc-0", []stage{{2, 2, 10}, {3, 3, 10}, {4, 4, 10}}},
 		{"bfc-1", []stage{{2, 2, 10}, {3, 2, 10}, {4, 3, 10}}},
 		{ModeE2E, []stage{{4, 2, 30}}},
 	} {
