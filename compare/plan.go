@@ -2,6 +2,7 @@ package compare
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
+	"github.com/hierlearn/hierlearn/internal/errkind"
 	"github.com/hierlearn/hierlearn/internal/version"
 )
 
@@ -22,8 +24,15 @@ type Plan struct {
 	Cells       []Cell `json:"cells"`
 }
 
+// ErrPlan is matched (errors.Is) by every error about an experiment that
+// cannot run as given: an unknown preset, a config file that does not
+// parse, a sweep or a cell that is incomplete or repeated.
+var ErrPlan = errors.New("compare: invalid plan")
+
 // Validate checks every cell's concept spec and sizes.
-func (p Plan) Validate() error {
+func (p Plan) Validate() error { return errkind.Mark(ErrPlan, p.check()) }
+
+func (p Plan) check() error {
 	if len(p.Cells) == 0 {
 		return fmt.Errorf("plan %q has no cells", p.Name)
 	}
@@ -128,7 +137,7 @@ func ParseConfig(b []byte, path string) (Config, error) {
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
-		return Config{}, fmt.Errorf("%s: %w", path, err)
+		return Config{}, errkind.Mark(ErrPlan, fmt.Errorf("%s: %w", path, err))
 	}
 	if c.Name == "" {
 		c.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
@@ -141,7 +150,7 @@ func (c Config) Plan() (Plan, error) {
 	p := Plan{Name: c.Name, Description: c.Description}
 	for i, s := range c.Sweeps {
 		if (len(s.Concepts) == 0) == (s.Dataset == "") || len(s.Learners) == 0 || len(s.N) == 0 {
-			return Plan{}, fmt.Errorf("sweep %d (%s): needs concepts or a dataset (one of them), learners and n", i, s.Experiment)
+			return Plan{}, errkind.Mark(ErrPlan, fmt.Errorf("sweep %d (%s): needs concepts or a dataset (one of them), learners and n", i, s.Experiment))
 		}
 		concepts := s.Concepts
 		if s.Dataset != "" {
@@ -232,7 +241,7 @@ func Presets() []string {
 func Preset(name string) (Plan, error) {
 	c, ok := presets[name]
 	if !ok {
-		return Plan{}, fmt.Errorf("unknown preset %q (have %s)", name, strings.Join(Presets(), ", "))
+		return Plan{}, errkind.Mark(ErrPlan, fmt.Errorf("unknown preset %q (have %s)", name, strings.Join(Presets(), ", ")))
 	}
 	return c.Plan()
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hierlearn/hierlearn/dtype"
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
+	"github.com/hierlearn/hierlearn/internal/errkind"
 	"github.com/hierlearn/hierlearn/internal/onnxpb"
 	"github.com/hierlearn/hierlearn/internal/version"
 )
@@ -26,6 +27,10 @@ var Opsets = []int{13, 17}
 
 // ErrOpset is wrapped by the error for an opset not in Opsets.
 var ErrOpset = errors.New("unsupported opset")
+
+// ErrGraph is matched (errors.Is) by Build's errors: a graph that breaks
+// the builder's checks (names, order, element types, outputs).
+var ErrGraph = errors.New("export: invalid graph")
 
 // CheckOpset returns an error wrapping ErrOpset unless opset is in Opsets.
 func CheckOpset(opset int) error {
@@ -221,7 +226,7 @@ func (g *Graph) NodeN(op, name string, inputs, outputs []string, opts ...NodeOpt
 // All problems found are reported together.
 func (g *Graph) Build() (*Model, error) {
 	if err := g.check(); err != nil {
-		return nil, fmt.Errorf("graph %q: %w", g.name, err)
+		return nil, errkind.Mark(ErrGraph, fmt.Errorf("graph %q: %w", g.name, err))
 	}
 	m := &onnxpb.ModelProto{
 		IrVersion:       proto.Int64(irVersion[g.opset]),

@@ -1,9 +1,12 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/hierlearn/hierlearn/internal/errkind"
 )
 
 // Learner names.
@@ -76,8 +79,13 @@ func bfcDepth(mode string) (int, bool) {
 	return k, true
 }
 
-// Validate checks the configuration.
-func (c Config) Validate() error {
+// ErrConfig is matched (errors.Is) by every error about an invalid Config.
+var ErrConfig = errors.New("train: invalid config")
+
+// Validate checks the configuration; its errors match ErrConfig.
+func (c Config) Validate() error { return errkind.Mark(ErrConfig, c.check()) }
+
+func (c Config) check() error {
 	switch c.Learner {
 	case LearnerHNet:
 		if _, ok := bfcDepth(c.Mode); !ok && c.Mode != ModeProgressive && c.Mode != ModeLayerwise && c.Mode != ModeE2E {

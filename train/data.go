@@ -1,12 +1,20 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/hierlearn/hierlearn/concept"
+	"github.com/hierlearn/hierlearn/internal/errkind"
 )
+
+// ErrData is matched (errors.Is) by every error about a dataset the
+// learners cannot use: task, shapes, labels, values, or a training and a
+// test set that do not fit together. Errors reading the file match
+// concept.ErrDataset.
+var ErrData = errors.New("train: unusable dataset")
 
 // LoadData reads an .npz dataset written by the concept package (members
 // x, y, s2..sL, meta; see concept.Dataset) and checks that the learners
@@ -21,10 +29,10 @@ func LoadData(path string) (*concept.Dataset, error) {
 	}
 	d, err := forTraining(ds)
 	if err != nil {
-		return nil, fmt.Errorf("dataset %s: %w", path, err)
+		return nil, errkind.Mark(ErrData, fmt.Errorf("dataset %s: %w", path, err))
 	}
 	if err := validate(d); err != nil {
-		return nil, err
+		return nil, errkind.Mark(ErrData, err)
 	}
 	return d, nil
 }
@@ -110,7 +118,7 @@ func checkPair(tr, te *concept.Dataset) error {
 // the hidden features S*_l, computes them with c (hq concepts only).
 func UseConcept(d *concept.Dataset, c *concept.Concept, conceptPath string) error {
 	if s := c.Spec(); s.D != d.D {
-		return fmt.Errorf("concept %s has d = %d but dataset %s has x of shape (%d, %d)", conceptPath, s.D, d.Path, d.N, d.D)
+		return errkind.Mark(ErrData, fmt.Errorf("concept %s has d = %d but dataset %s has x of shape (%d, %d)", conceptPath, s.D, d.Path, d.N, d.D))
 	}
 	if len(c.HiddenNames()) == 0 || c.HiddenNames()[0] != "s2" {
 		return nil

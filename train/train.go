@@ -14,6 +14,7 @@ import (
 
 	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
+	"github.com/hierlearn/hierlearn/internal/errkind"
 	"github.com/hierlearn/hierlearn/internal/numeric"
 	"github.com/hierlearn/hierlearn/internal/version"
 )
@@ -127,14 +128,14 @@ func Run(ctx context.Context, cfg Config, tr, te *concept.Dataset, opt Options) 
 	var err error
 	for _, d := range []**concept.Dataset{&tr, &te} {
 		if *d, err = forTraining(*d); err != nil {
-			return nil, err
+			return nil, errkind.Mark(ErrData, err)
 		}
 		if err := validate(*d); err != nil {
-			return nil, err
+			return nil, errkind.Mark(ErrData, err)
 		}
 	}
 	if err := checkPair(tr, te); err != nil {
-		return nil, err
+		return nil, errkind.Mark(ErrData, err)
 	}
 	if cfg.Depth == 0 {
 		if len(te.HiddenWidths) == 0 {

@@ -66,7 +66,7 @@ perturbed inputs (.npy), --json the result.`,
 			cfg := map[string]any{"command": "attack", "model": model, "data": data, "output": md.Output, "method": method,
 				"norm": norm, "eps": eps, "steps": res.Steps, "alpha": alpha, "random": random, "min": lo, "max": hi, "seed": seed}
 			if out != "" {
-				if err := analysis.WriteResult(out, res.Adversarial.ToNPY(), cfg); err != nil {
+				if err := analysis.WriteResult(out, res.Adversarial, cfg); err != nil {
 					return err
 				}
 			}

@@ -65,7 +65,7 @@ a.npy has x's shape; a.npy.json holds the configuration.`,
 			}
 			cfg := map[string]any{"command": "attribute", "model": model, "input": input, "output": md.Output, "method": method,
 				"target": target, "steps": steps, "samples": samples, "noise": noise, "seed": seed, "baseline": baseline}
-			if err := analysis.WriteResult(out, a.ToNPY(), cfg); err != nil {
+			if err := analysis.WriteResult(out, a, cfg); err != nil {
 				return err
 			}
 			if global.quiet {

@@ -93,7 +93,7 @@ g.npy.json.`,
 				return err
 			}
 			cfg := map[string]any{"command": "grad", "model": model, "input": input, "output": md.Output, "wrt": wrt, "target": target}
-			if err := analysis.WriteResult(out, g.ToNPY(), cfg); err != nil {
+			if err := analysis.WriteResult(out, g, cfg); err != nil {
 				return err
 			}
 			if !global.quiet {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/importer/analysis"
-	"github.com/hierlearn/hierlearn/internal/npy"
 	"github.com/hierlearn/hierlearn/train/kernel"
 )
 
@@ -69,7 +68,7 @@ K.npy is [N_a, N_b] float64; K.npy.json holds the configuration.`,
 			}
 			cfg := map[string]any{"command": "ntk", "model": model, "data": data, "data2": data2, "output": md.Output,
 				"params": ps, "target": target, "kernel": fmt.Sprint(k), "conjugate": conj}
-			if err := analysis.WriteResult(out, npy.NewFloat64(K, a.Rows, b.Rows), cfg); err != nil {
+			if err := analysis.WriteGram(out, kernel.Matrix{Rows: a.Rows, Cols: b.Rows, Data: K}, cfg); err != nil {
 				return err
 			}
 			if !global.quiet {

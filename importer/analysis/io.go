@@ -2,13 +2,16 @@ package analysis
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
 	"github.com/hierlearn/hierlearn/importer"
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
+	"github.com/hierlearn/hierlearn/internal/errkind"
 	"github.com/hierlearn/hierlearn/internal/npy"
 	"github.com/hierlearn/hierlearn/internal/version"
+	"github.com/hierlearn/hierlearn/train/kernel"
 )
 
 // ReadInput reads a .npy batch for the model's input (float64 is cast);
@@ -40,21 +43,34 @@ func (md *Model) tensorOf(a *npy.Array, what string) (*importer.Tensor, error) {
 }
 
 // checkBatch validates a batch against the model's input: [N]+Shape.
+// ErrShape is matched (errors.Is) by every error about inputs whose shape
+// or type the model does not take.
+var ErrShape = errors.New("analysis: input shape mismatch")
+
 func (md *Model) checkBatch(x *importer.Tensor, what string) error {
 	ok := x.DType == importer.Float32 && len(x.Shape) == len(md.Shape)+1 && x.Shape[0] > 0 && len(x.F) == x.Len()
 	for i, d := range md.Shape {
 		ok = ok && x.Shape[i+1] == d
 	}
 	if !ok {
-		return fmt.Errorf("analysis: %s is %v; the model's input %q takes float32 [N]+%v", what, x, md.Input, md.Shape)
+		return errkind.Mark(ErrShape, fmt.Errorf("analysis: %s is %v; the model's input %q takes float32 [N]+%v", what, x, md.Input, md.Shape))
 	}
 	return nil
 }
 
-// WriteResult writes arr to path (.npy, atomically) and its provenance
-// (config, seed, hierlearn version) to path + ".json". On error neither
-// file is left behind.
-func WriteResult(path string, arr *npy.Array, config map[string]any) error {
+// WriteResult writes t to path (.npy, float32, atomically) and its
+// provenance (config, seed, hierlearn version) to path + ".json". On error
+// neither file is left behind.
+func WriteResult(path string, t *importer.Tensor, config map[string]any) error {
+	return writeResult(path, t.ToNPY(), config)
+}
+
+// WriteGram writes a Gram matrix (float64) like WriteResult.
+func WriteGram(path string, k kernel.Matrix, config map[string]any) error {
+	return writeResult(path, npy.NewFloat64(k.Data, k.Rows, k.Cols), config)
+}
+
+func writeResult(path string, arr *npy.Array, config map[string]any) error {
 	meta := map[string]any{"config": config, "version": version.Full(), "shape": arr.Shape}
 	b, err := json.MarshalIndent(meta, "", "  ")
 	if err != nil {

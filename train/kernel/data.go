@@ -1,10 +1,12 @@
 package kernel
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
 	"github.com/hierlearn/hierlearn/concept"
+	"github.com/hierlearn/hierlearn/internal/errkind"
 )
 
 // data is a concept.Dataset as the solvers see it: inputs X (one point a
@@ -16,8 +18,20 @@ type data struct {
 	Labels []int64   // class labels for multiclass
 }
 
-// check validates shapes, labels and finiteness.
-func (d data) check(what string) error {
+// Errors that callers can test with errors.Is.
+var (
+	// ErrData is matched by every error about unusable data: no points,
+	// targets or labels that do not fit the task, non-finite values.
+	ErrData = errors.New("kernel: unusable data")
+	// ErrShape is matched by every error about operands whose shapes do
+	// not fit together (inputs and model, predictions and targets).
+	ErrShape = errors.New("kernel: shape mismatch")
+)
+
+// check validates shapes, labels and finiteness; its errors match ErrData.
+func (d data) check(what string) error { return errkind.Mark(ErrData, d.checkValues(what)) }
+
+func (d data) checkValues(what string) error {
 	if d.X.Rows == 0 || d.X.Cols == 0 {
 		return fmt.Errorf("%s: no data (%d×%d inputs)", what, d.X.Rows, d.X.Cols)
 	}
@@ -110,14 +124,14 @@ func Score(pred Matrix, test *concept.Dataset) (Metrics, error) {
 
 func score(pred Matrix, d data) (Metrics, error) {
 	if pred.Rows != d.X.Rows {
-		return Metrics{}, fmt.Errorf("score: %d predictions for %d points", pred.Rows, d.X.Rows)
+		return Metrics{}, errkind.Mark(ErrShape, fmt.Errorf("score: %d predictions for %d points", pred.Rows, d.X.Rows))
 	}
 	classes := pred.Cols
 	if d.Task == concept.TaskMulticlass && classes < d.numClasses() {
 		return Metrics{}, fmt.Errorf("score: test labels go up to %d but the model has %d classes", d.numClasses()-1, classes)
 	}
 	if d.Task != concept.TaskMulticlass && pred.Cols != 1 {
-		return Metrics{}, fmt.Errorf("score: %d outputs for task %q", pred.Cols, d.Task)
+		return Metrics{}, errkind.Mark(ErrShape, fmt.Errorf("score: %d outputs for task %q", pred.Cols, d.Task))
 	}
 	t := d.targets(classes)
 	mean := make([]float64, classes)

@@ -5,6 +5,8 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+
+	"github.com/hierlearn/hierlearn/internal/errkind"
 )
 
 // Kernel is a positive semi-definite kernel k(x, y) on R^d.
@@ -60,7 +62,7 @@ func (f FeatureKernel) Gram(a, b Matrix, out []float64) error {
 		}
 	}
 	if pa.Cols != pb.Cols {
-		return fmt.Errorf("kernel %s: feature widths %d and %d differ", f, pa.Cols, pb.Cols)
+		return errkind.Mark(ErrShape, fmt.Errorf("kernel %s: feature widths %d and %d differ", f, pa.Cols, pb.Cols))
 	}
 	gemmNT(pa, pb, out)
 	return nil

@@ -3,6 +3,8 @@ package kernel
 import (
 	"fmt"
 	"math"
+
+	"github.com/hierlearn/hierlearn/internal/errkind"
 )
 
 // Matrix is a dense row-major float64 matrix: element (i, j) is
@@ -29,7 +31,7 @@ func (m Matrix) SliceRows(i, j int) Matrix {
 // holds a NaN or an infinity.
 func (m Matrix) Check(what string) error {
 	if m.Rows < 0 || m.Cols < 0 || len(m.Data) != m.Rows*m.Cols {
-		return fmt.Errorf("%s: %d values for a %d×%d matrix", what, len(m.Data), m.Rows, m.Cols)
+		return errkind.Mark(ErrShape, fmt.Errorf("%s: %d values for a %d×%d matrix", what, len(m.Data), m.Rows, m.Cols))
 	}
 	for i, v := range m.Data {
 		if math.IsNaN(v) || math.IsInf(v, 0) {

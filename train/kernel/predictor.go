@@ -5,6 +5,8 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+
+	"github.com/hierlearn/hierlearn/internal/errkind"
 )
 
 // Predictor forms.
@@ -36,7 +38,7 @@ const predictBlock = 2048
 // Predict returns the model's outputs for every row of x.
 func (p *Predictor) Predict(x Matrix) (Matrix, error) {
 	if x.Cols != p.D {
-		return Matrix{}, fmt.Errorf("predict: inputs have %d columns, the model was fitted on %d", x.Cols, p.D)
+		return Matrix{}, errkind.Mark(ErrShape, fmt.Errorf("predict: inputs have %d columns, the model was fitted on %d", x.Cols, p.D))
 	}
 	if err := x.Check("predict inputs"); err != nil {
 		return Matrix{}, err
