@@ -110,7 +110,7 @@ func readIDXFile(path string) (data []byte, dims []int, err error) {
 	defer f.Close()
 	zr, err := gzip.NewReader(f)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w: not gzip: %v", path, ErrIDX, err)
+		return nil, nil, fmt.Errorf("%s: %w: not gzip: %w", path, ErrIDX, err)
 	}
 	data, dims, err = DecodeIDX(io.LimitReader(zr, maxIDXBytes+1))
 	if err != nil {
@@ -125,7 +125,7 @@ func readIDXFile(path string) (data []byte, dims []int, err error) {
 func DecodeIDX(r io.Reader) (data []byte, dims []int, err error) {
 	var hdr [4]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return nil, nil, fmt.Errorf("%w: truncated header: %v", ErrIDX, err)
+		return nil, nil, fmt.Errorf("%w: truncated header: %w", ErrIDX, err)
 	}
 	if hdr[0] != 0 || hdr[1] != 0 {
 		return nil, nil, fmt.Errorf("%w: bad magic % x", ErrIDX, hdr)
@@ -141,7 +141,7 @@ func DecodeIDX(r io.Reader) (data []byte, dims []int, err error) {
 	for range nd {
 		var v uint32
 		if err := binary.Read(r, binary.BigEndian, &v); err != nil {
-			return nil, nil, fmt.Errorf("%w: truncated dimensions: %v", ErrIDX, err)
+			return nil, nil, fmt.Errorf("%w: truncated dimensions: %w", ErrIDX, err)
 		}
 		if v > maxIDXBytes || (v > 0 && total > maxIDXBytes/int(v)) {
 			return nil, nil, fmt.Errorf("%w: dimensions too large", ErrIDX)

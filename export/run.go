@@ -71,7 +71,7 @@ func Run(runDir string, opset int) (*Model, error) {
 		}
 		var compact bytes.Buffer
 		if err := json.Compact(&compact, b); err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrRun, filepath.Join(runDir, f.file), err)
+			return nil, fmt.Errorf("%w: %s: %w", ErrRun, filepath.Join(runDir, f.file), err)
 		}
 		g.SetMetadata(f.key, compact.String())
 		var head struct {
@@ -116,7 +116,7 @@ func learnerGraph(runDir string, opset int) (*Graph, error) {
 		err = fmt.Errorf("model type %T not supported", model)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w %s: %v", ErrRun, runDir, err)
+		return nil, fmt.Errorf("%w %s: %w", ErrRun, runDir, err)
 	}
 	return g, nil
 }
@@ -131,7 +131,7 @@ func kernelRunGraph(runDir string, opset int) (*Graph, error) {
 	}
 	g, err := KernelGraph(p, opset)
 	if err != nil {
-		return nil, fmt.Errorf("%w %s: %v", ErrRun, runDir, err)
+		return nil, fmt.Errorf("%w %s: %w", ErrRun, runDir, err)
 	}
 	z, err := npy.ReadNPZ(path)
 	if err != nil {

@@ -3,6 +3,8 @@
 // tools/onnx_check.py) and onnxruntime-node (through tools/node/ort_run.js).
 // Like net/http/httptest it is imported only by tests. A missing tool skips
 // the test, or fails it under CI=true (see internal/testutil).
+//
+//	exporttest.Check(t, "hnet.onnx", "mlp.onnx") // onnx.checker.check_model(full_check=True)
 package exporttest
 
 import (

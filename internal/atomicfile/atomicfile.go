@@ -2,6 +2,9 @@
 // file: the content goes to a temporary file in the same directory, which
 // is synced and renamed over the target only when writing succeeded. A
 // failed or interrupted write leaves the old file (or none) in place.
+//
+//	err := atomicfile.WriteBytes("metrics.json", b)
+//	err = atomicfile.Write("model.onnx", func(w io.Writer) error { _, err := w.Write(b); return err })
 package atomicfile
 
 import (

@@ -1,6 +1,10 @@
 // Package numeric holds the numerics shared by several packages: the BLAS
 // switch and the thread policy.
 //
+//	fmt.Println(numeric.BLASName()) // "openblas (...)" with -tags openblas
+//	numeric.SetBLASThreads(1)
+//	err := numeric.Cholesky(n, a, n) // LAPACK through the same switch
+//
 // # BLAS
 //
 // By default gonum's pure-Go BLAS is used, so the module builds anywhere

@@ -2,6 +2,8 @@
 // the reference runtime that the importer's tests, `hierlearn validate` and
 // `hierlearn bench import` compare against. It is a test and benchmark
 // helper: nothing in the library depends on it at run time.
+//
+//	outs, timing, err := ortrun.Run("model.onnx", inputs, 1, 0, 0) // threads, warm-up, repeat
 package ortrun
 
 import (

@@ -3,6 +3,9 @@
 // and onnxruntime-node under tools/node. None of them is a runtime
 // dependency of the library; they are looked up only by tests, bench
 // commands and cross-checks.
+//
+//	py, err := reftools.Python("torch", "onnx") // an interpreter that imports both
+//	script, err := reftools.Tool("hnet_ref.py")  // tools/hnet_ref.py of this checkout
 package reftools
 
 import (

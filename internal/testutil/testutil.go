@@ -2,6 +2,10 @@
 // tools with the CI policy applied. Under CI=true a missing tool fails the
 // test; elsewhere the test is skipped with a message naming the install
 // command.
+//
+//	py := testutil.Python(t, "torch")     // skips (fails under CI) when missing
+//	node, dir := testutil.Node(t)         // onnxruntime-node
+//	f := testutil.File(t, "../shared/x", "the shared fixtures")
 package testutil
 
 import (

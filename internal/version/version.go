@@ -1,5 +1,7 @@
 // Package version holds the toolkit's version string, stamped into every
 // result file, exported model and `hierlearn version`.
+//
+//	meta["version"] = version.Full() // for example "0.1.0-dev+a1b2c3d"
 package version
 
 import (
