@@ -84,3 +84,30 @@ func TestExamplesUsePublicPackages(t *testing.T) {
 		}
 	}
 }
+
+// TestLayering checks the import flow of the project's style notes: the
+// importer never imports train or export, the kernel machines are a peer
+// of train's network learners (no import of train), and concept imports
+// nothing of ours but internal helpers.
+func TestLayering(t *testing.T) {
+	for _, tc := range []struct {
+		pkg       string
+		forbidden []string
+	}{
+		{"importer", []string{"train", "train/kernel", "export", "concept", "compare"}},
+		{"importer/analysis", []string{"train", "export", "compare"}},
+		{"train/kernel", []string{"train", "export", "importer", "compare"}},
+		{"train", []string{"export", "importer", "compare"}},
+		{"concept", []string{"train", "train/kernel", "export", "importer", "compare", "dtype"}},
+		{"dtype", []string{"concept", "train", "export", "importer", "internal/onnxpb"}},
+		{"export", []string{"importer", "compare"}},
+	} {
+		for _, d := range deps(t, "", tc.pkg) {
+			for _, f := range tc.forbidden {
+				if d == module+f {
+					t.Errorf("%s imports %s", tc.pkg, f)
+				}
+			}
+		}
+	}
+}
