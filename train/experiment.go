@@ -11,6 +11,7 @@ import (
 	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/numeric"
 	"github.com/hierlearn/hierlearn/internal/version"
+	"github.com/hierlearn/hierlearn/train/kernel"
 )
 
 // SeparationConfig is the backward-feature-correction experiment: for
@@ -31,6 +32,12 @@ type SeparationConfig struct {
 	// Recipe is the training recipe of every learner: RecipePlateau (with
 	// PlateauConfig's settings) or RecipeFixed (StepsPerStage steps).
 	Recipe string `json:"recipe"`
+	// Kernels are kernel ridge baselines (train/kernel specs, e.g.
+	// "poly:4", "ntk:2"), ridge chosen on a validation split; above
+	// ExactKernelN training points they use KernelMethod (default
+	// "nystrom:4096").
+	Kernels      []string `json:"kernels,omitempty"`
+	KernelMethod string   `json:"kernel_method,omitempty"`
 	// Train, when set, is the configuration every learner starts from
 	// instead (its recipe, learning rate, HNet width, ...); depth, seed,
 	// mode and learner are set per run, and a zero Width means the
@@ -117,6 +124,17 @@ func Separation(ctx context.Context, sc SeparationConfig, log io.Writer) (*Separ
 			if sc.MLP {
 				learners = append(learners, LearnerMLP)
 			}
+			for _, k := range sc.Kernels {
+				m, err := kernelRun(k, seed, sc.KernelMethod, tr, te)
+				if err != nil {
+					return nil, fmt.Errorf("L=%d seed %d kernel %s: %w", L, seed, k, err)
+				}
+				name := kernelPrefix + k
+				rep.Runs = append(rep.Runs, SeparationRun{Depth: L, Seed: seed, Learner: name, Metrics: m})
+				if log != nil {
+					fmt.Fprintf(log, "L=%d seed=%d %-12s test rel MSE %.3g  %.1f s\n", L, seed, name, *m.TestRelMSE, m.TrainSeconds)
+				}
+			}
 			for _, name := range learners {
 				cfg := sc.TrainConfig(name, L, seed)
 				res, err := Run(ctx, cfg, tr, te, Options{})
@@ -133,6 +151,46 @@ func Separation(ctx context.Context, sc SeparationConfig, log io.Writer) (*Separ
 		rep.Checks = append(rep.Checks, rep.checks(L)...)
 	}
 	return rep, nil
+}
+
+// kernelPrefix starts the learner name of a kernel run.
+const kernelPrefix = "kernel:"
+
+// ExactKernelN is the largest training set the separation experiment fits
+// by exact kernel ridge.
+const ExactKernelN = 10000
+
+// kernelRun fits kernel spec k by kernel ridge on tr (ridge chosen on a
+// validation split) and scores it on te.
+func kernelRun(k string, seed uint64, method string, tr, te *concept.Dataset) (Metrics, error) {
+	kern, err := kernel.Parse(k, seed)
+	if err != nil {
+		return Metrics{}, err
+	}
+	opt := kernel.Options{Seed: seed}
+	if tr.N > ExactKernelN {
+		if method == "" {
+			method = "nystrom:4096"
+		}
+		if err := opt.ParseMethod(method); err != nil {
+			return Metrics{}, err
+		}
+	}
+	res, err := kernel.Fit(kern, tr, opt)
+	if err != nil {
+		return Metrics{}, err
+	}
+	pred, err := res.Predictor.Predict(kernel.Inputs(te))
+	if err != nil {
+		return Metrics{}, err
+	}
+	sc, err := kernel.Score(pred, te)
+	if err != nil {
+		return Metrics{}, err
+	}
+	rel := sc.RelMSE
+	return Metrics{Learner: "kernel", Mode: kern.String() + " " + res.Method, Task: tr.Task, D: tr.D, NTrain: tr.N, NTest: te.N,
+		TestRelMSE: &rel, TrainSeconds: res.FitSeconds, Seed: seed, Version: version.Full(), BLAS: numeric.BLASName()}, nil
 }
 
 // values are f of every run of learner name at depth L, in seed order.
@@ -167,6 +225,7 @@ const (
 	claimLayerwiseRatio    = 10   // layerwise median at least this many times the progressive one
 	claimFeatureRatio      = 10   // layer-2 feature error after the last stage, layerwise / progressive medians
 	claimMLPRatio          = 100  // the MLP median at least this many times the progressive one
+	claimKernelRatio       = 100  // the best kernel's median at least this many times the progressive one
 )
 
 // checks are the claims for depth L, on medians over seeds (the test
@@ -188,6 +247,14 @@ func (r *SeparationReport) checks(L int) []SeparationCheck {
 	add("layer-2 feature error layerwise / progressive (medians) >= 10", fe, claimFeatureRatio, fe >= claimFeatureRatio)
 	mlp := r.Median(L, LearnerMLP, relMSEOf) / p
 	add("MLP median / progressive median >= 100", mlp, claimMLPRatio, mlp >= claimMLPRatio)
+	best := math.NaN()
+	for _, k := range r.Config.Kernels {
+		if v := r.Median(L, kernelPrefix+k, relMSEOf); !(v >= best) {
+			best = v
+		}
+	}
+	bk := best / p
+	add("best kernel median / progressive median >= 100", bk, claimKernelRatio, bk >= claimKernelRatio)
 	return out
 }
 
@@ -207,6 +274,9 @@ func (r *SeparationReport) Table(w io.Writer) {
 	names := append([]string(nil), r.Config.Modes...)
 	if r.Config.MLP {
 		names = append(names, LearnerMLP)
+	}
+	for _, k := range r.Config.Kernels {
+		names = append(names, kernelPrefix+k)
 	}
 	recipe := r.Config.Recipe
 	if recipe == "" || recipe == RecipeFixed {
@@ -272,7 +342,7 @@ func Quantile(xs []float64, q float64) float64 {
 }
 
 func orDash(v float64, name string) string {
-	if math.IsNaN(v) || strings.HasPrefix(name, LearnerMLP) {
+	if math.IsNaN(v) || strings.HasPrefix(name, LearnerMLP) || strings.HasPrefix(name, kernelPrefix) {
 		return "-"
 	}
 	return fmt.Sprintf("%.3g", v)

@@ -105,7 +105,7 @@ seed of the test relative MSE, the median layer feature errors, steps and
 time, and checks the claims of issue 14 at every depth: progressive median
 <= 1e-3 and worst seed <= 3e-3, layerwise median >= 10x worse, layer-2
 feature error >= 10x lower after progressive than after layerwise training,
-MLP median >= 100x worse. It exits non-zero when a claim fails (after
+MLP median and best kernel median (--kernels) >= 100x worse. It exits non-zero when a claim fails (after
 printing the table and writing --out).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -165,6 +165,8 @@ printing the table and writing --out).`,
 	f.StringVar(&sc.DType, "dtype", sc.DType, "float32 or float64")
 	addRecipeFlags(f, &tc)
 	f.IntVar(&tc.Width, "hnet-width", 0, "HNet width k' (0: the concept's width)")
+	f.StringSliceVar(&sc.Kernels, "kernels", nil, "kernel ridge baselines (e.g. poly:4,ntk:2; exact up to 10k points, then --kernel-method)")
+	f.StringVar(&sc.KernelMethod, "kernel-method", "nystrom:4096", "kernel solver above 10k training points (cg[:M] or nystrom[:M])")
 	f.Float64Var(&tc.LR, "lr", tc.LR, "peak learning rate")
 	f.StringVarP(&out, "out", "o", "", "write the full report (every run's metrics) as JSON")
 	return cmd

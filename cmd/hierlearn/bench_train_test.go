@@ -48,14 +48,14 @@ func TestBenchTrainSmall(t *testing.T) {
 func TestBenchBFCSmall(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "bfc.json")
 	stdout, stderr, code := runMain(t, "--quiet", "bench", "bfc", "--d", "6", "--depths", "3", "--n", "500", "--n-test", "500",
-		"--seeds", "1,2", "--modes", "progressive,layerwise", "--recipe", "fixed", "--steps-per-stage", "40", "--mlp=false", "-o", out)
+		"--seeds", "1,2", "--modes", "progressive,layerwise", "--recipe", "fixed", "--steps-per-stage", "40", "--mlp=false", "--kernels", "poly:2", "-o", out)
 	if code == 0 {
 		t.Errorf("bench bfc exits 0 with failing claims:\n%s", stdout)
 	}
 	if !strings.Contains(stderr, "claims failed") {
 		t.Errorf("stderr does not name the failed claims: %q", stderr)
 	}
-	for _, want := range []string{"| progressive |", "| layerwise |", "FAIL  L=3  progressive median test rel MSE <= 1e-3", "recipe fixed, 40 steps a stage"} {
+	for _, want := range []string{"| progressive |", "| layerwise |", "FAIL  L=3  progressive median test rel MSE <= 1e-3", "recipe fixed, 40 steps a stage", "| kernel:poly:2 |", "best kernel median / progressive median >= 100"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -64,7 +64,7 @@ func TestBenchBFCSmall(t *testing.T) {
 		Runs []json.RawMessage `json:"runs"`
 	}
 	b, _ := os.ReadFile(out)
-	if err := json.Unmarshal(b, &rep); err != nil || len(rep.Runs) != 4 {
+	if err := json.Unmarshal(b, &rep); err != nil || len(rep.Runs) != 6 {
 		t.Fatalf("report: %d runs, err %v", len(rep.Runs), err)
 	}
 }
