@@ -15,8 +15,10 @@ cross-checks and benchmarks of the Go package train.
 
   hnet_ref.py bench --train TRAIN.npz --test TEST.npz [--mode progressive]
       [--width 3] [--steps-per-stage 4000] [--batch 512] [--lr 3e-3]
-      [--seed 1] [--dtype float32]
-      trains with torch.set_num_threads(1) and prints one JSON line:
+      [--seed 1] [--dtype float32] [--recipe fixed|plateau] [--cycle 2000]
+      [--patience 2] [--step-cap 48000] [--restarts 3] [--val-fraction 0.1]
+      trains with torch.set_num_threads(1) (recipe plateau: as train/recipe.go,
+      see plateau below) and prints one JSON line:
       {"seconds": training wall time, "test_rel_mse": ..., "steps": ...,
        "rss_mb_start": ..., "rss_mb_end": ...}.
 
@@ -192,6 +194,90 @@ def cmd_steps(inp, outp):
     np.savez(outp, **out)
 
 
+def snapshot(model):
+    return ([p.detach().clone() for p in model.parameters()],
+            {l: (model.mean[l].clone(), model.var[l].clone(), model.init[l]) for l in model.mean})
+
+
+def restore(model, snap):
+    with torch.no_grad():
+        for p, v in zip(model.parameters(), snap[0]):
+            p.copy_(v)
+    for l, (m, v, i) in snap[1].items():
+        model.mean[l], model.var[l], model.init[l] = m.clone(), v.clone(), i
+
+
+def redraw(model, lo_new, top, gen):
+    """Draws K_l and a_l afresh for the layers lo_new..top (Go: learner.redraw)."""
+    with torch.no_grad():
+        for l in range(lo_new, top + 1):
+            K = model.K[l - 2]
+            K.normal_(0, 1 / math.sqrt(K.shape[1]), generator=gen)
+            if l >= 3 and (l - 1) in model.skips[l - 2]:
+                col = 0
+                for j in model.skips[l - 2]:
+                    if j == l - 1:
+                        K[:, col:col + model.dim(j)] *= 0.1
+                    col += model.dim(j)
+            model.a[l - 2] = 1.0 / model.widths[l - 2]
+            if l < model.L:
+                model.mean[l], model.var[l], model.init[l] = torch.zeros_like(model.mean[l]), torch.ones_like(model.var[l]), False
+
+
+def plateau(model, x, y, L, opts, gen, batch, lr):
+    """The plateau recipe of train/recipe.go (same algorithm, PyTorch's own
+    random streams): the last val-fraction of the rows validate; each stage
+    trains in cycles (fresh Adam, one-cycle schedule, lengths cycle x 2^j),
+    the first cycle for r candidates (new layers redrawn), until patience
+    cycles improve the best validation error by less than 2% or the step
+    cap; the best model on validation is kept. Returns the steps run."""
+    cycle, patience = int(opts.get("--cycle", "2000")), int(opts.get("--patience", "2"))
+    cap, restarts = int(opts.get("--step-cap", "48000")), int(opts.get("--restarts", "3"))
+    nval = max(1, round(float(opts.get("--val-fraction", "0.1")) * x.shape[0]))
+    ntr = x.shape[0] - nval
+    xv, yv = x[ntr:], y[ntr:].to(torch.float64)
+    stages = plan(opts["--mode"], L, cap)
+    total, prev = 0, 1
+
+    def run_cycle(top, lo, T):
+        params = trained(model, top, lo)
+        opt = torch.optim.Adam(params, lr=lr)
+        for t in range(T):
+            idx = torch.randint(ntr, (batch,), generator=gen)
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn("regression", model(x[idx], top, update_from=lo), y[idx])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            for g in opt.param_groups:
+                g["lr"] = one_cycle(lr, t, T)
+            opt.step()
+        with torch.no_grad():
+            F = model(xv, top).to(torch.float64)
+            return (((F - yv) ** 2).mean() / yv.var(unbiased=False)).item()
+
+    for top, lo, T in stages:
+        start, best, bestv = snapshot(model), None, math.inf
+        for c in range(restarts):
+            if c > 0:
+                restore(model, start)
+                redraw(model, prev + 1, top, gen)
+            v = run_cycle(top, lo, cycle)
+            total += cycle
+            if v < bestv:
+                bestv, best = v, snapshot(model)
+        restore(model, best)
+        steps, j, since = restarts * cycle, 1, 0
+        while since < patience and steps + (cycle << j) <= T:
+            v = run_cycle(top, lo, cycle << j)
+            steps, total, j = steps + (cycle << j), total + (cycle << j), j + 1
+            since = 0 if v < bestv * (1 - 0.02) else since + 1
+            if v < bestv:
+                bestv, best = v, snapshot(model)
+        restore(model, best)
+        prev = top
+    return total
+
+
 def rss_mb():
     with open("/proc/self/status") as f:
         for line in f:
@@ -221,7 +307,10 @@ def cmd_bench(args):
     rss0 = rss_mb()
     t0 = time.perf_counter()
     total = 0
-    for top, lo, T in plan(opts["--mode"], L, steps):
+    if opts.get("--recipe", "fixed") == "plateau":
+        total = plateau(model, x, y, L, opts, gen, batch, lr)
+        steps = 0
+    for top, lo, T in plan(opts["--mode"], L, steps) if steps else []:
         params = trained(model, top, lo)
         opt = torch.optim.Adam(params, lr=lr)
         for t in range(T):

@@ -35,6 +35,7 @@ relative MSEs, Go's heap allocations per step and its heap and RSS early and
 late in training (steady state must not grow).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			fixRecipe(&bc.Train)
 			if err := bc.Train.Validate(); err != nil {
 				return err
 			}
@@ -80,6 +81,8 @@ late in training (steady state must not grow).`,
 	f.IntVar(&bc.Train.Batch, "batch", bc.Train.Batch, "batch size")
 	f.StringVar(&bc.Train.DType, "dtype", bc.Train.DType, "float32 or float64 (both sides)")
 	f.StringVar(&bc.Train.Engine, "engine", bc.Train.Engine, "Go engine: native or gorgonia")
+	f.Uint64Var(&bc.Train.Seed, "seed", bc.Train.Seed, "seed of the concept and of both trainings")
+	addRecipeFlags(f, &bc.Train)
 	f.IntVar(&bc.Threads, "blas-threads", bc.Threads, "OpenBLAS threads for Go (torch runs 1)")
 	f.StringVarP(&out, "out", "o", "", "also write the report as JSON")
 	return cmd

@@ -68,3 +68,38 @@ func TestBenchBFCSmall(t *testing.T) {
 		t.Fatalf("report: %d runs, err %v", len(rep.Runs), err)
 	}
 }
+
+// TestBenchTrainPlateau runs the plateau recipe on both sides (the
+// PyTorch one in tools/hnet_ref.py) and checks the steps PyTorch ran; the
+// errors after so few steps are only checked to be finite (2.4 and 2.6
+// measured).
+func TestBenchTrainPlateau(t *testing.T) {
+	testutil.Python(t, "torch", "numpy")
+	out := filepath.Join(t.TempDir(), "bench.json")
+	if _, err := runCLI(t, "bench", "train", "--n", "1000", "--batch", "64", "--recipe", "plateau", "--cycle", "20",
+		"--step-cap", "60", "--restarts", "2", "-o", out); err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		GoRel    float64 `json:"go_test_rel_mse"`
+		TorchRel float64 `json:"torch_test_rel_mse"`
+		Torch    struct {
+			Steps int `json:"steps"`
+		} `json:"torch"`
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	// Two stages of 2 candidates x 20 steps, then at most one cycle of 40
+	// (the cap is 60): 40..80 steps each.
+	if rep.Torch.Steps < 80 || rep.Torch.Steps > 160 {
+		t.Errorf("torch ran %d steps, want 80..160", rep.Torch.Steps)
+	}
+	if !(rep.GoRel > 0 && rep.GoRel < 10 && rep.TorchRel > 0 && rep.TorchRel < 10) {
+		t.Errorf("rel MSE go %v torch %v", rep.GoRel, rep.TorchRel)
+	}
+}

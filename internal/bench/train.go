@@ -127,6 +127,11 @@ func Train(ctx context.Context, bc TrainConfig, python, script string) (*TrainRe
 		"--mode", cfg.Mode, "--width", strconv.Itoa(cfg.Width), "--steps-per-stage", strconv.Itoa(cfg.StepsPerStage),
 		"--batch", strconv.Itoa(cfg.Batch), "--lr", strconv.FormatFloat(cfg.LR, 'g', -1, 64),
 		"--seed", strconv.FormatUint(cfg.Seed, 10), "--dtype", cfg.DType}
+	if cfg.Recipe == train.RecipePlateau {
+		args = append(args, "--recipe", train.RecipePlateau, "--cycle", strconv.Itoa(cfg.Cycle), "--patience", strconv.Itoa(cfg.Patience),
+			"--step-cap", strconv.Itoa(cfg.StepCap), "--restarts", strconv.Itoa(cfg.Restarts),
+			"--val-fraction", strconv.FormatFloat(cfg.ValFraction, 'g', -1, 64))
+	}
 	cmd := exec.CommandContext(ctx, python, args...)
 	cmd.Env = append(os.Environ(), "OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1")
 	var stderr bytes.Buffer
