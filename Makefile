@@ -32,8 +32,9 @@ test: setup vet
 	$(GO) test $(GOFLAGS_TAGS) $(TESTFLAGS) ./...
 	# The pure-Go fallback must keep building and computing right.
 	$(GO) test -count=1 -timeout 10m ./internal/numeric ./internal/npy
-	# Machines without AVX-512 run convolutions on BLAS instead of the
-	# assembly kernels: check that path against onnxruntime too.
+	# The generic kernel path (CPUs without AVX2, other architectures)
+	# runs convolutions on BLAS instead of the assembly kernels: check
+	# that path against onnxruntime too.
 	$(GO) test $(if $(TAGS),-tags "$(TAGS) purego",-tags purego) -count=1 -timeout 20m ./importer/ ./internal/numeric/sgemm/ ./internal/numeric/vec/
 	# The AVX2+FMA kernel path (CPUs without AVX-512), forced on this one:
 	# the convolution kernels and the ResNets against onnxruntime. (The
