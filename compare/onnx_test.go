@@ -4,11 +4,18 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/testutil"
 )
+
+// maxRelMSE bounds the test relative MSE of TestCrossFrameworkSmall's
+// learners (1 is a model that learned nothing). Measured: 0.29 (Go HNet)
+// and 0.21 (PyTorch HNet); 0.74 for the PyTorch MLP, 0.71 and 0.59 for its
+// conjugate and tangent kernels.
+var maxRelMSE = map[string]float64{"hnet": 0.5, "mlp": 0.9}
 
 // TestCrossFrameworkSmall runs the cross-framework runners end to end on a
 // small problem: a PyTorch HNet and MLP trained by the reference script,
@@ -49,8 +56,13 @@ func TestCrossFrameworkSmall(t *testing.T) {
 	}
 	for _, r := range rs {
 		e, ok := r.Number("test_rel_mse")
-		if !ok || math.IsNaN(e) || e <= 0 || e > 2 {
-			t.Errorf("%s: test_rel_mse = %v", r.Cell.Learner, e)
+		t.Logf("%s: test_rel_mse %.3g", r.Cell.Learner, e)
+		limit := maxRelMSE["mlp"]
+		if r.Cell.Family() == "hnet" || strings.HasPrefix(r.Cell.Learner, "torch:hnet") {
+			limit = maxRelMSE["hnet"]
+		}
+		if !ok || math.IsNaN(e) || e <= 0 || e > limit {
+			t.Errorf("%s: test_rel_mse = %v, want in (0, %g]", r.Cell.Learner, e, limit)
 		}
 		var keys []string
 		switch r.Cell.Family() {
