@@ -3,6 +3,7 @@ package deps
 import (
 	"bytes"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -107,6 +108,43 @@ func TestLayering(t *testing.T) {
 				if d == module+f {
 					t.Errorf("%s imports %s", tc.pkg, f)
 				}
+			}
+		}
+	}
+}
+
+// TestPublicAPIsUsePublicTypes reads `go doc -all` of every library
+// package: no exported declaration may name a type of an internal
+// package, which callers outside the module could not name.
+func TestPublicAPIsUsePublicTypes(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go tool is not on PATH: %v", err)
+	}
+	out, err := exec.Command(goTool, "list", module+"internal/...").Output()
+	if err != nil {
+		t.Fatalf("go list internal/...: %v", err)
+	}
+	var names []string
+	for _, p := range strings.Fields(string(out)) {
+		names = append(names, p[strings.LastIndex(p, "/")+1:])
+	}
+	internalType := regexp.MustCompile(`\b(` + strings.Join(names, "|") + `)\.[A-Z]`)
+	// The importer's npy conversions are the importer's part of issue #20.
+	pending := map[string]bool{"importer: func FromNPY(a *npy.Array, want DType) (*Tensor, error)": true,
+		"importer: func (t *Tensor) ToNPY() *npy.Array": true}
+	for _, pkg := range append(library, "train/gorgoniaengine", "compare", "dtype") {
+		doc, err := exec.Command(goTool, "doc", "-all", module+pkg).Output()
+		if err != nil {
+			t.Fatalf("go doc %s: %v", pkg, err)
+		}
+		decls := false // past the package comment
+		for _, line := range strings.Split(string(doc), "\n") {
+			switch {
+			case line == "CONSTANTS" || line == "VARIABLES" || line == "FUNCTIONS" || line == "TYPES":
+				decls = true
+			case decls && !strings.HasPrefix(line, "    ") && internalType.MatchString(line) && !pending[pkg+": "+line]:
+				t.Errorf("%s: %s", pkg, line)
 			}
 		}
 	}
