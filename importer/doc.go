@@ -52,12 +52,18 @@
 //	                   workspaces, so concurrent Runs are safe and steady
 //	                   state allocates only the returned outputs.
 //
-// Symbolic dimensions (a dynamic batch axis) take any size. Plumbing that
-// the load-time probe cannot classify (several symbolic dims, data-dependent
-// shapes) is still folded per plan, once per distinct input shape. Small
-// int64/bool inputs
-// (at most 64 elements: shapes, axes) are folded into the plan as
-// constants, so models that take shapes as inputs run too.
+// Symbolic dimensions (a dynamic batch axis, a sequence length) take any
+// size, and change from call to call without reloading: a session keeps
+// the plans of the 16 most recently used sets of input shapes (least
+// recently used dropped first). Inputs that name the same symbolic
+// dimension must agree on it (input_ids and attention_mask both [batch,
+// seq]): a clear ErrShape error names both otherwise. Plumbing that the
+// load-time probe cannot classify (several symbolic dims, integer inputs,
+// data-dependent shapes) is still folded per plan, once per distinct
+// input shape. Small int64/bool inputs declared with at most one
+// dimension (at most 64 elements: shapes, axes) are folded into the plan
+// as constants, so models that take shapes as inputs run too; token ids
+// and masks are data.
 //
 // # Operators
 //
@@ -111,6 +117,13 @@
 //   - the rest (dilated, other strides, small outputs at batch > 1):
 //     im2col one row at a time into sgemm's packed layout, then
 //     sgemm.Packed; small outputs stack several images along the columns.
+//
+// Transformer encoders: the decomposed layer normalization that exporters
+// write before opset 17 (ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add) and
+// the Erf form of GELU are fused at load time into one
+// LayerNormalization or Gelu node each (fuse_transformer.go), one pass
+// over each row instead of a dozen elementwise ops; a pattern that
+// differs in any way is left as it is.
 //
 // A residual Add of two same-shape tensors (then ReLU) that follows one
 // of these convolutions is fused into it at plan time (fuseResiduals):

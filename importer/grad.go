@@ -24,7 +24,7 @@ type GradSession struct {
 
 	mu    sync.Mutex
 	vals  []*Tensor // param values, in params order
-	plans map[string]*gradPlan
+	plans *planCache[*gradPlan]
 }
 
 type gradPlan struct {
@@ -56,7 +56,7 @@ func NewGradSession(m *Model, params ...string) (*GradSession, error) {
 		cp.consts[k] = v
 	}
 	cp.Inputs = append([]ValueInfo{}, m.Inputs...)
-	g := &GradSession{m: &cp, nIn: len(m.Inputs), pidx: map[string]int{}, plans: map[string]*gradPlan{}}
+	g := &GradSession{m: &cp, nIn: len(m.Inputs), pidx: map[string]int{}, plans: newPlanCache[*gradPlan]()}
 	for _, name := range params {
 		t, ok := m.consts[name]
 		if !ok {
@@ -171,12 +171,12 @@ func (g *GradSession) planFor(in []*Tensor) (*gradPlan, error) {
 	key := g.m.planKey(in)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if gp, ok := g.plans[key]; ok {
+	if gp, ok := g.plans.get(key); ok {
 		return gp, nil
 	}
 	p, err := g.m.buildPlan(in, false, defaultEnv)
 	if err != nil {
-		return nil, fmt.Errorf("importer: planning for input shapes %s: %w", key, err)
+		return nil, fmt.Errorf("importer: planning for inputs %s: %w", describeInputs(g.m.Inputs, in), err)
 	}
 	p.ownBuffers()
 	gp := &gradPlan{p: p, back: make([]backFn, len(p.steps))}
@@ -187,10 +187,7 @@ func (g *GradSession) planFor(in []*Tensor) (*gradPlan, error) {
 			gp.back[i] = registry[s.node.Op].back
 		}
 	}
-	if len(g.plans) >= maxPlans {
-		g.plans = map[string]*gradPlan{}
-	}
-	g.plans[key] = gp
+	g.plans.put(key, gp)
 	return gp, nil
 }
 

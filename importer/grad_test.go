@@ -247,6 +247,7 @@ func gradCases() []gradCase {
 	add(gradCase{name: "Shape+Cast(no gradient through shapes)", xShape: []int64{3, 2},
 		nodes: []*onnxpb.NodeProto{node("Shape", []string{"X"}, []string{"s"}), node("Cast", []string{"s"}, []string{"f"}, aInt("to", 1)),
 			node("Mul", []string{"X", "f"}, []string{"Y"})}})
+	transformerGradCases(r, add, one)
 	return cs
 }
 

@@ -497,7 +497,7 @@ func buildGather(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 					i += d
 				}
 				if i < 0 || i >= d {
-					badInput("index %d out of range [%d, %d) for axis %d of size %d", v, -d, d, axis, d)
+					badInput("%s: index %d out of range [%d, %d) for axis %d of size %d", n.Inputs[1], v, -d, d, axis, d)
 				}
 				src := (b*d + i) * inner
 				dst := (b*len(ids) + j) * inner

@@ -45,6 +45,8 @@ func (m *Model) simplify() error {
 		m.foldBatchNorm()
 	}
 	m.fuseRelu()
+	m.fuseLayerNorm()
+	m.fuseGelu()
 	return nil
 }
 

@@ -63,9 +63,9 @@ type plan struct {
 // contents of the small integer inputs that are folded as constants.
 func (m *Model) planKey(in []*Tensor) string {
 	var b strings.Builder
-	for _, t := range in {
+	for i, t := range in {
 		b.WriteString(shapeStr(t.Shape))
-		if foldableInput(t) {
+		if m.foldableInput(i, t) {
 			fmt.Fprint(&b, t.I)
 		}
 		b.WriteByte(';')
@@ -73,9 +73,13 @@ func (m *Model) planKey(in []*Tensor) string {
 	return b.String()
 }
 
-// foldableInput reports whether an input is folded into the plan as a
-// constant: small int64/bool tensors are shapes, axes or indices.
-func foldableInput(t *Tensor) bool { return t.DType != Float32 && t.Len() <= 64 }
+// foldableInput reports whether input i is folded into the plan as a
+// constant: small int64/bool tensors declared with at most one dimension
+// (or no shape) are shapes, axes or indices. Token ids and masks
+// ([batch, seq]) are data: folding them would plan every call anew.
+func (m *Model) foldableInput(i int, t *Tensor) bool {
+	return t.DType != Float32 && t.Len() <= 64 && (m.Inputs[i].Shape == nil || len(m.Inputs[i].Shape) <= 1)
+}
 
 // buildPlan specialises the model to the given inputs (Model.Inputs order;
 // only shapes and foldable contents are used). With fuse, residual Adds
@@ -103,7 +107,7 @@ func (m *Model) buildPlan(in []*Tensor, fuse bool, env *buildEnv) (*plan, error)
 	for i, vi := range m.Inputs {
 		t := in[i]
 		inf := &info{dt: vi.DType, shape: append([]int{}, t.Shape...)}
-		if foldableInput(t) {
+		if m.foldableInput(i, t) {
 			inf.c = t.Clone()
 		}
 		p.inputs = append(p.inputs, add(vi.Name, inf))

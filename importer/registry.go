@@ -169,6 +169,8 @@ func init() {
 		"PRelu":           {versions: []int64{7, 9, 16}, build: buildPRelu, back: backPRelu},
 		"Size":            {versions: []int64{1, 13, 19, 21, 23, 24, 25}, build: buildSize, noBack: true},
 		"CastLike":        move(buildCastLike, 15, 19, 21, 23, 24, 25),
+		// Transformers (#13).
+		"LayerNormalization": {versions: []int64{17}, build: buildLayerNorm, back: backLayerNorm},
 	}
 }
 

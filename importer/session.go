@@ -14,7 +14,7 @@ type Session struct {
 	m     *Model
 	env   *buildEnv
 	mu    sync.Mutex
-	plans map[string]*sessionPlan
+	plans *planCache[*sessionPlan]
 }
 
 type sessionPlan struct {
@@ -45,17 +45,13 @@ func (sp *sessionPlan) put(ws *workspace) {
 	}
 }
 
-// maxPlans bounds the number of cached plans (distinct input shapes); the
-// oldest is not tracked, the cache is simply cleared when full.
-const maxPlans = 16
-
 // NewSession returns a Session for m with the default options.
 func NewSession(m *Model) *Session { return NewSessionWith(m, SessionOptions{}) }
 
 // NewSessionWith returns a Session for m that plans with the given
 // options.
 func NewSessionWith(m *Model, opt SessionOptions) *Session {
-	return &Session{m: m, env: &buildEnv{opt: opt}, plans: map[string]*sessionPlan{}}
+	return &Session{m: m, env: &buildEnv{opt: opt}, plans: newPlanCache[*sessionPlan]()}
 }
 
 // Model returns the session's model.
@@ -99,18 +95,15 @@ func (s *Session) planFor(in []*Tensor) (*sessionPlan, error) {
 	key := s.m.planKey(in)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if sp, ok := s.plans[key]; ok {
+	if sp, ok := s.plans.get(key); ok {
 		return sp, nil
 	}
 	p, err := s.m.buildPlan(in, true, s.env)
 	if err != nil {
-		return nil, fmt.Errorf("importer: planning for input shapes %s: %w", key, err)
-	}
-	if len(s.plans) >= maxPlans {
-		s.plans = map[string]*sessionPlan{}
+		return nil, fmt.Errorf("importer: planning for inputs %s: %w", describeInputs(s.m.Inputs, in), err)
 	}
 	sp := &sessionPlan{p: p}
-	s.plans[key] = sp
+	s.plans.put(key, sp)
 	return sp, nil
 }
 
@@ -148,7 +141,7 @@ func (s *Session) MemoryBytes() (constants, workspaces int64) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, sp := range s.plans {
+	s.plans.each(func(sp *sessionPlan) {
 		var per int64 = int64(sp.p.scratch) * 4
 		for b, n := range sp.p.bufSize {
 			if sp.p.bufType[b] == Float32 {
@@ -160,7 +153,7 @@ func (s *Session) MemoryBytes() (constants, workspaces int64) {
 		sp.mu.Lock()
 		workspaces += per * int64(max(1, len(sp.free)))
 		sp.mu.Unlock()
-	}
+	})
 	return constants, workspaces
 }
 
@@ -177,5 +170,5 @@ func gatherInputs(vis []ValueInfo, inputs map[string]*Tensor, in []*Tensor) erro
 		}
 		in[i] = t
 	}
-	return nil
+	return checkSymbolicDims(vis, in)
 }
