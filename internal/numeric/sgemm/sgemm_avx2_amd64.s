@@ -2,10 +2,11 @@
 
 // The AVX2+FMA micro-kernels of Shifted and Packed (16 YMM registers):
 // tiles of 4x16 and 4x24 floats of C (8 and 12 accumulators), which
-// differ only in the number of B vectors per k. They share sgemmShift8x32's arguments (sgemm_amd64.s), for a
-// part of the 8-row A panel: row t*ch+i of B is the floats at b +
-// offs[t] + i*ldb; flags bit 0 adds the tile at add (row stride ldc),
-// bit 1 applies ReLU as C is stored; bias (one value per row) may be nil.
+// differ only in the number of B vectors per k. They take
+// sgemmShift8x32's arguments (sgemm_amd64.s) for 4 rows of an 8-row A
+// panel: row t*ch+i of B is the floats at b + offs[t] + i*ldb; flags
+// bit 0 adds the tile at add (row stride ldc), bit 1 applies ReLU as C
+// is stored; bias (one value per row) may be nil.
 
 #include "textflag.h"
 
