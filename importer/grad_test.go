@@ -236,6 +236,33 @@ func gradCases() []gradCase {
 		add(gradCase{name: op + "/opset18", opset: 18, xShape: []int64{2, 3, 4}, positive: op == "ReduceLogSum",
 			nodes: one(op, []string{"X", "ax"}, aInt("keepdims", 0)), inits: []*onnxpb.TensorProto{int64Init("ax", []int64{0, 2}, 2)}})
 	}
+	add(gradCase{name: "GatherElements", xShape: []int64{3, 4}, nodes: one("GatherElements", []string{"X", "idx"}, aInt("axis", 1)),
+		inits: []*onnxpb.TensorProto{int64Init("idx", []int64{3, 0, 3, -1, 1, 1, 2, 0, 0}, 3, 3)}})
+	add(gradCase{name: "GatherND/batch_dims", xShape: []int64{2, 3, 4}, nodes: one("GatherND", []string{"X", "idx"}, aInt("batch_dims", 1)),
+		inits: []*onnxpb.TensorProto{int64Init("idx", []int64{2, 0, 0, 0, 1, 1}, 2, 3, 1)}})
+	for _, op := range []string{"ScatterElements", "ScatterND"} {
+		idx := int64Init("idx", []int64{1, 0, 2, 1}, 2, 2)
+		upd := fi(r, "U", false, 2, 2)
+		if op == "ScatterND" {
+			idx, upd = int64Init("idx", []int64{2, 0}, 2, 1), fi(r, "U", false, 2, 4)
+		}
+		add(gradCase{name: op, xShape: []int64{3, 4}, nodes: one(op, []string{"X", "idx", "U"}), inits: []*onnxpb.TensorProto{idx, upd}, params: []string{"U"}})
+	}
+	add(gradCase{name: "Tile", xShape: []int64{2, 3}, nodes: one("Tile", []string{"X", "rep"}),
+		inits: []*onnxpb.TensorProto{int64Init("rep", []int64{2, 3}, 2)}})
+	add(gradCase{name: "DepthToSpace/CRD", xShape: []int64{1, 8, 2, 3}, nodes: one("DepthToSpace", []string{"X"}, aInt("blocksize", 2), aStr("mode", "CRD"))})
+	add(gradCase{name: "DepthToSpace/DCR", xShape: []int64{1, 8, 2, 3}, nodes: one("DepthToSpace", []string{"X"}, aInt("blocksize", 2))})
+	add(gradCase{name: "SpaceToDepth", xShape: []int64{1, 2, 4, 6}, nodes: one("SpaceToDepth", []string{"X"}, aInt("blocksize", 2))})
+	add(gradCase{name: "Trilu/lower,k", opset: 14, xShape: []int64{2, 3, 4}, nodes: one("Trilu", []string{"X", "k"}, aInt("upper", 0)),
+		inits: []*onnxpb.TensorProto{int64Init("k", []int64{1})}})
+	add(gradCase{name: "CumSum/exclusive,reverse", xShape: []int64{3, 4}, nodes: one("CumSum", []string{"X", "ax"}, aInt("exclusive", 1), aInt("reverse", 1)),
+		inits: []*onnxpb.TensorProto{int64Init("ax", []int64{1})}})
+	add(gradCase{name: "CumSum", xShape: []int64{3, 4}, nodes: one("CumSum", []string{"X", "ax"}), inits: []*onnxpb.TensorProto{int64Init("ax", []int64{0})}})
+	add(gradCase{name: "TopK", xShape: []int64{3, 5}, outputs: []string{"Y"},
+		nodes: []*onnxpb.NodeProto{node("TopK", []string{"X", "k"}, []string{"Y", "I"}, aInt("largest", 0))},
+		inits: []*onnxpb.TensorProto{int64Init("k", []int64{2}, 1)}})
+	add(gradCase{name: "Compress", xShape: []int64{3, 4}, nodes: one("Compress", []string{"X", "c"}, aInt("axis", 1)),
+		inits: []*onnxpb.TensorProto{{Name: proto.String("c"), Dims: []int64{4}, DataType: proto.Int32(int32(onnxpb.TensorProto_BOOL)), Int32Data: []int32{1, 0, 1, 1}}}})
 	add(gradCase{name: "ReduceSum/all,opset11", opset: 11, xShape: []int64{2, 3}, nodes: one("ReduceSum", []string{"X"}, aInt("keepdims", 0))})
 	add(gradCase{name: "Softmax/axis1", xShape: []int64{2, 3, 4}, nodes: one("Softmax", []string{"X"}, aInt("axis", 1))})
 	add(gradCase{name: "LogSoftmax/opset11,coerced", opset: 11, xShape: []int64{2, 3, 2}, nodes: one("LogSoftmax", []string{"X"})})

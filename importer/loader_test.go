@@ -99,7 +99,30 @@ func hostile() map[string][]byte {
 		"shape mismatch": model(13, []*onnxpb.NodeProto{node("MatMul", []string{"x", "w"}, []string{"y"})},
 			[]*onnxpb.TensorProto{floatInit("w", make([]float32, 6), 3, 2)}, x, y),
 		"no graph": func() []byte { b, _ := proto.Marshal(&onnxpb.ModelProto{IrVersion: proto.Int64(8)}); return b }(),
+		"huge Tile": model(13, []*onnxpb.NodeProto{node("Tile", []string{"x", "r"}, []string{"t"}), node("ReduceSum", []string{"t"}, []string{"y"})},
+			[]*onnxpb.TensorProto{int64Init("r", []int64{1 << 62}, 1)}, x, y),
+		"huge Range": model(13, []*onnxpb.NodeProto{node("Range", []string{"a", "b", "c"}, []string{"r"}), node("Add", []string{"x", "r"}, []string{"y"})},
+			[]*onnxpb.TensorProto{floatInit("a", []float32{0}), floatInit("b", []float32{1e30}), floatInit("c", []float32{1e-30})}, x, y),
+		"huge OneHot": model(13, []*onnxpb.NodeProto{node("OneHot", []string{"i", "d", "v"}, []string{"o"}), node("Add", []string{"x", "o"}, []string{"y"})},
+			[]*onnxpb.TensorProto{int64Init("i", []int64{0, 1}, 2), int64Init("d", []int64{1 << 40}, 1), floatInit("v", []float32{0, 1}, 2)}, x, y),
+		"Gather index out of range": model(13, []*onnxpb.NodeProto{node("GatherElements", []string{"x", "i"}, []string{"y"})},
+			[]*onnxpb.TensorProto{int64Init("i", []int64{0, 5}, 2)}, x, y),
 	}
+}
+
+// newOpsModel chains operators added for the ONNX 1.22 backend tests (a
+// seed for FuzzLoadBytes).
+func newOpsModel() []byte {
+	f := onnxpb.TensorProto_FLOAT
+	return model(18, []*onnxpb.NodeProto{
+		node("Tile", []string{"x", "r"}, []string{"t"}), node("CumSum", []string{"t", "ax"}, []string{"c"}),
+		node("Gelu", []string{"c"}, []string{"g"}), node("TopK", []string{"g", "k"}, []string{"v", "i"}),
+		node("GatherElements", []string{"t", "i"}, []string{"e"}), node("ReduceMax", []string{"e", "ax"}, []string{"m"}),
+		node("Range", []string{"s0", "s1", "s2"}, []string{"rg"}), node("Cast", []string{"rg"}, []string{"rf"}, aInt("to", 1)),
+		node("Add", []string{"m", "rf"}, []string{"y"})},
+		[]*onnxpb.TensorProto{int64Init("r", []int64{2}, 1), int64Init("ax", []int64{0}, 1), int64Init("k", []int64{2}, 1),
+			int64Init("s0", []int64{0}), int64Init("s1", []int64{1}), int64Init("s2", []int64{1})},
+		[]*onnxpb.ValueInfoProto{vinfo("x", f, 3)}, []*onnxpb.ValueInfoProto{vinfo("y", f, 1)})
 }
 
 func TestHostileModelsAreErrors(t *testing.T) {
@@ -372,6 +395,7 @@ func FuzzLoadBytes(f *testing.F) {
 		}
 	}
 	f.Add(reluModel())
+	f.Add(newOpsModel())
 	for _, b := range hostile() {
 		f.Add(b)
 	}

@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -537,4 +536,4 @@ func (p *plan) forward(ws *workspace) (err error) {
 	return nil
 }
 
-var errNotConst = errors.New("must be a constant (or computable from shapes) when the model is planned")
+var errNotConst = fmt.Errorf("must be a constant (or computable from shapes) when the model is planned: %w data-dependent shape", ErrUnsupported)

@@ -171,6 +171,23 @@ func init() {
 		"CastLike":        move(buildCastLike, 15, 19, 21, 23, 24, 25),
 		// Transformers (#13).
 		"LayerNormalization": {versions: []int64{17}, build: buildLayerNorm, back: backLayerNorm},
+		"GatherElements":     move(buildGatherElements, 11, 13),
+		"GatherND":           move(buildGatherND, 11, 12, 13),
+		"ScatterElements":    {versions: []int64{11, 13, 16, 18}, check: checkScatter, build: buildScatterElements, back: backScatter},
+		"ScatterND":          {versions: []int64{11, 13, 16, 18}, check: checkScatter, build: buildScatterND, back: backScatter},
+		"ArgMax":             {versions: []int64{1, 11, 12, 13}, build: buildArgExtreme, noBack: true},
+		"ArgMin":             {versions: []int64{1, 11, 12, 13}, build: buildArgExtreme, noBack: true},
+		"TopK":               {versions: []int64{1, 10, 11, 24}, build: buildTopK, back: backTopK},
+		"OneHot":             {versions: []int64{9, 11}, build: buildOneHot, noBack: true},
+		"Tile":               move(buildTile, 6, 13),
+		"DepthToSpace":       move(buildDepthSpace, 1, 11, 13),
+		"SpaceToDepth":       move(buildDepthSpace, 1, 13),
+		"Trilu":              move(buildTrilu, 14),
+		"CumSum":             {versions: []int64{11, 14}, build: buildCumSum, back: backCumSum},
+		"Range":              {versions: []int64{11, 27}, build: buildRange, noBack: true},
+		"Hardmax":            {versions: []int64{1, 11, 13}, build: buildHardmax, noBack: true},
+		"Compress":           move(buildCompress, 9, 11),
+		"NonZero":            {versions: []int64{9, 13}, build: buildNonZero, noBack: true},
 	}
 }
 
