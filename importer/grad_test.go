@@ -263,6 +263,20 @@ func gradCases() []gradCase {
 		inits: []*onnxpb.TensorProto{int64Init("k", []int64{2}, 1)}})
 	add(gradCase{name: "Compress", xShape: []int64{3, 4}, nodes: one("Compress", []string{"X", "c"}, aInt("axis", 1)),
 		inits: []*onnxpb.TensorProto{{Name: proto.String("c"), Dims: []int64{4}, DataType: proto.Int32(int32(onnxpb.TensorProto_BOOL)), Int32Data: []int32{1, 0, 1, 1}}}})
+	add(gradCase{name: "LayerNormalization/axis1", opset: 17, xShape: []int64{2, 3, 4}, nodes: one("LayerNormalization", []string{"X", "S", "B"}, aInt("axis", 1)),
+		inits: []*onnxpb.TensorProto{fi(r, "S", false, 3, 4), fi(r, "B", false, 4)}, params: []string{"S", "B"}})
+	add(gradCase{name: "RMSNormalization", opset: 23, xShape: []int64{2, 3, 4}, nodes: one("RMSNormalization", []string{"X", "S"}),
+		inits: []*onnxpb.TensorProto{fi(r, "S", false, 4)}, params: []string{"S"}})
+	add(gradCase{name: "InstanceNormalization", xShape: []int64{2, 3, 2, 3}, nodes: one("InstanceNormalization", []string{"X", "S", "B"}),
+		inits: []*onnxpb.TensorProto{fi(r, "S", false, 3), fi(r, "B", false, 3)}, params: []string{"S", "B"}})
+	add(gradCase{name: "GroupNormalization/opset21", opset: 21, xShape: []int64{2, 4, 3}, nodes: one("GroupNormalization", []string{"X", "S", "B"}, aInt("num_groups", 2)),
+		inits: []*onnxpb.TensorProto{fi(r, "S", false, 4), fi(r, "B", false, 4)}, params: []string{"S", "B"}})
+	add(gradCase{name: "GroupNormalization/opset18", opset: 18, xShape: []int64{2, 4, 3}, nodes: one("GroupNormalization", []string{"X", "S", "B"}, aInt("num_groups", 2)),
+		inits: []*onnxpb.TensorProto{fi(r, "S", false, 2), fi(r, "B", false, 2)}, params: []string{"S", "B"}})
+	add(gradCase{name: "MeanVarianceNormalization", xShape: []int64{2, 3, 2, 2}, nodes: one("MeanVarianceNormalization", []string{"X"})})
+	for _, p := range []int64{1, 2} {
+		add(gradCase{name: fmt.Sprintf("LpNormalization/p%d", p), xShape: []int64{3, 4}, nodes: one("LpNormalization", []string{"X"}, aInt("p", p), aInt("axis", 0))})
+	}
 	add(gradCase{name: "ReduceSum/all,opset11", opset: 11, xShape: []int64{2, 3}, nodes: one("ReduceSum", []string{"X"}, aInt("keepdims", 0))})
 	add(gradCase{name: "Softmax/axis1", xShape: []int64{2, 3, 4}, nodes: one("Softmax", []string{"X"}, aInt("axis", 1))})
 	add(gradCase{name: "LogSoftmax/opset11,coerced", opset: 11, xShape: []int64{2, 3, 2}, nodes: one("LogSoftmax", []string{"X"})})

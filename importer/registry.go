@@ -65,6 +65,9 @@ func init() {
 	reduce := func(versions ...int64) opDef {
 		return opDef{versions: versions, build: buildReduce, back: backReduce}
 	}
+	norm := func(versions ...int64) opDef {
+		return opDef{versions: versions, build: buildNorm, back: backNorm}
+	}
 	// Type-only bumps (bfloat16, float8, int4... added to the allowed
 	// types) are listed: the node's types are checked by build.
 	registry = map[string]opDef{
@@ -169,25 +172,30 @@ func init() {
 		"PRelu":           {versions: []int64{7, 9, 16}, build: buildPRelu, back: backPRelu},
 		"Size":            {versions: []int64{1, 13, 19, 21, 23, 24, 25}, build: buildSize, noBack: true},
 		"CastLike":        move(buildCastLike, 15, 19, 21, 23, 24, 25),
+		"GatherElements":  move(buildGatherElements, 11, 13),
+		"GatherND":        move(buildGatherND, 11, 12, 13),
+		"ScatterElements": {versions: []int64{11, 13, 16, 18}, check: checkScatter, build: buildScatterElements, back: backScatter},
+		"ScatterND":       {versions: []int64{11, 13, 16, 18}, check: checkScatter, build: buildScatterND, back: backScatter},
+		"ArgMax":          {versions: []int64{1, 11, 12, 13}, build: buildArgExtreme, noBack: true},
+		"ArgMin":          {versions: []int64{1, 11, 12, 13}, build: buildArgExtreme, noBack: true},
+		"TopK":            {versions: []int64{1, 10, 11, 24}, build: buildTopK, back: backTopK},
+		"OneHot":          {versions: []int64{9, 11}, build: buildOneHot, noBack: true},
+		"Tile":            move(buildTile, 6, 13),
+		"DepthToSpace":    move(buildDepthSpace, 1, 11, 13),
+		"SpaceToDepth":    move(buildDepthSpace, 1, 13),
+		"Trilu":           move(buildTrilu, 14),
+		"CumSum":          {versions: []int64{11, 14}, build: buildCumSum, back: backCumSum},
+		"Range":           {versions: []int64{11, 27}, build: buildRange, noBack: true},
+		"Hardmax":         {versions: []int64{1, 11, 13}, build: buildHardmax, noBack: true},
+		"Compress":        move(buildCompress, 9, 11),
 		// Transformers (#13).
-		"LayerNormalization": {versions: []int64{17}, build: buildLayerNorm, back: backLayerNorm},
-		"GatherElements":     move(buildGatherElements, 11, 13),
-		"GatherND":           move(buildGatherND, 11, 12, 13),
-		"ScatterElements":    {versions: []int64{11, 13, 16, 18}, check: checkScatter, build: buildScatterElements, back: backScatter},
-		"ScatterND":          {versions: []int64{11, 13, 16, 18}, check: checkScatter, build: buildScatterND, back: backScatter},
-		"ArgMax":             {versions: []int64{1, 11, 12, 13}, build: buildArgExtreme, noBack: true},
-		"ArgMin":             {versions: []int64{1, 11, 12, 13}, build: buildArgExtreme, noBack: true},
-		"TopK":               {versions: []int64{1, 10, 11, 24}, build: buildTopK, back: backTopK},
-		"OneHot":             {versions: []int64{9, 11}, build: buildOneHot, noBack: true},
-		"Tile":               move(buildTile, 6, 13),
-		"DepthToSpace":       move(buildDepthSpace, 1, 11, 13),
-		"SpaceToDepth":       move(buildDepthSpace, 1, 13),
-		"Trilu":              move(buildTrilu, 14),
-		"CumSum":             {versions: []int64{11, 14}, build: buildCumSum, back: backCumSum},
-		"Range":              {versions: []int64{11, 27}, build: buildRange, noBack: true},
-		"Hardmax":            {versions: []int64{1, 11, 13}, build: buildHardmax, noBack: true},
-		"Compress":           move(buildCompress, 9, 11),
-		"NonZero":            {versions: []int64{9, 13}, build: buildNonZero, noBack: true},
+		"LayerNormalization":        {versions: []int64{17}, build: buildLayerNorm, back: backLayerNorm},
+		"RMSNormalization":          norm(23),
+		"InstanceNormalization":     norm(6, 22),
+		"GroupNormalization":        norm(18, 21),
+		"MeanVarianceNormalization": norm(9, 13),
+		"LpNormalization":           {versions: []int64{1, 22}, build: buildLpNorm, back: backLpNorm},
+		"NonZero":                   {versions: []int64{9, 13}, build: buildNonZero, noBack: true},
 	}
 }
 
