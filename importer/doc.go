@@ -86,6 +86,18 @@
 // GlobalMaxPool propagate NaN (a window holding a NaN gives NaN), as
 // PyTorch's max pooling does.
 //
+// # Element types
+//
+// Everything float is computed in float32; int32 values are widened to
+// int64 (they are indices and shapes), bool values are 0 or 1 in int64.
+// FLOAT16 and BFLOAT16 inputs, initializers and outputs are float32
+// tensors: decoded at the boundary and computed in float32, so results
+// are at least as precise as a 16-bit computation (the ONNX backend tests
+// of those types pass at their tolerance, 1e-3 relative); a Cast to a
+// 16-bit type rounds to its precision, a CastLike does not. Other element
+// types (float64, 8/16-bit integers, strings) are refused at load with
+// ErrUnsupported.
+//
 // # Kernels
 //
 // Convolutions with constant weights and one group run on

@@ -3,6 +3,8 @@ package importer
 import (
 	"fmt"
 	"math"
+
+	"github.com/hierlearn/hierlearn/internal/onnxpb"
 )
 
 type binOp int
@@ -417,11 +419,28 @@ func buildCast(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 1); err != nil {
 		return nil, nil, err
 	}
-	to, err := dtypeOf(int32(n.attrInt("to", 0)))
+	elem := onnxpb.TensorProto_DataType(n.attrInt("to", 0))
+	to, err := dtypeOf(int32(elem))
 	if err != nil {
 		return nil, nil, err
 	}
-	return castTo(in[0], to)
+	outs, k, err := castTo(in[0], to)
+	if err != nil || (elem != onnxpb.TensorProto_FLOAT16 && elem != onnxpb.TensorProto_BFLOAT16) {
+		return outs, k, err
+	}
+	// To a 16-bit float: computed in float32, rounded to its precision.
+	round := roundFloat16
+	if elem == onnxpb.TensorProto_BFLOAT16 {
+		round = roundBFloat16
+	}
+	run := k.run
+	k.run = func(in, out []*Tensor, sc []float32) {
+		run(in, out, sc)
+		for i, v := range out[0].F {
+			out[0].F[i] = round(v)
+		}
+	}
+	return outs, k, nil
 }
 
 // buildCastLike casts input 0 to the element type of input 1.

@@ -35,11 +35,13 @@ func checkedNumel(dims []int64) (int, error) {
 }
 
 // dtypeOf maps an ONNX element type to ours. INT32 tensors are widened to
-// int64 (they only appear as indices and shapes in the models we target).
+// int64 (they only appear as indices and shapes in the models we target);
+// FLOAT16 and BFLOAT16 ones to float32, in which they are computed (a
+// Cast to them rounds to their precision).
 func dtypeOf(elem int32) (DType, error) {
 	switch onnxpb.TensorProto_DataType(elem) {
-	case onnxpb.TensorProto_FLOAT:
-		return Float32, nil
+	case onnxpb.TensorProto_FLOAT, onnxpb.TensorProto_FLOAT16, onnxpb.TensorProto_BFLOAT16:
+		return Float32, nil // 16-bit floats are widened at the boundary
 	case onnxpb.TensorProto_INT64, onnxpb.TensorProto_INT32:
 		return Int64, nil
 	case onnxpb.TensorProto_BOOL:
@@ -93,6 +95,11 @@ func tensorFromProto(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
 			for i := range t.F {
 				t.F[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 			}
+		case onnxpb.TensorProto_FLOAT16, onnxpb.TensorProto_BFLOAT16:
+			t.F = make([]float32, n)
+			for i := range t.F {
+				t.F[i] = float16At(et, binary.LittleEndian.Uint16(raw[2*i:]))
+			}
 		case onnxpb.TensorProto_INT64:
 			t.I = make([]int64, n)
 			for i := range t.I {
@@ -125,6 +132,14 @@ func tensorFromProto(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
 		if have == n {
 			t.I = append([]int64{}, tp.GetInt64Data()...)
 		}
+	case onnxpb.TensorProto_FLOAT16, onnxpb.TensorProto_BFLOAT16:
+		have = len(tp.GetInt32Data()) // the 16 bits of each value
+		if have == n {
+			t.F = make([]float32, n)
+			for i, v := range tp.GetInt32Data() {
+				t.F[i] = float16At(et, uint16(v))
+			}
+		}
 	case onnxpb.TensorProto_INT32, onnxpb.TensorProto_BOOL:
 		have = len(tp.GetInt32Data())
 		if have == n {
@@ -151,8 +166,59 @@ func elemSize(elem int32) int {
 		return 8
 	case onnxpb.TensorProto_BOOL:
 		return 1
+	case onnxpb.TensorProto_FLOAT16, onnxpb.TensorProto_BFLOAT16:
+		return 2
 	}
 	return 0
+}
+
+// float16At decodes the bits of a FLOAT16 or BFLOAT16 value.
+func float16At(et onnxpb.TensorProto_DataType, h uint16) float32 {
+	if et == onnxpb.TensorProto_BFLOAT16 {
+		return math.Float32frombits(uint32(h) << 16)
+	}
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	frac := uint32(h) & 0x3ff
+	switch {
+	case exp == 0x1f: // inf, NaN
+		return math.Float32frombits(sign | 0xff<<23 | frac<<13)
+	case exp == 0 && frac == 0:
+		return math.Float32frombits(sign)
+	case exp == 0: // subnormal: frac·2^-24
+		v := float32(frac) / (1 << 24)
+		if sign != 0 {
+			v = -v
+		}
+		return v
+	}
+	return math.Float32frombits(sign | (exp+112)<<23 | frac<<13)
+}
+
+// roundFloat16 rounds v to the nearest FLOAT16 (ties to even; overflow
+// to infinity), as a Cast to FLOAT16 does.
+func roundFloat16(v float32) float32 {
+	f := float64(v)
+	if math.IsNaN(f) || math.IsInf(f, 0) || f == 0 {
+		return v
+	}
+	a := math.Abs(f)
+	if a >= 65520 { // past the largest half (65504) plus half an ulp
+		return float32(math.Copysign(math.Inf(1), f))
+	}
+	_, e := math.Frexp(a)                 // a = m·2^e, m in [0.5, 1)
+	step := math.Ldexp(1, max(e-11, -24)) // the half's ulp at a
+	return float32(math.Copysign(math.RoundToEven(a/step)*step, f))
+}
+
+// roundBFloat16 rounds v to the nearest BFLOAT16 (ties to even).
+func roundBFloat16(v float32) float32 {
+	b := math.Float32bits(v)
+	if v != v {
+		return v
+	}
+	b += 0x7fff + (b>>16)&1
+	return math.Float32frombits(b &^ 0xffff)
 }
 
 // readExternal reads the bytes of a tensor stored outside the model file.
