@@ -277,6 +277,15 @@ func gradCases() []gradCase {
 	for _, p := range []int64{1, 2} {
 		add(gradCase{name: fmt.Sprintf("LpNormalization/p%d", p), xShape: []int64{3, 4}, nodes: one("LpNormalization", []string{"X"}, aInt("p", p), aInt("axis", 0))})
 	}
+	add(gradCase{name: "NegativeLogLikelihoodLoss/weights,ignore,mean", xShape: []int64{2, 3, 2},
+		nodes: one("NegativeLogLikelihoodLoss", []string{"X", "t", "w"}, aInt("ignore_index", 1)),
+		inits: []*onnxpb.TensorProto{int64Init("t", []int64{2, 1, 0, 2}, 2, 2), floatInit("w", []float32{0.5, 1, 2}, 3)}})
+	add(gradCase{name: "NegativeLogLikelihoodLoss/none", xShape: []int64{3, 4},
+		nodes: one("NegativeLogLikelihoodLoss", []string{"X", "t"}, aStr("reduction", "none")),
+		inits: []*onnxpb.TensorProto{int64Init("t", []int64{3, 0, 1}, 3)}})
+	add(gradCase{name: "SoftmaxCrossEntropyLoss/log_prob,sum", xShape: []int64{2, 3, 2}, outputs: []string{"Y", "LP"},
+		nodes: []*onnxpb.NodeProto{node("SoftmaxCrossEntropyLoss", []string{"X", "t", "w"}, []string{"Y", "LP"}, aStr("reduction", "sum"))},
+		inits: []*onnxpb.TensorProto{int64Init("t", []int64{2, 1, 0, 2}, 2, 2), floatInit("w", []float32{0.5, 1, 2}, 3)}})
 	add(gradCase{name: "ReduceSum/all,opset11", opset: 11, xShape: []int64{2, 3}, nodes: one("ReduceSum", []string{"X"}, aInt("keepdims", 0))})
 	add(gradCase{name: "Softmax/axis1", xShape: []int64{2, 3, 4}, nodes: one("Softmax", []string{"X"}, aInt("axis", 1))})
 	add(gradCase{name: "LogSoftmax/opset11,coerced", opset: 11, xShape: []int64{2, 3, 2}, nodes: one("LogSoftmax", []string{"X"})})

@@ -195,6 +195,8 @@ func init() {
 		"GroupNormalization":        norm(18, 21),
 		"MeanVarianceNormalization": norm(9, 13),
 		"LpNormalization":           {versions: []int64{1, 22}, build: buildLpNorm, back: backLpNorm},
+		"NegativeLogLikelihoodLoss": {versions: []int64{12, 13, 22}, build: buildLoss, back: backLoss},
+		"SoftmaxCrossEntropyLoss":   {versions: []int64{12, 13}, build: buildLoss, back: backLoss},
 		"NonZero":                   {versions: []int64{9, 13}, build: buildNonZero, noBack: true},
 	}
 }
