@@ -39,7 +39,7 @@ func ReadInputs(m *Model, specs []string) (map[string]*Tensor, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--input %s: %w", spec, err)
 		}
-		t, err := FromNPY(a, vi.DType)
+		t, err := fromNPY(a, vi.DType)
 		if err != nil {
 			return nil, fmt.Errorf("--input %s: %w", spec, err)
 		}
@@ -170,7 +170,7 @@ func WriteOutputs(m *Model, outs map[string]*Tensor, path string) ([]string, err
 		if len(m.Outputs) != 1 {
 			return nil, fmt.Errorf("-o %s: the model has %d outputs; give a directory (-o dir/)", path, len(m.Outputs))
 		}
-		if err := npy.WriteFile(path, outs[m.Outputs[0].Name].ToNPY()); err != nil {
+		if err := npy.WriteFile(path, outs[m.Outputs[0].Name].toNPY()); err != nil {
 			return nil, err
 		}
 		return []string{path}, nil
@@ -185,7 +185,7 @@ func WriteOutputs(m *Model, outs map[string]*Tensor, path string) ([]string, err
 	sort.Strings(names)
 	for _, name := range names {
 		p := filepath.Join(path, safeFileName(name)+".npy")
-		if err := npy.WriteFile(p, outs[name].ToNPY()); err != nil {
+		if err := npy.WriteFile(p, outs[name].toNPY()); err != nil {
 			return written, err
 		}
 		written = append(written, p)

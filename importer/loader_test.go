@@ -180,7 +180,7 @@ func TestExternalData(t *testing.T) {
 	}
 	x, _ := z.Get("x")
 	want, _ := z.Get("y")
-	xt, err := FromNPY(x, Float32)
+	xt, err := fromNPY(x, Float32)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestExternalData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wt, _ := FromNPY(want, Float32)
+	wt, _ := fromNPY(want, Float32)
 	if err := closeEnough(got["y"], wt, 1e-5, 1e-6); err != nil {
 		t.Fatal(err)
 	}
@@ -206,8 +206,8 @@ func loadTiny(t *testing.T) (*Model, *Tensor, *Tensor) {
 	}
 	x, _ := z.Get("input")
 	y, _ := z.Get("probs")
-	xt, _ := FromNPY(x, Float32)
-	yt, _ := FromNPY(y, Float32)
+	xt, _ := fromNPY(x, Float32)
+	yt, _ := fromNPY(y, Float32)
 	return m, xt, yt
 }
 

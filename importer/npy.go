@@ -16,7 +16,7 @@ func ReadNPY(path string, want DType) (*Tensor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("importer: %w", err)
 	}
-	t, err := FromNPY(a, want)
+	t, err := fromNPY(a, want)
 	if err != nil {
 		return nil, fmt.Errorf("importer: %s: %w", path, err)
 	}
@@ -30,7 +30,7 @@ func DecodeNPY(r io.Reader, want DType) (*Tensor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("importer: %w", err)
 	}
-	t, err := FromNPY(a, want)
+	t, err := fromNPY(a, want)
 	if err != nil {
 		return nil, fmt.Errorf("importer: %w", err)
 	}
@@ -39,15 +39,15 @@ func DecodeNPY(r io.Reader, want DType) (*Tensor, error) {
 
 // WriteNPY writes the tensor to w in .npy format (bool tensors as uint8).
 func (t *Tensor) WriteNPY(w io.Writer) error {
-	if err := npy.Write(w, t.ToNPY()); err != nil {
+	if err := npy.Write(w, t.toNPY()); err != nil {
 		return fmt.Errorf("importer: %w", err)
 	}
 	return nil
 }
 
-// FromNPY converts an array of this module's internal npy package; the
-// module's own commands use it. Other callers use ReadNPY or DecodeNPY.
-func FromNPY(a *npy.Array, want DType) (*Tensor, error) {
+// fromNPY converts an .npy array to a tensor of element type want (see
+// ReadNPY).
+func fromNPY(a *npy.Array, want DType) (*Tensor, error) {
 	shape := append([]int{}, a.Shape...)
 	n := numel(shape)
 	t := &Tensor{DType: want, Shape: shape}
@@ -110,10 +110,8 @@ func FromNPY(a *npy.Array, want DType) (*Tensor, error) {
 	return t, nil
 }
 
-// ToNPY converts a tensor to an array of this module's internal npy
-// package (bool tensors become uint8); the module's own commands use it.
-// Other callers use WriteNPY.
-func (t *Tensor) ToNPY() *npy.Array {
+// toNPY converts a tensor to an .npy array (bool tensors become uint8).
+func (t *Tensor) toNPY() *npy.Array {
 	shape := append([]int{}, t.Shape...)
 	switch t.DType {
 	case Float32:

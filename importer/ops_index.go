@@ -118,7 +118,7 @@ func buildGatherND(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error)
 	out := append(append([]int{}, idx.shape[:q-1]...), x.shape[b+kd:]...)
 	slice := numel(x.shape[b+kd:])
 	batches := numel(x.shape[:b])
-	perBatch := numel(idx.shape[b:q-1]) // index tuples per batch
+	perBatch := numel(idx.shape[b : q-1]) // index tuples per batch
 	dataBatch := numel(x.shape[b:])
 	xs := stridesOf(x.shape)
 	k := &kernel{run: func(in, o []*Tensor, _ []float32) {

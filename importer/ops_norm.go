@@ -14,9 +14,9 @@ import (
 type normSpec struct {
 	shape         []int
 	gst, pst, bst []int
-	groups   int
-	rms      bool
-	eps      float64
+	groups        int
+	rms           bool
+	eps           float64
 }
 
 // stats returns each group's mean (0 with rms) and 1/sqrt(var + eps)

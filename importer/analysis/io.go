@@ -10,6 +10,7 @@ import (
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
 	"github.com/hierlearn/hierlearn/internal/errkind"
 	"github.com/hierlearn/hierlearn/internal/npy"
+	"github.com/hierlearn/hierlearn/internal/npyconv"
 	"github.com/hierlearn/hierlearn/internal/version"
 	"github.com/hierlearn/hierlearn/train/kernel"
 )
@@ -62,7 +63,11 @@ func (md *Model) checkBatch(x *importer.Tensor, what string) error {
 // provenance (config, seed, hierlearn version) to path + ".json". On error
 // neither file is left behind.
 func WriteResult(path string, t *importer.Tensor, config map[string]any) error {
-	return writeResult(path, t.ToNPY(), config)
+	a, err := npyconv.Array(t)
+	if err != nil {
+		return fmt.Errorf("analysis: %w", err)
+	}
+	return writeResult(path, a, config)
 }
 
 // WriteGram writes a Gram matrix (float64) like WriteResult.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hierlearn/hierlearn/importer"
 	"github.com/hierlearn/hierlearn/internal/npy"
+	"github.com/hierlearn/hierlearn/internal/npyconv"
 	"github.com/hierlearn/hierlearn/internal/ortrun"
 )
 
@@ -198,7 +199,7 @@ func runORT(path string, m *importer.Model, inputs map[string]*importer.Tensor) 
 				dt = importer.Float32
 			}
 		}
-		t, err := importer.FromNPY(a, dt)
+		t, err := npyconv.Tensor(a, dt)
 		if err != nil {
 			return nil, fmt.Errorf("onnxruntime output %q: %w", o.Name, err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hierlearn/hierlearn/importer"
 	"github.com/hierlearn/hierlearn/internal/npy"
+	"github.com/hierlearn/hierlearn/internal/npyconv"
 	"github.com/hierlearn/hierlearn/internal/reftools"
 )
 
@@ -41,7 +42,11 @@ func Run(model string, inputs map[string]*importer.Tensor, threads, warmup, repe
 	defer os.RemoveAll(tmp)
 	z := npy.NewArchive()
 	for name, t := range inputs {
-		z.Add(name, t.ToNPY())
+		a, err := npyconv.Array(t)
+		if err != nil {
+			return nil, nil, err
+		}
+		z.Add(name, a)
 	}
 	inPath, outPath := filepath.Join(tmp, "in.npz"), filepath.Join(tmp, "out.npz")
 	if err := npy.WriteNPZ(inPath, z); err != nil {
