@@ -264,7 +264,7 @@ func gradCases() []gradCase {
 	add(gradCase{name: "Compress", xShape: []int64{3, 4}, nodes: one("Compress", []string{"X", "c"}, aInt("axis", 1)),
 		inits: []*onnxpb.TensorProto{{Name: proto.String("c"), Dims: []int64{4}, DataType: proto.Int32(int32(onnxpb.TensorProto_BOOL)), Int32Data: []int32{1, 0, 1, 1}}}})
 	add(gradCase{name: "LayerNormalization/axis1", opset: 17, xShape: []int64{2, 3, 4}, nodes: one("LayerNormalization", []string{"X", "S", "B"}, aInt("axis", 1)),
-		inits: []*onnxpb.TensorProto{fi(r, "S", false, 3, 4), fi(r, "B", false, 4)}, params: []string{"S", "B"}})
+		inits: []*onnxpb.TensorProto{fi(r, "S", false, 3, 4), fi(r, "B", false, 3, 4)}, params: []string{"S", "B"}})
 	add(gradCase{name: "RMSNormalization", opset: 23, xShape: []int64{2, 3, 4}, nodes: one("RMSNormalization", []string{"X", "S"}),
 		inits: []*onnxpb.TensorProto{fi(r, "S", false, 4)}, params: []string{"S"}})
 	add(gradCase{name: "InstanceNormalization", xShape: []int64{2, 3, 2, 3}, nodes: one("InstanceNormalization", []string{"X", "S", "B"}),
