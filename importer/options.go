@@ -12,8 +12,8 @@ import (
 // paths and to exercise each of them on any machine.
 type SessionOptions struct {
 	// BLASConv runs convolutions and Gemm through gonum's blas32
-	// (OpenBLAS under the openblas build tag) even where the AVX-512
-	// packed kernels of internal/numeric/sgemm are available.
+	// (OpenBLAS under the openblas build tag) even where the AVX-512 or
+	// AVX2 kernels of internal/numeric/sgemm are available.
 	BLASConv bool
 	// NoShiftedConv turns off the im2col-free convolutions (shifted,
 	// phase and pointwise): every convolution uses im2col and a GEMM.
@@ -37,7 +37,8 @@ type buildEnv struct {
 // shape probes), whose kernels are never kept.
 var defaultEnv = &buildEnv{}
 
-// packed reports whether the AVX-512 packed kernels may be used.
+// packed reports whether the sgemm kernels (the avx512 or avx2 kernel
+// path) may be used.
 func (e *buildEnv) packed() bool { return !e.opt.BLASConv && sgemm.Available() }
 
 // workers is how many goroutines a kernel built now splits its products
