@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,7 +24,11 @@ func newVersionCmd() *cobra.Command {
 			fmt.Fprintf(w, "hierlearn %s\n", version.Full())
 			fmt.Fprintf(w, "go        %s\n", version.GoVersion())
 			fmt.Fprintf(w, "blas      %s\n", numeric.BLASName())
-			fmt.Fprintf(w, "kernels   %s (%s; supported: %s)\n", cpupath.Active(), cpupath.EnvVar, supportedPaths())
+			how := "the best this CPU runs; " + cpupath.EnvVar + " forces one"
+			if os.Getenv(cpupath.EnvVar) != "" {
+				how = "set by " + cpupath.EnvVar
+			}
+			fmt.Fprintf(w, "kernels   %s (%s; supported: %s)\n", cpupath.Active(), how, supportedPaths())
 			return nil
 		},
 	}
