@@ -68,7 +68,11 @@ func (sc SeparationConfig) TrainConfig(name string, L int, seed uint64) Config {
 	}
 	cfg.Learner, cfg.Depth, cfg.Seed, cfg.Mode = LearnerHNet, L, seed, name
 	if name == LearnerMLP {
-		cfg.Learner, cfg.Mode = LearnerMLP, ModeE2E
+		// The MLP (2 x 512) keeps the fixed recipe, (L-1) x StepsPerStage
+		// steps: plateau stages of up to 48,000 steps would take it about
+		// an hour a run on two cores, for an error 100x off.
+		cfg.Learner, cfg.Mode, cfg.Recipe = LearnerMLP, ModeE2E, RecipeFixed
+		cfg.Cycle, cfg.Patience, cfg.StepCap, cfg.Restarts, cfg.ValFraction = 0, 0, 0, 0, 0
 	}
 	return cfg
 }

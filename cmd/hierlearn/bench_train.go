@@ -99,7 +99,8 @@ func newBenchBFCCmd() *cobra.Command {
 		Short: "The backward-feature-correction experiment: HNet modes and the ReLU MLP on hq concepts, seeds averaged",
 		Long: `bfc generates, for every depth and seed, the default hq concept (d=20, k=3,
 alpha 1, 0.3, 0.09, ...), a training and a test set, and trains the HNet in every
-mode and the ReLU MLP (2 x 512) on them, by default with the plateau recipe
+mode and the ReLU MLP (2 x 512; always the fixed recipe) on them, the HNet by
+default with the plateau recipe
 (--recipe plateau: each stage in cycles with warm restarts until the
 validation error, on 10% of the training set, stops improving; best of 3
 candidates for every new layer; --recipe fixed is the notes' 4,000 steps a
