@@ -59,8 +59,12 @@ late in training (steady state must not grow).`,
 			fmt.Fprintf(w, "go (%s): %7.2f s  (%6.0f steps/s)  test rel MSE %.3g\n", c.Engine, rep.GoSeconds, rep.GoStepsPerSec, rep.GoRelMSE)
 			fmt.Fprintf(w, "torch: %7.2f s  (%6.0f steps/s)  test rel MSE %.3g  (1 thread)\n", rep.TorchSeconds, rep.TorchStepsPerS, rep.TorchRelMSE)
 			fmt.Fprintf(w, "ratio go/torch: %.3f (target <= 1)\n", rep.Ratio)
-			fmt.Fprintf(w, "go memory: %.2f heap allocations/step; heap %.2f -> %.2f MB, RSS %.1f -> %.1f MB (early -> late in the last stage); torch RSS %.1f -> %.1f MB\n",
-				rep.AllocsPerStep, rep.HeapEarlyMB, rep.HeapLateMB, rep.RSSEarlyMB, rep.RSSLateMB, rep.TorchRSSStartMB, rep.TorchRSSEndMB)
+			if c.Recipe == train.RecipePlateau {
+				fmt.Fprintf(w, "go memory: measured under --recipe fixed only (the plateau recipe's step count is not known in advance)\n")
+			} else {
+				fmt.Fprintf(w, "go memory: %.2f heap allocations/step; heap %.2f -> %.2f MB, RSS %.1f -> %.1f MB (early -> late in the last stage); torch RSS %.1f -> %.1f MB\n",
+					rep.AllocsPerStep, rep.HeapEarlyMB, rep.HeapLateMB, rep.RSSEarlyMB, rep.RSSLateMB, rep.TorchRSSStartMB, rep.TorchRSSEndMB)
+			}
 			if out != "" {
 				b, err := json.MarshalIndent(rep, "", "  ")
 				if err != nil {
