@@ -285,7 +285,7 @@ func (m *Model) fuseGelu() {
 			drop[n] = true
 		}
 		drop[last] = false
-		fused[last] = &Node{Op: "Gelu", Opset: 20, Name: erf.Name + "/fused_gelu",
+		fused[last] = &Node{Op: "Gelu", Opset: 20, Name: erf.Name + "/fused_gelu", impl: geluImpl,
 			Inputs: []string{x}, Outputs: []string{last.Outputs[0]},
 			attrs: map[string]*onnxpb.AttributeProto{"approximate": stringAttr("approximate", "none")}}
 	}

@@ -184,7 +184,7 @@ func (g *GradSession) planFor(in []*Tensor) (*gradPlan, error) {
 		if s.k.alias {
 			gp.back[i] = backAlias // a view, whatever the operator
 		} else {
-			gp.back[i] = registry[s.node.Op].back
+			gp.back[i] = s.node.def().back
 		}
 	}
 	g.plans.put(key, gp)

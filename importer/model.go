@@ -37,7 +37,8 @@ type Node struct {
 	attrs   map[string]*onnxpb.AttributeProto
 
 	// Set by the load-time rewrites (optimize.go).
-	fuseRelu bool // apply ReLU to the output (Conv, Gemm, Add)
+	fuseRelu bool   // apply ReLU to the output (Conv, Gemm, Add)
+	impl     *opDef // run this instead of the registry's entry (fused nodes)
 
 	cache sync.Map // per-node data derived from constants (e.g. repacked weights)
 }

@@ -275,7 +275,7 @@ func safeBuild(n *Node, ins []*info, env *buildEnv) (outs []*info, k *kernel, er
 			err = fmt.Errorf("node %q (%s, opset %d): malformed node: %v", n.Name, n.Op, n.Opset, r)
 		}
 	}()
-	outs, k, err = registry[n.Op].build(n, ins, env)
+	outs, k, err = n.def().build(n, ins, env)
 	if err != nil {
 		return nil, nil, fmt.Errorf("node %q (%s, opset %d): %w", n.Name, n.Op, n.Opset, err)
 	}

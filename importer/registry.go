@@ -201,6 +201,15 @@ func init() {
 	}
 }
 
+// def is the entry that builds and differentiates n: the registry's,
+// unless a load-time fusion gave the node its own.
+func (n *Node) def() opDef {
+	if n.impl != nil {
+		return *n.impl
+	}
+	return registry[n.Op]
+}
+
 // sinceVersion is the since_version of op's definition in effect at the
 // given opset of the default domain (0 if op did not exist yet).
 func sinceVersion(op string, opset int64) int64 {

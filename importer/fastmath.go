@@ -1,0 +1,39 @@
+package importer
+
+import "math"
+
+// exp32 is e^x in float32 to about 2 ulp (range reduction to
+// |r| <= ln2/2, then a degree-6 polynomial): the exponentials of softmax
+// and GELU, where math.Exp in float64 cost more than the matrix products
+// around them.
+func exp32(x float32) float32 {
+	switch {
+	case x > 88.72:
+		return float32(math.Inf(1))
+	case x < -87.33:
+		return 0
+	case x != x:
+		return x
+	}
+	const (
+		log2e = 1.44269504088896341
+		ln2hi = 0.693359375
+		ln2lo = -2.12194440e-4
+	)
+	n := float32(math.Floor(float64(x*log2e + 0.5)))
+	r := x - n*ln2hi - n*ln2lo
+	p := 1 + r*(1+r*(0.5+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
+	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
+}
+
+// erf32 is erf(x) in float32 to about 5e-7 absolute (Abramowitz and
+// Stegun 7.1.26 with exp32).
+func erf32(x float32) float32 {
+	s := float32(1)
+	if x < 0 {
+		s, x = -1, -x
+	}
+	t := 1 / (1 + 0.3275911*x)
+	y := 1 - t*(0.254829592+t*(-0.284496736+t*(1.421413741+t*(-1.453152027+t*1.061405429))))*exp32(-x*x)
+	return s * y
+}
