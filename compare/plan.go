@@ -187,6 +187,14 @@ func (c Config) Plan() (Plan, error) {
 // fillSpec completes a partly given concept spec with the defaults.
 func fillSpec(s concept.Spec) concept.Spec {
 	def := concept.DefaultSpec()
+	if s.Family == concept.FamilyReLU {
+		// d, depth and widths are the preset's; alpha, skip and gain do
+		// not apply.
+		if s.Seed == 0 {
+			s.Seed = def.Seed
+		}
+		return s.Complete()
+	}
 	if s.Family == "" {
 		s.Family = def.Family
 	}
@@ -330,4 +338,8 @@ var presets = map[string]Config{
 	"depth":          depthPreset(),
 	"scaling":        scalingPreset(),
 	"backward-depth": backwardDepthPreset(),
+	// Issue 17: over-parameterisation, lazy training, deep ReLU teachers.
+	"overparam":    overparamPreset(),
+	"lazy":         lazyPreset(),
+	"relu-teacher": reluTeacherPreset(),
 }

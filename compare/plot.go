@@ -121,6 +121,11 @@ func writePlots(dir string, rs []Result) (files []string, err error) {
 			return files, err
 		}
 	}
+	deep, err := plotDeepnetSweeps(dir, gs)
+	files = append(files, deep...)
+	if err != nil {
+		return files, err
+	}
 	return files, nil
 }
 

@@ -63,6 +63,7 @@ func writeReport(w io.Writer, rs []Result, plots []string) {
 		writeScaling(w, byExp[e])
 		writeBFC(w, byExp[e])
 		writeAgreement(w, byExp[e])
+		writeDeepnetSweeps(w, byExp[e])
 	}
 	if len(plots) > 0 {
 		fmt.Fprintf(w, "## Plots\n\n")

@@ -15,7 +15,8 @@ import (
 )
 
 // DefaultRunners wires in the learners of this module: HNet and the MLP
-// from train, every kernel from train/kernel.
+// from train, every kernel from train/kernel, the deep ReLU networks of
+// train/deepnet.
 func DefaultRunners() map[string]Runner {
 	return map[string]Runner{
 		"hnet":      RunnerFunc(runTrain),
@@ -24,6 +25,7 @@ func DefaultRunners() map[string]Runner {
 		"torch":     RunnerFunc(runTorch),
 		"torch-ck":  RunnerFunc(runTorch),
 		"torch-ntk": RunnerFunc(runTorch),
+		"deepnet":   RunnerFunc(runDeepnet),
 	}
 }
 

@@ -156,7 +156,8 @@ func groups(rs []Result) []*group {
 	return out
 }
 
-// learnerOrder sorts HNet modes first, then the MLP, then kernels.
+// learnerOrder sorts HNet modes first, then the MLP, then imported
+// models, kernels and other learners, and deepnet networks last.
 func learnerOrder(l string) string {
 	switch {
 	case l == "hnet:progressive":
@@ -167,6 +168,10 @@ func learnerOrder(l string) string {
 		return "2" + l
 	case len(l) > 7 && l[:7] == "import:":
 		return "3" + l
+	}
+	if d, err := parseDeepnet(l); err == nil {
+		// By parameterisation, then depth, width and alpha numerically.
+		return fmt.Sprintf("5%s:%02d:%06d:%012.4f", d.Param, d.Depth, d.Width, d.Alpha)
 	}
 	return "4" + l
 }
