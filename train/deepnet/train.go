@@ -17,8 +17,8 @@ type Result struct {
 	LossSteps     []int     `json:"loss_steps"`
 	Loss          []float64 `json:"loss"`
 	FinalLoss     float64   `json:"final_train_loss"`
-	ConvRate      float64   `json:"conv_rate"`
-	ConvR2        float64   `json:"conv_r2"`
+	ConvRate      *float64  `json:"conv_rate,omitempty"` // nil when fewer than two points qualify
+	ConvR2        *float64  `json:"conv_r2,omitempty"`
 	RelChange     []float64 `json:"rel_change"`     // per layer, input layer first
 	RelChangeAll  float64   `json:"rel_change_all"` // the whole parameter vector
 	PatternChange float64   `json:"pattern_change"`
@@ -147,7 +147,9 @@ func Train(ctx context.Context, cfg Config, tr, te *concept.Dataset) (*Result, e
 		}
 	}
 	res.TrainSeconds = time.Since(t0).Seconds()
-	res.ConvRate, res.ConvR2 = ConvRate(steps, losses, cfg.Steps/2)
+	if rate, r2 := ConvRate(steps, losses, cfg.Steps/2); !math.IsNaN(rate) {
+		res.ConvRate, res.ConvR2 = &rate, &r2
+	}
 	res.FinalLoss = losses[len(losses)-1]
 	res.LossSteps, res.Loss = thin(steps, losses, maxLogPoints)
 
