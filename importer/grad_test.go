@@ -286,6 +286,15 @@ func gradCases() []gradCase {
 	add(gradCase{name: "SoftmaxCrossEntropyLoss/log_prob,sum", xShape: []int64{2, 3, 2}, outputs: []string{"Y", "LP"},
 		nodes: []*onnxpb.NodeProto{node("SoftmaxCrossEntropyLoss", []string{"X", "t", "w"}, []string{"Y", "LP"}, aStr("reduction", "sum"))},
 		inits: []*onnxpb.TensorProto{int64Init("t", []int64{2, 1, 0, 2}, 2, 2), floatInit("w", []float32{0.5, 1, 2}, 3)}})
+	for _, c := range []struct {
+		mode, ctm string
+		scales    []float32
+	}{{"linear", "half_pixel", []float32{1, 1, 2, 1.5}}, {"cubic", "align_corners", []float32{1, 1, 0.7, 2}},
+		{"nearest", "asymmetric", []float32{1, 1, 1.5, 0.6}}, {"linear", "tf_crop_and_resize", []float32{1, 1, 2, 2}}} {
+		inits := []*onnxpb.TensorProto{floatInit("roi", []float32{0, 0, 0.1, -0.2, 1, 1, 0.8, 1.1}, 8), floatInit("sc", c.scales, 4)}
+		add(gradCase{name: "Resize/" + c.mode + "," + c.ctm, opset: 19, xShape: []int64{1, 2, 3, 4},
+			nodes: one("Resize", []string{"X", "roi", "sc"}, aStr("mode", c.mode), aStr("coordinate_transformation_mode", c.ctm)), inits: inits})
+	}
 	add(gradCase{name: "ReduceSum/all,opset11", opset: 11, xShape: []int64{2, 3}, nodes: one("ReduceSum", []string{"X"}, aInt("keepdims", 0))})
 	add(gradCase{name: "Softmax/axis1", xShape: []int64{2, 3, 4}, nodes: one("Softmax", []string{"X"}, aInt("axis", 1))})
 	add(gradCase{name: "LogSoftmax/opset11,coerced", opset: 11, xShape: []int64{2, 3, 2}, nodes: one("LogSoftmax", []string{"X"})})

@@ -105,6 +105,8 @@ func hostile() map[string][]byte {
 			[]*onnxpb.TensorProto{floatInit("a", []float32{0}), floatInit("b", []float32{1e30}), floatInit("c", []float32{1e-30})}, x, y),
 		"huge OneHot": model(13, []*onnxpb.NodeProto{node("OneHot", []string{"i", "d", "v"}, []string{"o"}), node("Add", []string{"x", "o"}, []string{"y"})},
 			[]*onnxpb.TensorProto{int64Init("i", []int64{0, 1}, 2), int64Init("d", []int64{1 << 40}, 1), floatInit("v", []float32{0, 1}, 2)}, x, y),
+		"huge Resize": model(19, []*onnxpb.NodeProto{node("Resize", []string{"x", "", "s"}, []string{"y"})},
+			[]*onnxpb.TensorProto{floatInit("s", []float32{1e30}, 1)}, x, y),
 		"Gather index out of range": model(13, []*onnxpb.NodeProto{node("GatherElements", []string{"x", "i"}, []string{"y"})},
 			[]*onnxpb.TensorProto{int64Init("i", []int64{0, 5}, 2)}, x, y),
 	}

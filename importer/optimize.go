@@ -196,13 +196,13 @@ func (m *Model) fuseRelu() {
 }
 
 // validate plans the model once for inputs whose symbolic dims are 1, so
-// that shape errors surface at load time. Models with integer inputs (whose
-// values may drive shapes) or inputs of unknown rank are checked at run
-// time instead.
+// that shape errors surface at load time. Models with integer inputs or
+// float inputs read at plan time (whose values may drive shapes) or inputs
+// of unknown rank are checked at run time instead.
 func (m *Model) validate() error {
 	in := make([]*Tensor, len(m.Inputs))
 	for i, vi := range m.Inputs {
-		if vi.DType != Float32 || vi.Shape == nil {
+		if vi.DType != Float32 || vi.Shape == nil || m.planIn[vi.Name] {
 			return nil
 		}
 		shape := make([]int, len(vi.Shape))

@@ -65,7 +65,7 @@ func (m *Model) planKey(in []*Tensor) string {
 	for i, t := range in {
 		b.WriteString(shapeStr(t.Shape))
 		if m.foldableInput(i, t) {
-			fmt.Fprint(&b, t.I)
+			fmt.Fprint(&b, t.I, t.F)
 		}
 		b.WriteByte(';')
 	}
@@ -76,8 +76,11 @@ func (m *Model) planKey(in []*Tensor) string {
 // constant: small int64/bool tensors declared with at most one dimension
 // (or no shape) are shapes, axes or indices. Token ids and masks
 // ([batch, seq]) are data: folding them would plan every call anew.
+// Small inputs that a node reads when it is planned (Resize's scales,
+// Range's bounds: opDef.planInputs) are folded whatever their type.
 func (m *Model) foldableInput(i int, t *Tensor) bool {
-	return t.DType != Float32 && t.Len() <= 64 && (m.Inputs[i].Shape == nil || len(m.Inputs[i].Shape) <= 1)
+	small := t.Len() <= 64 && (m.Inputs[i].Shape == nil || len(m.Inputs[i].Shape) <= 1)
+	return small && (t.DType != Float32 || m.planIn[m.Inputs[i].Name])
 }
 
 // buildPlan specialises the model to the given inputs (Model.Inputs order;

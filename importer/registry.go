@@ -25,6 +25,10 @@ type opDef struct {
 	// back maps output gradients to input gradients; nil exactly when
 	// noBack is set.
 	back backFn
+	// planInputs are the inputs build must know the contents of (they
+	// set the output's shape: Resize's scales, Range's bounds); small
+	// graph inputs feeding them are folded into each plan as constants.
+	planInputs []int
 	// noBack declares that the operator has no derivative: a gradient
 	// asked through one of its float outputs to one of its float inputs
 	// is an error. (Integer and bool values, such as Shape's output or
@@ -185,7 +189,7 @@ func init() {
 		"SpaceToDepth":    move(buildDepthSpace, 1, 13),
 		"Trilu":           move(buildTrilu, 14),
 		"CumSum":          {versions: []int64{11, 14}, build: buildCumSum, back: backCumSum},
-		"Range":           {versions: []int64{11, 27}, build: buildRange, noBack: true},
+		"Range":           {versions: []int64{11, 27}, build: buildRange, noBack: true, planInputs: []int{0, 1, 2}},
 		"Hardmax":         {versions: []int64{1, 11, 13}, build: buildHardmax, noBack: true},
 		"Compress":        move(buildCompress, 9, 11),
 		// Transformers (#13).
@@ -197,6 +201,7 @@ func init() {
 		"LpNormalization":           {versions: []int64{1, 22}, build: buildLpNorm, back: backLpNorm},
 		"NegativeLogLikelihoodLoss": {versions: []int64{12, 13, 22}, build: buildLoss, back: backLoss},
 		"SoftmaxCrossEntropyLoss":   {versions: []int64{12, 13}, build: buildLoss, back: backLoss},
+		"Resize":                    {versions: []int64{11, 13, 18, 19}, check: checkResize, build: buildResize, back: backResize, planInputs: []int{1, 2, 3}},
 		"NonZero":                   {versions: []int64{9, 13}, build: buildNonZero, noBack: true},
 	}
 }
