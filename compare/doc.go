@@ -23,7 +23,8 @@
 //
 // Learners are plugged in as Runners keyed by the learner's family (the
 // text before the first colon); the default registry wires in train (HNet,
-// MLP) and train/kernel (every kernel). The report (report.md) and PNG
+// MLP), train/kernel (every kernel) and train/deepnet (deep ReLU networks,
+// "deepnet:PARAM:LxW[:aALPHA]", for the over-parameterisation presets). The report (report.md) and PNG
 // plots are built from results.jsonl alone, so a merged set of shards
 // gives the same report as an unsharded run.
 package compare

@@ -71,19 +71,19 @@ func lazyPreset() Config {
 }
 
 // reluTeacherPreset: deep ReLU teachers under Gaussian inputs (depth 3,
-// width 4) at d = 8, 16, 32: the student network (depth 3, width 256,
+// width 4) at d = 8, 16, 32: the student network (depth 3, width 128,
 // SGD) against the depth-3 NTK, RBF and polynomial kernels, n = 250..4000.
 func reluTeacherPreset() Config {
 	c := Config{Name: "relu-teacher", Description: "Deep ReLU teachers under Gaussian inputs (issue 17; arXiv 2009.13512): a random ReLU " +
 		"network of depth 3 and width 4 on d = 8, 16, 32, n = 250..4000, seeds 1-3; the student is a ReLU network of depth 3 and " +
-		"width 256 (NTK parameterisation, SGD with batch 64, lr 1, 3,000 steps), the kernels ntk:3, rbf and poly:2 (kernel ridge, " +
+		"width 128 (NTK parameterisation, SGD with batch 64, lr 1, 2,000 steps), the kernels ntk:3, rbf and poly:2 (kernel ridge, " +
 		"ridge chosen on validation). Test error against n per d; the scaling section fits n* against d."}
 	ns := []int{250, 500, 1000, 2000, 4000}
 	for _, d := range []int{8, 16, 32} {
 		spec := concept.Spec{Family: concept.FamilyReLU, D: d, Layers: 3, Widths: []int{4, 4, 4}}
 		c.Sweeps = append(c.Sweeps,
-			Sweep{Experiment: "relu-teacher", Concepts: []concept.Spec{spec}, Learners: []string{"deepnet:ntk:3x256"},
-				N: ns, Seeds: seeds1to5[:3], NTest: 2000, Options: map[string]any{"lr": 1.0, "steps": 3000.0, "batch": 64.0}},
+			Sweep{Experiment: "relu-teacher", Concepts: []concept.Spec{spec}, Learners: []string{"deepnet:ntk:3x128"},
+				N: ns, Seeds: seeds1to5[:3], NTest: 2000, Options: map[string]any{"lr": 1.0, "steps": 2000.0, "batch": 64.0}},
 			Sweep{Experiment: "relu-teacher", Concepts: []concept.Spec{spec}, Learners: []string{"kernel:ntk:3", "kernel:rbf", "kernel:poly:2"},
 				N: ns, Seeds: seeds1to5[:3], NTest: 2000})
 	}

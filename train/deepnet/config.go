@@ -36,7 +36,7 @@ type Config struct {
 	Steps  int     `json:"steps"` // gradient steps
 	Batch  int     `json:"batch"` // SGD batch; 0 (or >= n) is full-batch GD
 	// LogEvery is how often SGD records the full training loss; 0 means
-	// Steps/200 (at least 1). Full-batch GD records every step.
+	// Steps/100 (at least 1). Full-batch GD records every step.
 	LogEvery int    `json:"log_every"`
 	Probe    int    `json:"probe"` // probe points for the NTK and patterns; 0 means 128
 	KRR      bool   `json:"krr"`   // also fit kernel regression with the initial NTK

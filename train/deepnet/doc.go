@@ -39,7 +39,7 @@
 // # Measurements (Result)
 //
 //   - Loss: the full training loss (1/2) mean (p - y)^2 against step (every step for full-batch
-//     GD, LogEvery steps for SGD), and ConvRate, the least-squares slope of
+//     GD, every LogEvery steps for SGD), and ConvRate, the least-squares slope of
 //     -ln(loss) against step over the second half of training (the points
 //     above 1e-10 of the first loss; linear convergence: loss_t ~ C
 //     exp(-rate t) once the fast modes have decayed), with its R^2.

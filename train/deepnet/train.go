@@ -92,7 +92,7 @@ func Train(ctx context.Context, cfg Config, tr, te *concept.Dataset) (*Result, e
 	full := cfg.Batch == 0 || cfg.Batch >= n
 	logEvery := cfg.LogEvery
 	if logEvery == 0 {
-		logEvery = max(1, cfg.Steps/200)
+		logEvery = max(1, cfg.Steps/100)
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0xba7c))
 	var steps []int
