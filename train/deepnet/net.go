@@ -66,6 +66,7 @@ func (n *Net) Clone() *Net {
 type state struct {
 	rows int
 	H, Z [][]float64
+	back [][]float64 // backward's buffers, reused when set (and G_l not kept)
 }
 
 func (s *state) output() []float64 { return s.Z[len(s.Z)-1] }
@@ -75,16 +76,36 @@ func gen(rows, cols int, data []float64) blas64.General {
 }
 
 // forward evaluates the network on rows points x (rows x d).
-func (n *Net) forward(x []float64, rows int) *state {
-	s := &state{rows: rows, H: make([][]float64, len(n.Layers)), Z: make([][]float64, len(n.Layers))}
+func (n *Net) forward(x []float64, rows int) *state { return n.forwardInto(x, rows, nil) }
+
+// resize returns buf with length m, reusing its storage when it can.
+func resize(buf []float64, m int) []float64 {
+	if cap(buf) >= m {
+		return buf[:m]
+	}
+	return make([]float64, m)
+}
+
+// forwardInto is forward reusing the buffers of s (nil: fresh ones); the
+// training loop passes the same state every step.
+func (n *Net) forwardInto(x []float64, rows int, s *state) *state {
+	L := len(n.Layers)
+	if s == nil || len(s.Z) != L {
+		s = &state{H: make([][]float64, L), Z: make([][]float64, L)}
+	}
+	s.rows = rows
 	h := x
 	for l, ly := range n.Layers {
 		s.H[l] = h
-		z := make([]float64, rows*ly.Out)
+		z := resize(s.Z[l], rows*ly.Out)
 		blas64.Gemm(blas.NoTrans, blas.Trans, ly.C, gen(rows, ly.In, h), gen(ly.Out, ly.In, ly.W), 0, gen(rows, ly.Out, z))
 		s.Z[l] = z
-		if l < len(n.Layers)-1 {
-			h = make([]float64, len(z))
+		if l < L-1 {
+			var hb []float64
+			if cap(s.H[l+1]) >= len(z) {
+				hb = s.H[l+1]
+			}
+			h = resize(hb, len(z))
 			for i, v := range z {
 				h[i] = max(v, 0)
 			}
@@ -114,7 +135,13 @@ func (n *Net) backward(s *state, g []float64, grads [][]float64, keep bool) [][]
 		if l == 0 {
 			break
 		}
-		prev := make([]float64, s.rows*ly.In)
+		var prev []float64
+		if !keep && s.back != nil {
+			prev = resize(s.back[l-1], s.rows*ly.In)
+			s.back[l-1] = prev
+		} else {
+			prev = make([]float64, s.rows*ly.In)
+		}
 		blas64.Gemm(blas.NoTrans, blas.NoTrans, ly.C, gen(s.rows, ly.Out, cur), gen(ly.Out, ly.In, ly.W), 0, gen(s.rows, ly.In, prev))
 		for i, z := range s.Z[l-1] {
 			if z <= 0 {

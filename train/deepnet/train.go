@@ -99,16 +99,21 @@ func Train(ctx context.Context, cfg Config, tr, te *concept.Dataset) (*Result, e
 	var losses []float64
 	record := func(t int, v float64) { steps, losses = append(steps, t), append(losses, v) }
 	lr := cfg.stepSize()
+	var work *state // full-batch GD reuses one forward/backward workspace
+	var g []float64
 	for t := 0; t <= cfg.Steps; t++ {
 		if t%100 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		var s *state
 		var idx []int
-		var g []float64
 		if full {
-			s = net.forward(tr.X, n)
-			g = make([]float64, n)
+			s = net.forwardInto(tr.X, n, work)
+			work = s
+			if s.back == nil {
+				s.back = make([][]float64, len(net.Layers))
+			}
+			g = resize(g, n)
 			v := lossGrad(s.output(), nil, g)
 			record(t, v)
 			if math.IsNaN(v) || math.IsInf(v, 0) {
