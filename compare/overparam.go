@@ -36,6 +36,7 @@ var (
 		{"pattern_change", "activation patterns changed"},
 		{"conv_rate", "linear-convergence rate (per step)"},
 		{"test_rel_mse", "test relative MSE"},
+		{"conv_r2", "R² of the rate fit"},
 	}
 	alphaMetrics = []deepnetMetric{
 		{"test_rel_mse", "test relative MSE"},
@@ -196,7 +197,7 @@ func writeDeepnetSweeps(w io.Writer, gs []*group) {
 	for _, f := range deepnetFamilies(gs, true, widthMetrics) {
 		fmt.Fprintf(w, "### %s against width (n=%d, %s)\n\n", f.Label, f.N, f.Concept)
 		fmt.Fprintf(w, "Median over seeds [IQR]. The rate is the slope of -ln(training loss) against step over the second half of training; ")
-		fmt.Fprintf(w, "its change is relative to the previous width.\n\n| width | seeds | rel. weight change | input layer | NTK movement | patterns changed | rate | rate change | test rel MSE |\n|---|---|---|---|---|---|---|---|---|\n")
+		fmt.Fprintf(w, "its change is relative to the previous width.\n\n| width | seeds | rel. weight change | input layer | NTK movement | patterns changed | rate | rate change | R² of the rate fit | test rel MSE |\n|---|---|---|---|---|---|---|---|---|---|\n")
 		prev := math.NaN()
 		for _, x := range f.X {
 			short := func(k string) string {
@@ -212,11 +213,14 @@ func writeDeepnetSweeps(w io.Writer, gs []*group) {
 				change = fmt.Sprintf("%+.1f%%", 100*(rate/prev-1))
 			}
 			prev = rate
-			fmt.Fprintf(w, "| %g | %d | %s | %s | %s | %s | %s | %s | %s |\n", x, f.stat(x, "rel_change_all").N, short("rel_change_all"), short("rel_change.0"),
-				short("ntk_move"), short("pattern_change"), short("conv_rate"), change, short("test_rel_mse"))
+			fmt.Fprintf(w, "| %g | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", x, f.stat(x, "rel_change_all").N, short("rel_change_all"), short("rel_change.0"),
+				short("ntk_move"), short("pattern_change"), short("conv_rate"), change, fmtNum(f.stat(x, "conv_r2").Median), short("test_rel_mse"))
 		}
 		fmt.Fprintf(w, "\nLog-log slopes against width from %d on (bootstrap 95%% interval):\n\n| metric | slope | 95%% interval |\n|---|---|---|\n", overparamFitFrom)
 		for _, m := range widthMetrics {
+			if m.key == "conv_r2" {
+				continue
+			}
 			s, lo, hi := f.slope(m.key, overparamFitFrom)
 			fmt.Fprintf(w, "| %s | %s | %s |\n", m.what, fmtSlope(s), ciText(lo, hi))
 		}
