@@ -295,6 +295,13 @@ func gradCases() []gradCase {
 		add(gradCase{name: "Resize/" + c.mode + "," + c.ctm, opset: 19, xShape: []int64{1, 2, 3, 4},
 			nodes: one("Resize", []string{"X", "roi", "sc"}, aStr("mode", c.mode), aStr("coordinate_transformation_mode", c.ctm)), inits: inits})
 	}
+	add(gradCase{name: "ConvTranspose/groups,strides,pads,output_padding,dilations", xShape: []int64{2, 4, 3, 2},
+		nodes: one("ConvTranspose", []string{"X", "W", "B"}, aInt("group", 2), aInts("strides", 2, 3), aInts("pads", 1, 0, 0, 1),
+			aInts("output_padding", 1, 0), aInts("dilations", 1, 2)),
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 4, 3, 2, 3), fi(r, "B", false, 6)}, params: []string{"W", "B"}})
+	add(gradCase{name: "ConvTranspose/1d,output_shape", xShape: []int64{1, 2, 5},
+		nodes: one("ConvTranspose", []string{"X", "W"}, aInts("strides", 2), aInts("output_shape", 12)),
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 2, 3, 3)}, params: []string{"W"}})
 	add(gradCase{name: "ReduceSum/all,opset11", opset: 11, xShape: []int64{2, 3}, nodes: one("ReduceSum", []string{"X"}, aInt("keepdims", 0))})
 	add(gradCase{name: "Softmax/axis1", xShape: []int64{2, 3, 4}, nodes: one("Softmax", []string{"X"}, aInt("axis", 1))})
 	add(gradCase{name: "LogSoftmax/opset11,coerced", opset: 11, xShape: []int64{2, 3, 2}, nodes: one("LogSoftmax", []string{"X"})})

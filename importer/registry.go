@@ -203,8 +203,9 @@ func init() {
 		"SoftmaxCrossEntropyLoss":   {versions: []int64{12, 13}, build: buildLoss, back: backLoss},
 		"Resize":                    {versions: []int64{11, 13, 18, 19}, check: checkResize, build: buildResize, back: backResize, planInputs: []int{1, 2, 3}},
 		// (its backward is not written yet)
-		"Attention": {versions: []int64{23, 24}, build: buildAttention, noBack: true},
-		"NonZero":   {versions: []int64{9, 13}, build: buildNonZero, noBack: true},
+		"Attention":     {versions: []int64{23, 24}, build: buildAttention, noBack: true},
+		"ConvTranspose": {versions: []int64{1, 11, 22}, check: checkAutoPad, build: buildConvTranspose, back: backConvTranspose},
+		"NonZero":       {versions: []int64{9, 13}, build: buildNonZero, noBack: true},
 	}
 }
 
