@@ -302,6 +302,10 @@ func gradCases() []gradCase {
 	add(gradCase{name: "ConvTranspose/1d,output_shape", xShape: []int64{1, 2, 5},
 		nodes: one("ConvTranspose", []string{"X", "W"}, aInts("strides", 2), aInts("output_shape", 12)),
 		inits: []*onnxpb.TensorProto{fi(r, "W", false, 2, 3, 3)}, params: []string{"W"}})
+	add(gradCase{name: "LpPool/p3,strides,pads", opset: 18, xShape: []int64{1, 2, 4, 5},
+		nodes: one("LpPool", []string{"X"}, aInts("kernel_shape", 2, 3), aInt("p", 3), aInts("strides", 2, 1), aInts("pads", 1, 0, 0, 1))})
+	add(gradCase{name: "LRN", xShape: []int64{2, 5, 2, 2}, nodes: one("LRN", []string{"X"}, aInt("size", 3), aFloat("alpha", 6), aFloat("beta", 0.8), aFloat("bias", 1))})
+	add(gradCase{name: "Swish", opset: 24, xShape: []int64{3, 4}, nodes: one("Swish", []string{"X"}, aFloat("alpha", 1.3))})
 	add(gradCase{name: "ReduceSum/all,opset11", opset: 11, xShape: []int64{2, 3}, nodes: one("ReduceSum", []string{"X"}, aInt("keepdims", 0))})
 	add(gradCase{name: "Softmax/axis1", xShape: []int64{2, 3, 4}, nodes: one("Softmax", []string{"X"}, aInt("axis", 1))})
 	add(gradCase{name: "LogSoftmax/opset11,coerced", opset: 11, xShape: []int64{2, 3, 2}, nodes: one("LogSoftmax", []string{"X"})})

@@ -78,6 +78,12 @@ func mathFns(n *Node) *mathFn {
 			}
 			return 0
 		}}
+	case "Swish":
+		a := alpha(1)
+		return &mathFn{func(x, _ float64) float64 { return x * sigmoid(a*x) }, func(x, _ float64) float64 {
+			s := sigmoid(a * x)
+			return s + a*x*s*(1-s)
+		}}
 	case "Softplus":
 		return &mathFn{func(x, _ float64) float64 { return softplus(x) }, func(x, _ float64) float64 { return sigmoid(x) }}
 	case "Softsign":
