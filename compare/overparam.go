@@ -305,7 +305,7 @@ func plotDeepnetSweeps(dir string, gs []*group) ([]string, error) {
 		}
 	}
 	for _, f := range deepnetFamilies(gs, false, alphaMetrics) {
-		if err := draw(f, name(f, "lazy-error"), f.Label+": test error against alpha", "alpha", "test relative MSE", alphaMetrics[:3], true); err != nil {
+		if err := draw(f, name(f, "lazy-error"), f.Label+": test error against alpha", "alpha", "test relative MSE", alphaMetrics[:3], false); err != nil {
 			return files, err
 		}
 		if err := draw(f, name(f, "lazy-movement"), f.Label+": movement against alpha", "alpha", "median over seeds", alphaMetrics[3:], true); err != nil {
