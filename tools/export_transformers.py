@@ -15,6 +15,10 @@ Models (random weights, eval mode, batch and sequence axes dynamic):
               Inputs input_ids, attention_mask, token_type_ids (int64,
               [batch, seq]); outputs last_hidden_state [batch, seq, 64]
               and pooler_output [batch, 64].
+  bert-tiny-encoder
+              bert-tiny after its embeddings: inputs embeddings (float32
+              [batch, seq, 64], the summed embeddings) and attention_mask,
+              the same outputs; for input gradients.
   bert-base   the same at BERT-base size (12 layers, hidden 768, 12 heads,
               feed-forward 3072, 512 positions, vocabulary 30522), for
               benchmarks.
@@ -27,10 +31,6 @@ Sub, Pow, Sqrt, Div). GELU is the Erf form at both.
 Each model is written to DIR/<model>_op<opset>.onnx (atomically: temp file
 then rename); existing files are left alone. One line per model is
 printed: the path and the operator histogram.
-
-    /usr/bin/python3 tools/export_transformers.py --grad-ref MODEL.pt ...
-
-is not provided: gradients are computed by --grad (see below).
 
     /usr/bin/python3 tools/export_transformers.py --out DIR --grad IN.npz OUT.npz
 
@@ -53,6 +53,7 @@ import torch.nn as nn
 import onnx
 
 CONFIGS = {
+    "bert-tiny-encoder": dict(vocab=1000, hidden=64, layers=4, heads=4, ff=128, positions=64),
     "bert-tiny": dict(vocab=1000, hidden=64, layers=4, heads=4, ff=128, positions=64),
     "bert-base": dict(vocab=30522, hidden=768, layers=12, heads=12, ff=3072, positions=512),
 }
@@ -112,9 +113,25 @@ def example(batch, seq, vocab):
     return ids, mask, types
 
 
+class Encoder(nn.Module):
+    """A Bert after its embeddings."""
+
+    def __init__(self, bert):
+        super().__init__()
+        self.bert = bert
+
+    def forward(self, embeddings, attention_mask):
+        return self.bert.encode(embeddings, attention_mask)
+
+
 def export(name, opset, seed, path):
     m = build(name, seed)
     args = example(2, 7, CONFIGS[name]["vocab"])
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    if name.endswith("-encoder"):
+        m = Encoder(m)
+        args = (torch.randn(2, 7, CONFIGS[name]["hidden"]), args[1])
+        names = ["embeddings", "attention_mask"]
     seqax = {0: "batch", 1: "seq"}
     tmp = path + ".tmp"
     try:
@@ -122,10 +139,9 @@ def export(name, opset, seed, path):
         # fused inference kernel (which has no ONNX form).
         with torch.enable_grad():
             torch.onnx.export(m, args, tmp, opset_version=opset,
-                              input_names=["input_ids", "attention_mask", "token_type_ids"],
+                              input_names=names,
                               output_names=["last_hidden_state", "pooler_output"],
-                              dynamic_axes={"input_ids": seqax, "attention_mask": seqax,
-                                            "token_type_ids": seqax,
+                              dynamic_axes={**{n: seqax for n in names},
                                             "last_hidden_state": seqax, "pooler_output": {0: "batch"}})
         os.replace(tmp, path)
     finally:
