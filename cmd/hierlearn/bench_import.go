@@ -19,7 +19,7 @@ func newBenchImportCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "import",
-		Short: "Latency of imported ResNets: native executor vs onnxruntime-node (and onnx-go)",
+		Short: "Latency of imported ResNets and BERT encoders: native executor vs onnxruntime-node (and onnx-go)",
 		Long: `bench import exports the ResNets with tools/export_resnets.py (cached under
 $HIERLEARN_CACHE or the user cache dir), then for every thread count and
 batch size times our executor and onnxruntime-node on the same model and
@@ -29,6 +29,10 @@ goroutines = onnxruntime's intra-op threads), and onnx-go v0.5.0 at
 batch 1 where it loads. It prints median milliseconds, the ratio
 native/onnxruntime (targets: <= 1.5 on resnet18, <= 2 on ResNet-20) and
 onnx-go/native, and peak memory (Go process max RSS, onnxruntime-node RSS).
+bert-tiny and bert-base (tools/export_transformers.py: a BERT-style
+encoder of 4 layers at hidden 64, and BERT-base's 12 layers at hidden
+768, 12 heads, random weights) run at sequence length 32 and 128 with token ids,
+an all-ones attention mask and token_type_ids.
 Half of our timed runs come before onnxruntime's and half after, so that a
 machine drifting over the minute biases neither side. --path runs our
 executor on one kernel path (avx512, avx2 or generic, as
@@ -56,7 +60,7 @@ machine are noisy: run it alone.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&cfg.Models, "models", []string{"resnet18", "resnet20a", "resnet20b"}, "models (tools/export_resnets.py names)")
+	f.StringSliceVar(&cfg.Models, "models", []string{"resnet18", "resnet20a", "resnet20b"}, "models (tools/export_resnets.py names, or bert-tiny, bert-base)")
 	f.IntVar(&cfg.Opset, "opset", 13, "export opset")
 	f.StringVar(&cfg.BN, "bn", "folded", "folded or kept")
 	f.IntSliceVar(&cfg.Threads, "thread-counts", []int{1, 2}, "thread counts to compare at")

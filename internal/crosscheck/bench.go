@@ -108,9 +108,25 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 		}
 		defer cpupath.Set(prev)
 	}
-	dir, err := ExportResNets(strings.Join(cfg.Models, ","), fmt.Sprint(cfg.Opset), cfg.BN)
-	if err != nil {
-		return nil, err
+	var resnets, seqs []string
+	for _, name := range cfg.Models {
+		if isSequenceModel(name) {
+			seqs = append(seqs, name)
+		} else {
+			resnets = append(resnets, name)
+		}
+	}
+	var dir string
+	var err error
+	if len(resnets) > 0 {
+		if dir, err = ExportResNets(strings.Join(resnets, ","), fmt.Sprint(cfg.Opset), cfg.BN); err != nil {
+			return nil, err
+		}
+	}
+	if len(seqs) > 0 {
+		if dir, err = ExportTransformers(strings.Join(seqs, ","), fmt.Sprint(cfg.Opset)); err != nil {
+			return nil, err
+		}
 	}
 	rep := &BenchReport{Version: version.Full(), BLAS: numeric.BLASName(), Kernel: cpupath.Active().String(), Config: cfg}
 	prev := runtime.GOMAXPROCS(0)
@@ -125,6 +141,9 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 	fmt.Fprintf(w, "%-10s %7s %5s %17s %17s %15s %11s %9s %9s %9s\n", "model", "threads", "batch", "native ms", "ort ms", "nat/ort", "onnx-go ms", "ogo/nat", "nat mem", "ort rss")
 	for _, name := range cfg.Models {
 		path := filepath.Join(dir, fmt.Sprintf("%s_op%d_%s.onnx", name, cfg.Opset, cfg.BN))
+		if isSequenceModel(name) {
+			path = filepath.Join(dir, fmt.Sprintf("%s_op%d.onnx", name, cfg.Opset))
+		}
 		m, err := importer.Load(path)
 		if err != nil {
 			return nil, err
@@ -140,6 +159,9 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 			runtime.GOMAXPROCS(th)
 			for _, b := range cfg.Batches {
 				in, err := importer.RandomInputs(m, b, 1)
+				if isSequenceModel(name) {
+					in, err = sequenceInputs(m, b, benchSeqLen(name), 1)
+				}
 				if err != nil {
 					return nil, err
 				}
