@@ -186,10 +186,10 @@ func plotErrorVsN(dir string, cg []*group, sty map[string]style, name string) (s
 		for k := range ns {
 			n = k
 		}
-		return barPlot(dir, name, fmt.Sprintf("test error at n=%d: %s", n, cg[0].Concept), "test error (median, IQR)", ss, true)
+		return barPlot(dir, name, fmt.Sprintf("test error at n=%d\n%s", n, cg[0].Concept), "test error (median, IQR)", ss, true)
 	}
 	p := plot.New()
-	p.Title.Text = "test error vs n: " + cg[0].Concept
+	p.Title.Text = "test error vs n\n" + cg[0].Concept
 	p.X.Label.Text = "training samples n"
 	p.Y.Label.Text = "test error (median over seeds, IQR bars)"
 	logAxes(p, true, true)
@@ -314,26 +314,34 @@ func logAxes(p *plot.Plot, x, y bool) {
 	}
 }
 
-// logTicks labels the powers of ten and, on an axis spanning less than
-// three decades, also 2 and 5 times them (an axis inside one decade
-// would otherwise carry one label or none).
+// logTicks marks 1..9 times every power of ten in the range and labels
+// the powers of ten, also 2 and 5 times them when the axis spans less
+// than three decades, and every mark when it spans less than half a
+// decade (gonum's LogTicks leaves out the partial decade at the bottom,
+// where small errors sit).
 type logTicks struct{}
 
 func (logTicks) Ticks(min, max float64) []plot.Tick {
-	ts := plot.LogTicks{Prec: -1}.Ticks(min, max)
-	if max/min >= 1000 {
-		return ts
+	if !(min > 0 && max > min) {
+		return plot.LogTicks{Prec: -1}.Ticks(min, max)
 	}
-	for i, t := range ts {
-		if t.Label != "" {
-			continue
-		}
-		e := math.Pow(10, math.Floor(math.Log10(t.Value)+1e-9))
-		if m := math.Round(t.Value / e); m == 2 || m == 5 {
-			ts[i].Label = strconv.FormatFloat(t.Value, 'g', -1, 64)
+	span := math.Log10(max / min)
+	var out []plot.Tick
+	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
+		p := math.Pow(10, e)
+		for m := 1.0; m <= 9; m++ {
+			v := m * p
+			if v < min*(1-1e-9) || v > max*(1+1e-9) {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if m == 1 || (span < 3 && (m == 2 || m == 5)) || span < 0.5 {
+				t.Label = strconv.FormatFloat(v, 'g', 3, 64)
+			}
+			out = append(out, t)
 		}
 	}
-	return ts
+	return out
 }
 
 // intTicks marks every integer of the axis range (stages, K).

@@ -96,3 +96,24 @@ func TestReportPlotsAndScaling(t *testing.T) {
 		}
 	}
 }
+
+func TestLogTicksLabelThePartialDecade(t *testing.T) {
+	for _, tc := range []struct {
+		min, max float64
+		want     []string
+	}{
+		{0.012, 0.8, []string{"0.02", "0.05", "0.1", "0.2", "0.5"}},
+		{1e-5, 1, []string{"1e-05", "0.0001", "0.001", "0.01", "0.1", "1"}},
+		{0.3, 0.6, []string{"0.3", "0.4", "0.5", "0.6"}},
+	} {
+		var got []string
+		for _, tk := range (logTicks{}).Ticks(tc.min, tc.max) {
+			if tk.Label != "" {
+				got = append(got, tk.Label)
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("ticks on [%v, %v]: labels %v, want %v", tc.min, tc.max, got, tc.want)
+		}
+	}
+}
