@@ -24,7 +24,25 @@
 // Learners are plugged in as Runners keyed by the learner's family (the
 // text before the first colon); the default registry wires in train (HNet,
 // MLP), train/kernel (every kernel) and train/deepnet (deep ReLU networks,
-// "deepnet:PARAM:LxW[:aALPHA]", for the over-parameterisation presets). The report (report.md) and PNG
-// plots are built from results.jsonl alone, so a merged set of shards
-// gives the same report as an unsharded run.
+// "deepnet:PARAM:LxW[:aALPHA]", for the over-parameterisation presets).
+// The report (report.md) and the plots (PNG, each with an SVG twin) are
+// built from results.jsonl alone, so a merged set of shards gives the same
+// report as an unsharded run.
+//
+// # Statistics and plots
+//
+// Every number over seeds is the median, with the interquartile range
+// [Q1, Q3] and a percentile-bootstrap 95% confidence interval of the
+// median (2,000 resamples, fixed seed: a report is a pure function of its
+// results); separation ratios are ratios of medians. When a learner was
+// run at several input dimensions d and sizes n (the scaling preset),
+// the report gives n*(d), the smallest n whose median test error reaches
+// 1e-2 (and 1e-1), and the least-squares slope of log n* against log d
+// with a bootstrap interval that resamples the seeds of every cell.
+// Plots draw medians with interquartile error bars, integer stage and K
+// axes, the legend beside the data, one colour per learner across all
+// plots of a report, and a bar chart where a concept was run at one n;
+// every HNet learner gets a plot of each layer's feature error after
+// each stage (layers-MODE.png), bfc-K learners one of the errors against
+// K (backward-depth.png).
 package compare

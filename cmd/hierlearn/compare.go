@@ -48,7 +48,8 @@ func newCompareCmd() *cobra.Command {
 		Short: "Run an experiment (a preset or a config file) and write report.md, results.jsonl and plots",
 		Long: `compare runs every cell of an experiment plan (learner x concept x n x seed),
 appending one JSON object per finished cell to OUT/results.jsonl, then
-writes OUT/report.md and PNG plots. A finished cell is never recomputed:
+writes OUT/report.md (medians over seeds with interquartile ranges and
+bootstrap 95% intervals) and plots (PNG and SVG). A finished cell is never recomputed:
 rerunning the same command resumes an interrupted or partly failed run. A
 failing cell is reported and does not stop the others.
 
