@@ -5,12 +5,15 @@
 //	if err != nil {
 //		return err
 //	}
-//	sess := importer.NewSession(m) // safe for concurrent Run calls
 //	x, err := importer.ReadNPY("x.npy", importer.Float32)
 //	if err != nil {
 //		return err
 //	}
+//	sess := importer.NewSession(m) // safe for concurrent Run calls
 //	out, err := sess.Run(map[string]*importer.Tensor{m.Inputs[0].Name: x})
+//	if err != nil {
+//		return err
+//	}
 //	logits := out[m.Outputs[0].Name] // a *Tensor: Shape, and data in F
 //
 // NewSessionWith takes SessionOptions (force the BLAS convolutions, turn
@@ -85,6 +88,20 @@
 // every unsupported node of a model without running it. MaxPool and
 // GlobalMaxPool propagate NaN (a window holding a NaN gives NaN), as
 // PyTorch's max pooling does.
+//
+// Beside the CNN operators, the registry holds the elementwise functions
+// (one table of function and derivative: ops_math.go), comparisons and
+// logic, every Reduce*, the indexing operators (Gather*/Scatter*, TopK,
+// ArgMax/ArgMin, OneHot), layout (Tile, DepthToSpace, Trilu, CumSum, ...),
+// the normalisations (ops_norm.go), the losses, Resize, ConvTranspose,
+// LpPool, LRN and Attention. Shapes are fixed when a plan is built, so an
+// input that sets an output's shape (Resize's scales, Range's bounds,
+// TopK's K) must be known then: a constant, a value computed from shapes,
+// or a small graph input that the entry names in planInputs (folded into
+// each plan). A shape that depends on run-time data (NonZero of a
+// computed tensor) is refused with ErrUnsupported. TestONNXBackendTests
+// runs the ONNX 1.22 backend tests: each passes, is refused with the
+// importer's reason, or is listed with its reason.
 //
 // # Element types
 //
