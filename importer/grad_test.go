@@ -306,6 +306,10 @@ func gradCases() []gradCase {
 		nodes: one("LpPool", []string{"X"}, aInts("kernel_shape", 2, 3), aInt("p", 3), aInts("strides", 2, 1), aInts("pads", 1, 0, 0, 1))})
 	add(gradCase{name: "LRN", xShape: []int64{2, 5, 2, 2}, nodes: one("LRN", []string{"X"}, aInt("size", 3), aFloat("alpha", 6), aFloat("beta", 0.8), aFloat("bias", 1))})
 	add(gradCase{name: "Swish", opset: 24, xShape: []int64{3, 4}, nodes: one("Swish", []string{"X"}, aFloat("alpha", 1.3))})
+	add(gradCase{name: "CenterCropPad/crop,pad", opset: 18, xShape: []int64{2, 5, 3}, nodes: one("CenterCropPad", []string{"X", "shp"}, aInts("axes", 1, 2)),
+		inits: []*onnxpb.TensorProto{int64Init("shp", []int64{2, 6}, 2)}})
+	add(gradCase{name: "ReverseSequence", xShape: []int64{4, 3, 2}, nodes: one("ReverseSequence", []string{"X", "len"}),
+		inits: []*onnxpb.TensorProto{int64Init("len", []int64{4, 1, 3}, 3)}})
 	add(gradCase{name: "ReduceSum/all,opset11", opset: 11, xShape: []int64{2, 3}, nodes: one("ReduceSum", []string{"X"}, aInt("keepdims", 0))})
 	add(gradCase{name: "Softmax/axis1", xShape: []int64{2, 3, 4}, nodes: one("Softmax", []string{"X"}, aInt("axis", 1))})
 	add(gradCase{name: "LogSoftmax/opset11,coerced", opset: 11, xShape: []int64{2, 3, 2}, nodes: one("LogSoftmax", []string{"X"})})

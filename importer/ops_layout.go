@@ -410,3 +410,116 @@ func buildNonZero(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) 
 	}
 	return []*info{constInfo(t)}, nil, nil
 }
+
+// srcKernel fills output element o with input element src[o], or zero
+// where src[o] < 0 (padding); its backward is backMove.
+func srcKernel(src []int) *kernel {
+	return &kernel{run: func(in, out []*Tensor, _ []float32) {
+		for o, s := range src {
+			switch {
+			case s >= 0:
+				copyElem(out[0], o, in[0], s)
+			case out[0].DType == Float32:
+				out[0].F[o] = 0
+			default:
+				out[0].I[o] = 0
+			}
+		}
+	}}
+}
+
+// buildCenterCropPad crops or zero-pads each listed axis to the target
+// shape, centred (an odd difference puts the extra element at the end
+// when padding, the crop window half an element left when cropping).
+func buildCenterCropPad(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
+	if err := wantInputs(in, 2); err != nil {
+		return nil, nil, err
+	}
+	x := in[0]
+	target, err := constInts(in, 1, "shape")
+	if err != nil {
+		return nil, nil, err
+	}
+	r := len(x.shape)
+	axes := n.attrInts("axes")
+	if axes == nil {
+		for i := 0; i < r; i++ {
+			axes = append(axes, i)
+		}
+	}
+	if len(target) != len(axes) {
+		return nil, nil, fmt.Errorf("%w: shape %v for axes %v", ErrShape, target, axes)
+	}
+	out := append([]int{}, x.shape...)
+	off := make([]int, r) // input index = output index + off
+	for j, a := range axes {
+		a, err := normAxis(a, r)
+		if err != nil {
+			return nil, nil, err
+		}
+		if target[j] < 0 || target[j] > maxElems {
+			return nil, nil, fmt.Errorf("%w: shape %v", ErrBadInput, target)
+		}
+		out[a] = target[j]
+		if d := x.shape[a] - target[j]; d >= 0 {
+			off[a] = d / 2
+		} else {
+			off[a] = -((-d) / 2)
+		}
+	}
+	if _, err := checkedNumel(toInt64s(out)); err != nil {
+		return nil, nil, err
+	}
+	if numel(out) > foldLimit {
+		return nil, nil, fmt.Errorf("%w: CenterCropPad output %v", ErrUnsupported, out)
+	}
+	xs := stridesOf(x.shape)
+	src := make([]int, numel(out))
+	forEachOut(out, func(o int, c []int) {
+		s := 0
+		for d, v := range c {
+			i := v + off[d]
+			if i < 0 || i >= x.shape[d] {
+				s = -1
+				break
+			}
+			s += i * xs[d]
+		}
+		src[o] = s
+	})
+	return []*info{{dt: x.dt, shape: out}}, srcKernel(src), nil
+}
+
+// buildReverseSequence reverses the first sequence_lens[b] elements
+// along time_axis of each batch_axis slice b.
+func buildReverseSequence(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
+	if err := wantInputs(in, 2); err != nil {
+		return nil, nil, err
+	}
+	x := in[0]
+	lens, err := constInts(in, 1, "sequence_lens")
+	if err != nil {
+		return nil, nil, err
+	}
+	ba, ta := int(n.attrInt("batch_axis", 1)), int(n.attrInt("time_axis", 0))
+	if len(x.shape) < 2 || ba == ta || ba < 0 || ta < 0 || ba > 1 || ta > 1 || len(lens) != x.shape[ba] {
+		return nil, nil, fmt.Errorf("%w: input %v, batch_axis %d, time_axis %d, sequence_lens %v", ErrShape, x.shape, ba, ta, lens)
+	}
+	xs := stridesOf(x.shape)
+	src := make([]int, numel(x.shape))
+	forEachOut(x.shape, func(o int, c []int) {
+		t, l := c[ta], lens[c[ba]]
+		if l < 0 || l > x.shape[ta] {
+			l = x.shape[ta]
+		}
+		s := 0
+		for d, v := range c {
+			if d == ta && t < l {
+				v = l - 1 - t
+			}
+			s += v * xs[d]
+		}
+		src[o] = s
+	})
+	return []*info{{dt: x.dt, shape: x.shape}}, srcKernel(src), nil
+}

@@ -204,15 +204,17 @@ func init() {
 		"SoftmaxCrossEntropyLoss":   {versions: []int64{12, 13}, build: buildLoss, back: backLoss},
 		"Resize":                    {versions: []int64{11, 13, 18, 19}, check: checkResize, build: buildResize, back: backResize, planInputs: []int{1, 2, 3}},
 		// (its backward is not written yet)
-		"Attention":      {versions: []int64{23, 24}, build: buildAttention, noBack: true},
-		"ConvTranspose":  {versions: []int64{1, 11, 22}, check: checkAutoPad, build: buildConvTranspose, back: backConvTranspose},
-		"LpPool":         {versions: []int64{2, 11, 18, 22}, check: checkPool, build: buildLpPool, back: backLpPool},
-		"EyeLike":        {versions: []int64{9, 22}, build: buildEyeLike, noBack: true},
-		"LRN":            {versions: []int64{1, 13}, build: buildLRN, back: backLRN},
-		"HannWindow":     {versions: []int64{17}, build: buildWindow, noBack: true, planInputs: []int{0}},
-		"HammingWindow":  {versions: []int64{17}, build: buildWindow, noBack: true, planInputs: []int{0}},
-		"BlackmanWindow": {versions: []int64{17}, build: buildWindow, noBack: true, planInputs: []int{0}},
-		"NonZero":        {versions: []int64{9, 13}, build: buildNonZero, noBack: true},
+		"Attention":       {versions: []int64{23, 24}, build: buildAttention, noBack: true},
+		"ConvTranspose":   {versions: []int64{1, 11, 22}, check: checkAutoPad, build: buildConvTranspose, back: backConvTranspose},
+		"LpPool":          {versions: []int64{2, 11, 18, 22}, check: checkPool, build: buildLpPool, back: backLpPool},
+		"EyeLike":         {versions: []int64{9, 22}, build: buildEyeLike, noBack: true},
+		"LRN":             {versions: []int64{1, 13}, build: buildLRN, back: backLRN},
+		"HannWindow":      {versions: []int64{17}, build: buildWindow, noBack: true, planInputs: []int{0}},
+		"HammingWindow":   {versions: []int64{17}, build: buildWindow, noBack: true, planInputs: []int{0}},
+		"BlackmanWindow":  {versions: []int64{17}, build: buildWindow, noBack: true, planInputs: []int{0}},
+		"CenterCropPad":   {versions: []int64{18}, build: buildCenterCropPad, back: backMove, planInputs: []int{1}},
+		"ReverseSequence": {versions: []int64{10}, build: buildReverseSequence, back: backMove, planInputs: []int{1}},
+		"NonZero":         {versions: []int64{9, 13}, build: buildNonZero, noBack: true},
 	}
 }
 
