@@ -20,10 +20,14 @@ func exp32(x float32) float32 {
 		ln2hi = 0.693359375
 		ln2lo = -2.12194440e-4
 	)
-	n := float32(math.Floor(float64(x*log2e + 0.5)))
+	// Round x·log2(e) to the nearest integer n by adding 1.5·2²³: the
+	// sum's low mantissa bits are then n (no call to math.Floor).
+	const magic = 12582912
+	t := x*log2e + magic
+	n := t - magic
 	r := x - n*ln2hi - n*ln2lo
 	p := 1 + r*(1+r*(0.5+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
-	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
+	return p * math.Float32frombits(uint32(int32(math.Float32bits(t)-0x4B400000)+127)<<23)
 }
 
 // erf32 is erf(x) in float32 to about 5e-7 absolute (Abramowitz and

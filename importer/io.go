@@ -61,8 +61,11 @@ func inputNames(m *Model) string {
 	return strings.Join(s, ", ")
 }
 
-// RandomInputs draws seeded inputs: float inputs standard normal, integer
-// inputs zero; symbolic dims are set to batch.
+// RandomInputs draws seeded inputs: float inputs standard normal; integer
+// inputs whose name holds "mask" one (an attention mask that masks
+// nothing: an all-zero one makes a transformer's softmax NaN), other
+// integer inputs 0 or 1 at random (valid token and segment ids for any
+// table); symbolic dims are set to batch.
 func RandomInputs(m *Model, batch int, seed uint64) (map[string]*Tensor, error) {
 	r := rand.New(rand.NewPCG(seed, 0x1badb002))
 	in := map[string]*Tensor{}
@@ -80,6 +83,14 @@ func RandomInputs(m *Model, batch int, seed uint64) (map[string]*Tensor, error) 
 		t := newTensor(vi.DType, shape)
 		for i := range t.F {
 			t.F[i] = float32(r.NormFloat64())
+		}
+		mask := strings.Contains(strings.ToLower(vi.Name), "mask")
+		for i := range t.I {
+			if mask {
+				t.I[i] = 1
+			} else {
+				t.I[i] = int64(r.IntN(2))
+			}
 		}
 		in[vi.Name] = t
 	}

@@ -167,3 +167,35 @@ func TestBertBadInput(t *testing.T) {
 		t.Errorf("the session fails after bad inputs: %v", err)
 	}
 }
+
+// TestRandomInputsTokenModel: random inputs for a token model are valid
+// (ids 0 or 1, an attention mask of ones), so that `hierlearn validate`
+// without --input compares real numbers, not NaNs of a fully masked
+// softmax.
+func TestRandomInputsTokenModel(t *testing.T) {
+	dir := exportTransformers(t, "bert-tiny", "17")
+	m, err := importer.Load(filepath.Join(dir, "bert-tiny_op17.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := importer.RandomInputs(m, 3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, x := range in {
+		for _, v := range x.I {
+			if v < 0 || v > 1 || (name == "attention_mask" && v != 1) {
+				t.Fatalf("%s holds %d", name, v)
+			}
+		}
+	}
+	out, err := importer.NewSession(m).Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range out["last_hidden_state"].F {
+		if math.IsNaN(float64(v)) {
+			t.Fatal("NaN output")
+		}
+	}
+}
