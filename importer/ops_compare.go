@@ -176,3 +176,47 @@ func backPRelu(c *backCtx) error {
 	})
 	return nil
 }
+
+// buildBitwise handles BitwiseAnd, BitwiseOr, BitwiseXor (broadcasting)
+// and BitwiseNot on integer tensors.
+func buildBitwise(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
+	if n.Op == "BitwiseNot" {
+		if err := wantInputs(in, 1); err != nil {
+			return nil, nil, err
+		}
+		if in[0].dt != Int64 {
+			return nil, nil, fmt.Errorf("%w: BitwiseNot of %v", ErrUnsupported, in[0].dt)
+		}
+		k := &kernel{run: func(in, out []*Tensor, _ []float32) {
+			for i, v := range in[0].I {
+				out[0].I[i] = ^v
+			}
+		}}
+		return []*info{{dt: Int64, shape: in[0].shape}}, k, nil
+	}
+	shape, bc, err := buildBroadcast2(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	if in[0].dt != Int64 || in[1].dt != Int64 {
+		return nil, nil, fmt.Errorf("%w: %s of %v and %v", ErrUnsupported, n.Op, in[0].dt, in[1].dt)
+	}
+	op := n.Op
+	k := &kernel{run: func(in, out []*Tensor, _ []float32) {
+		a, b, o := in[0].I, in[1].I, out[0].I
+		bc.rows(func(oi int, offs []int, n int, st []int) {
+			for i := 0; i < n; i++ {
+				x, y := a[offs[0]+i*st[0]], b[offs[1]+i*st[1]]
+				switch op {
+				case "BitwiseAnd":
+					o[oi+i] = x & y
+				case "BitwiseOr":
+					o[oi+i] = x | y
+				default:
+					o[oi+i] = x ^ y
+				}
+			}
+		})
+	}}
+	return []*info{{dt: Int64, shape: shape}}, k, nil
+}

@@ -210,6 +210,9 @@ func buildCumSum(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	}
 	outer, d, inner := axisInfo(x.shape, axis)
 	excl, rev := n.attrInt("exclusive", 0) != 0, n.attrInt("reverse", 0) != 0
+	if n.Op == "CumProd" {
+		return []*info{{dt: x.dt, shape: x.shape}}, cumProdKernel(x.dt, outer, d, inner, excl, rev), nil
+	}
 	k := &kernel{run: func(in, out []*Tensor, _ []float32) {
 		if x.dt == Float32 {
 			cumsum(out[0].F, in[0].F, outer, d, inner, excl, rev)
@@ -522,4 +525,42 @@ func buildReverseSequence(n *Node, in []*info, env *buildEnv) ([]*info, *kernel,
 		src[o] = s
 	})
 	return []*info{{dt: x.dt, shape: x.shape}}, srcKernel(src), nil
+}
+
+// cumProdKernel is CumSum's kernel with products (float64 accumulation
+// for float32).
+func cumProdKernel(dt DType, outer, d, inner int, excl, rev bool) *kernel {
+	return &kernel{run: func(in, out []*Tensor, _ []float32) {
+		for b := 0; b < outer; b++ {
+			for j := 0; j < inner; j++ {
+				pf, pi := 1.0, int64(1)
+				for t := 0; t < d; t++ {
+					i := t
+					if rev {
+						i = d - 1 - t
+					}
+					e := b*d*inner + i*inner + j
+					if dt == Float32 {
+						v := float64(in[0].F[e])
+						if excl {
+							out[0].F[e] = float32(pf)
+							pf *= v
+						} else {
+							pf *= v
+							out[0].F[e] = float32(pf)
+						}
+						continue
+					}
+					v := in[0].I[e]
+					if excl {
+						out[0].I[e] = pi
+						pi *= v
+					} else {
+						pi *= v
+						out[0].I[e] = pi
+					}
+				}
+			}
+		}
+	}}
 }

@@ -214,6 +214,12 @@ func init() {
 		"BlackmanWindow":  {versions: []int64{17}, build: buildWindow, noBack: true, planInputs: []int{0}},
 		"CenterCropPad":   {versions: []int64{18}, build: buildCenterCropPad, back: backMove, planInputs: []int{1}},
 		"ReverseSequence": {versions: []int64{10}, build: buildReverseSequence, back: backMove, planInputs: []int{1}},
+		"Scatter":         {versions: []int64{9, 11}, check: checkScatter, build: buildScatterElements, back: backScatter},
+		"CumProd":         {versions: []int64{26}, build: buildCumSum, noBack: true},
+		"BitwiseAnd":      {versions: []int64{18}, build: buildBitwise, noBack: true},
+		"BitwiseOr":       {versions: []int64{18}, build: buildBitwise, noBack: true},
+		"BitwiseXor":      {versions: []int64{18}, build: buildBitwise, noBack: true},
+		"BitwiseNot":      {versions: []int64{18}, build: buildBitwise, noBack: true},
 		"NonZero":         {versions: []int64{9, 13}, build: buildNonZero, noBack: true},
 	}
 }
