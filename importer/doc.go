@@ -149,7 +149,7 @@
 //
 // Transformer encoders: the decomposed layer normalization that exporters
 // write before opset 17 (ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add) and
-// the Erf form of GELU are fused at load time into one
+// the Erf and tanh forms of GELU are fused at load time into one
 // LayerNormalization or Gelu node each (fuse_transformer.go), one pass
 // over each row instead of a dozen elementwise ops; a pattern that
 // differs in any way is left as it is.

@@ -77,6 +77,12 @@ func other(n *Node, name string) (string, bool) {
 // dividing by √2).
 const invSqrt2 = 0.70710678118654752440
 
+// √(2/π) and the cubic coefficient of GELU's tanh approximation.
+const (
+	sqrt2OverPi = 0.79788456080286535588
+	geluCubic   = 0.044715
+)
+
 func near(v, want float64) bool { return math.Abs(v-want) <= 1e-5*math.Abs(want) }
 
 // replaceNodes puts each fused node in the place of the last node of its
@@ -219,34 +225,51 @@ func (m *Model) trailingAxes(n *Node, g *graphIndex) int {
 	return len(s)
 }
 
-// fuseGelu replaces the Erf form of GELU that exporters write before
-// opset 20,
+// fuseGelu replaces the two forms of GELU that exporters write before
+// opset 20, the Erf form
 //
 //	Mul(Mul(x, Add(Erf(Div(x, √2)), 1)), 0.5)   (or Mul(x, 1/√2) inside,
 //	or Mul(Mul(x, 0.5), Add(...)) outside)
 //
-// by one Gelu node (one pass instead of five).
+// and torch's tanh approximation (F.gelu(approximate="tanh"))
+//
+//	Mul(0.5, Mul(x, Add(1, Tanh(Mul(√(2/π), Add(x, Mul(0.044715, Mul(x, Mul(x, x)))))))))
+//
+// (x³ also as Pow(x, 3); operands of Add and Mul in either order), by one
+// Gelu node each (one pass instead of five or nine).
 func (m *Model) fuseGelu() {
 	g := m.index()
 	fused, drop := map[*Node]*Node{}, map[*Node]bool{}
-	for _, erf := range m.nodes {
-		if erf.Op != "Erf" || len(erf.Inputs) != 1 {
+	for _, act := range m.nodes {
+		var x string
+		var nodes []*Node
+		impl, approx := geluImpl, "none"
+		switch {
+		case act.Op == "Erf" && len(act.Inputs) == 1:
+			scaled := g.prod[act.Inputs[0]]
+			if scaled == nil || g.uses[act.Inputs[0]] != 1 || len(scaled.Inputs) != 2 {
+				continue
+			}
+			x = scaled.Inputs[0]
+			c, ok := g.scalar(scaled.Inputs[1])
+			if !ok || !(scaled.Op == "Div" && near(c, math.Sqrt2) || scaled.Op == "Mul" && near(c, invSqrt2)) {
+				continue
+			}
+			nodes = []*Node{scaled, act}
+		case act.Op == "Tanh" && len(act.Inputs) == 1:
+			var ok bool
+			if x, nodes, ok = g.geluTanhInner(act); !ok {
+				continue
+			}
+			impl, approx = geluTanhImpl, "tanh"
+		default:
 			continue
 		}
-		scaled := g.prod[erf.Inputs[0]]
-		if scaled == nil || g.uses[erf.Inputs[0]] != 1 || len(scaled.Inputs) != 2 {
-			continue
-		}
-		x := scaled.Inputs[0]
-		c, ok := g.scalar(scaled.Inputs[1])
-		if !ok || !(scaled.Op == "Div" && near(c, math.Sqrt2) || scaled.Op == "Mul" && near(c, invSqrt2)) {
-			continue
-		}
-		add := g.next(erf.Outputs[0], "Add")
+		add := g.next(act.Outputs[0], "Add")
 		if add == nil {
 			continue
 		}
-		if one, _ := other(add, erf.Outputs[0]); !isScalar(g, one, 1) {
+		if one, _ := other(add, act.Outputs[0]); !isScalar(g, one, 1) {
 			continue
 		}
 		mul := g.next(add.Outputs[0], "Mul")
@@ -255,7 +278,7 @@ func (m *Model) fuseGelu() {
 		}
 		p, _ := other(mul, add.Outputs[0])
 		var last *Node
-		nodes := []*Node{scaled, erf, add, mul}
+		nodes = append(nodes, add, mul)
 		if p == x {
 			half := g.next(mul.Outputs[0], "Mul")
 			if half == nil {
@@ -285,11 +308,74 @@ func (m *Model) fuseGelu() {
 			drop[n] = true
 		}
 		drop[last] = false
-		fused[last] = &Node{Op: "Gelu", Opset: 20, Name: erf.Name + "/fused_gelu", impl: geluImpl,
+		fused[last] = &Node{Op: "Gelu", Opset: 20, Name: act.Name + "/fused_gelu", impl: impl,
 			Inputs: []string{x}, Outputs: []string{last.Outputs[0]},
-			attrs: map[string]*onnxpb.AttributeProto{"approximate": stringAttr("approximate", "none")}}
+			attrs: map[string]*onnxpb.AttributeProto{"approximate": stringAttr("approximate", approx)}}
 	}
 	m.replaceNodes(fused, drop)
+}
+
+// geluTanhInner matches Tanh(Mul(√(2/π), Add(x, Mul(0.044715, x³)))) and
+// returns x and the nodes from the cube to the Tanh.
+func (g *graphIndex) geluTanhInner(tanh *Node) (string, []*Node, bool) {
+	scaled := g.only(tanh.Inputs[0], "Mul")
+	if scaled == nil {
+		return "", nil, false
+	}
+	inner, c := g.withScalar(scaled)
+	if !near(c, sqrt2OverPi) {
+		return "", nil, false
+	}
+	sum := g.only(inner, "Add")
+	if sum == nil || len(sum.Inputs) != 2 {
+		return "", nil, false
+	}
+	for i := 0; i < 2; i++ {
+		x, cubic := sum.Inputs[i], g.only(sum.Inputs[1-i], "Mul")
+		if cubic == nil {
+			continue
+		}
+		cube, k := g.withScalar(cubic)
+		if !near(k, geluCubic) {
+			continue
+		}
+		if cn := g.cubeOf(cube, x); cn != nil {
+			return x, append(cn, cubic, sum, scaled, tanh), true
+		}
+	}
+	return "", nil, false
+}
+
+// withScalar returns the other operand of a binary node one of whose
+// operands is a float scalar constant, and that scalar (NaN if none).
+func (g *graphIndex) withScalar(n *Node) (string, float64) {
+	for i, in := range n.Inputs {
+		if v, ok := g.scalar(in); ok && len(n.Inputs) == 2 {
+			return n.Inputs[1-i], v
+		}
+	}
+	return "", math.NaN()
+}
+
+// cubeOf returns the nodes computing name = x³ (Pow(x, 3) or
+// Mul(x, Mul(x, x)) in any order), or nil.
+func (g *graphIndex) cubeOf(name, x string) []*Node {
+	if p := g.only(name, "Pow"); p != nil && p.Inputs[0] == x && isScalar(g, p.Inputs[1], 3) {
+		return []*Node{p}
+	}
+	m := g.only(name, "Mul")
+	if m == nil {
+		return nil
+	}
+	sqName, ok := other(m, x)
+	if !ok {
+		return nil
+	}
+	sq := g.only(sqName, "Mul")
+	if sq == nil || sq.Inputs[0] != x || sq.Inputs[1] != x {
+		return nil
+	}
+	return []*Node{sq, m}
 }
 
 func isScalar(g *graphIndex, name string, want float64) bool {
