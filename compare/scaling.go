@@ -129,33 +129,14 @@ func (sd scalingData) slopeCI(ds []int, th float64) (lo, hi float64) {
 }
 
 // logSlope is the least-squares slope of log y against log x over the
-// points where y is defined (NaN with fewer than two).
+// points where y is defined (NaN with fewer than two): logSlopeF for
+// integer x.
 func logSlope(xs []int, ys []float64) float64 {
-	var lx, ly []float64
-	for i, y := range ys {
-		if !math.IsNaN(y) {
-			lx, ly = append(lx, math.Log(float64(xs[i]))), append(ly, math.Log(y))
-		}
+	fx := make([]float64, len(xs))
+	for i, x := range xs {
+		fx[i] = float64(x)
 	}
-	if len(lx) < 2 {
-		return math.NaN()
-	}
-	var mx, my float64
-	for i := range lx {
-		mx += lx[i]
-		my += ly[i]
-	}
-	mx /= float64(len(lx))
-	my /= float64(len(lx))
-	var sxy, sxx float64
-	for i := range lx {
-		sxy += (lx[i] - mx) * (ly[i] - my)
-		sxx += (lx[i] - mx) * (lx[i] - mx)
-	}
-	if sxx == 0 {
-		return math.NaN()
-	}
-	return sxy / sxx
+	return logSlopeF(fx, ys)
 }
 
 // writeScaling prints n*(d) and the slopes.
