@@ -34,7 +34,7 @@ var (
 // the first such node; CheckSupport lists all of them. It matches
 // ErrUnsupported, and ErrUnsupportedVersion when Supported is set.
 type UnsupportedError struct {
-	Op     string // operator type, e.g. "LSTM"
+	Op     string // operator type, e.g. "Loop"
 	Domain string // operator set domain; "" is the default ONNX domain
 	Opset  int64  // operator set version the model imports for Domain
 	Node   string // node name (or its first output when unnamed)

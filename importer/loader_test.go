@@ -340,18 +340,18 @@ func TestRunInputErrors(t *testing.T) {
 
 func TestUnsupportedOperatorIsTyped(t *testing.T) {
 	f := onnxpb.TensorProto_FLOAT
-	lstm := node("LSTM", []string{"x"}, []string{"a"})
-	lstm.Name = proto.String("rnn")
+	loop := node("Loop", []string{"x"}, []string{"a"})
+	loop.Name = proto.String("loop")
 	custom := node("Fancy", []string{"a"}, []string{"y"})
 	custom.Domain = proto.String("com.example")
-	b := model(13, []*onnxpb.NodeProto{lstm, custom}, nil,
+	b := model(13, []*onnxpb.NodeProto{loop, custom}, nil,
 		[]*onnxpb.ValueInfoProto{vinfo("x", f, 2)}, []*onnxpb.ValueInfoProto{vinfo("y", f, 2)})
 	_, err := LoadBytes(b)
 	var ue *UnsupportedError
 	if !errors.As(err, &ue) {
 		t.Fatalf("err = %v, want *UnsupportedError", err)
 	}
-	if ue.Op != "LSTM" || ue.Domain != "" || ue.Opset != 13 || ue.Node != "rnn" {
+	if ue.Op != "Loop" || ue.Domain != "" || ue.Opset != 13 || ue.Node != "loop" {
 		t.Errorf("got %+v", ue)
 	}
 	list, err := CheckSupport(b)
