@@ -22,14 +22,17 @@ type GradSession struct {
 	params []string
 	pidx   map[string]int
 
-	mu    sync.Mutex
-	vals  []*Tensor // param values, in params order
-	plans *planCache[*gradPlan]
+	mu       sync.Mutex
+	vals     []*Tensor // param values, in params order
+	plans    *planCache[*gradPlan]
+	training bool            // SetTraining
+	running  map[string]bool // running statistics updated in training mode
 }
 
 type gradPlan struct {
-	p    *plan
-	back []backFn // per step; nil for operators without a derivative
+	p        *plan
+	back     []backFn // per step; nil for operators without a derivative
+	training bool     // built in training mode (SetTraining)
 
 	mu   sync.Mutex
 	free []*workspace // workspaces of released tapes
@@ -56,7 +59,7 @@ func NewGradSession(m *Model, params ...string) (*GradSession, error) {
 		cp.consts[k] = v
 	}
 	cp.Inputs = append([]ValueInfo{}, m.Inputs...)
-	g := &GradSession{m: &cp, nIn: len(m.Inputs), pidx: map[string]int{}, plans: newPlanCache[*gradPlan]()}
+	g := &GradSession{m: &cp, nIn: len(m.Inputs), pidx: map[string]int{}, plans: newPlanCache[*gradPlan](), running: map[string]bool{}}
 	for _, name := range params {
 		t, ok := m.consts[name]
 		if !ok {
@@ -144,6 +147,11 @@ func (g *GradSession) Forward(inputs map[string]*Tensor) (*Tape, error) {
 	if err := gp.p.forward(ws); err != nil {
 		return nil, err
 	}
+	if gp.training {
+		if err := g.updateRunningStats(gp, ws); err != nil {
+			return nil, err
+		}
+	}
 	return &Tape{g: g, gp: gp, ws: ws, in: in}, nil
 }
 
@@ -174,15 +182,21 @@ func (g *GradSession) planFor(in []*Tensor) (*gradPlan, error) {
 	if gp, ok := g.plans.get(key); ok {
 		return gp, nil
 	}
-	p, err := g.m.buildPlan(in, false, defaultEnv)
+	env := defaultEnv
+	if g.training {
+		env = &buildEnv{training: true}
+	}
+	p, err := g.m.buildPlan(in, false, env)
 	if err != nil {
 		return nil, fmt.Errorf("importer: planning for inputs %s: %w", describeInputs(g.m.Inputs, in), err)
 	}
 	p.ownBuffers()
-	gp := &gradPlan{p: p, back: make([]backFn, len(p.steps))}
+	gp := &gradPlan{p: p, back: make([]backFn, len(p.steps)), training: g.training}
 	for i, s := range p.steps {
 		if s.k.alias {
 			gp.back[i] = backAlias // a view, whatever the operator
+		} else if g.training && s.node.Op == "BatchNormalization" {
+			gp.back[i] = backBatchNormTrain
 		} else {
 			gp.back[i] = s.node.def().back
 		}

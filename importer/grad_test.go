@@ -72,6 +72,7 @@ type gradCase struct {
 	params   []string // initializers differentiated (besides X)
 	outputs  []string
 	noFold   bool
+	training bool // GradSession.SetTraining (BatchNormalization on batch statistics)
 }
 
 func fi(r *rand.Rand, name string, positive bool, dims ...int64) *onnxpb.TensorProto {
@@ -121,6 +122,13 @@ func gradCases() []gradCase {
 		nodes: []*onnxpb.NodeProto{node("Conv", []string{"X", "W"}, []string{"c"}, aInts("pads", 1, 1, 1, 1)),
 			node("BatchNormalization", []string{"c", "s", "b", "m", "v"}, []string{"Y"})},
 		inits: append([]*onnxpb.TensorProto{fi(r, "W", false, 3, 2, 3, 3)}, bn...), params: []string{"W", "s", "b", "m", "v"}})
+	add(gradCase{name: "BatchNormalization(training)", xShape: []int64{2, 3, 2, 3}, noFold: true, training: true,
+		nodes: one("BatchNormalization", []string{"X", "s", "b", "m", "v"}, aFloat("epsilon", 0.01)),
+		inits: bn, params: []string{"s", "b"}})
+	add(gradCase{name: "Conv+BatchNormalization+Relu(training)", xShape: []int64{2, 2, 4, 4}, noFold: true, training: true,
+		nodes: []*onnxpb.NodeProto{node("Conv", []string{"X", "W"}, []string{"c"}, aInts("pads", 1, 1, 1, 1)),
+			node("BatchNormalization", []string{"c", "s", "b", "m", "v"}, []string{"d"}), node("Relu", []string{"d"}, []string{"Y"})},
+		inits: append([]*onnxpb.TensorProto{fi(r, "W", false, 3, 2, 3, 3)}, bn...), params: []string{"W", "s", "b"}})
 	add(gradCase{name: "Conv+BatchNormalization(folded)", xShape: []int64{1, 2, 4, 4},
 		nodes: []*onnxpb.NodeProto{node("Conv", []string{"X", "W"}, []string{"c"}, aInts("pads", 1, 1, 1, 1)),
 			node("BatchNormalization", []string{"c", "s", "b", "m", "v"}, []string{"Y"})},
@@ -345,6 +353,9 @@ func TestGradFiniteDifferences(t *testing.T) {
 			}
 			gs, err := NewGradSession(m, c.params...)
 			if err != nil {
+				t.Fatal(err)
+			}
+			if err := gs.SetTraining(c.training); err != nil {
 				t.Fatal(err)
 			}
 			shape := make([]int, len(c.xShape))

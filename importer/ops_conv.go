@@ -414,6 +414,9 @@ func buildBatchNorm(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error
 			return nil, nil, fmt.Errorf("parameter %d has shape %v for %d channels", i, in[i].shape, C)
 		}
 	}
+	if env.training {
+		return buildBatchNormTrain(n, x)
+	}
 	eps := n.attrFloat("epsilon", 1e-5)
 	plane := numel(x.shape[2:])
 	N := x.shape[0]

@@ -30,7 +30,8 @@ type SessionOptions struct {
 // buildEnv is what an operator's build function may read beyond its node
 // and inputs: the options of the session it plans for.
 type buildEnv struct {
-	opt SessionOptions
+	opt      SessionOptions
+	training bool // GradSession.SetTraining: BatchNormalization uses batch statistics
 }
 
 // defaultEnv is the environment of load-time builds (constant folding,

@@ -1,0 +1,121 @@
+package importer
+
+import "fmt"
+
+// SetTraining switches the session between inference mode (the default:
+// BatchNormalization normalises with its running statistics) and
+// training mode, where, as in PyTorch's train(), BatchNormalization
+// normalises each channel with the statistics of the batch (its backward
+// goes through the batch mean and variance) and every Forward updates
+// the running statistics with the node's momentum:
+//
+//	running_mean = momentum*running_mean + (1-momentum)*batch_mean
+//	running_var  = momentum*running_var  + (1-momentum)*batch_var_unbiased
+//
+// (PyTorch's convention: the variance written to the running statistics
+// is the unbiased one; the batch is normalised with the biased one).
+// RunningStats returns the updated values for writing back to the file.
+// Training mode needs the BatchNormalization nodes, so the model must
+// have been loaded with LoadOptions{NoFold: true}. Tapes already
+// recorded keep the mode they were recorded in.
+func (g *GradSession) SetTraining(on bool) error {
+	if on && !g.m.keepBN {
+		return fmt.Errorf("importer: training mode needs BatchNormalization nodes, which were folded at load time: load with LoadOptions{NoFold: true}")
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.training != on {
+		g.training = on
+		g.plans = newPlanCache[*gradPlan]()
+	}
+	return nil
+}
+
+// Training reports whether the session is in training mode.
+func (g *GradSession) Training() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.training
+}
+
+// RunningStats returns copies of the running statistics (BatchNormalization
+// mean and variance initializers) that training-mode Forward calls have
+// updated, by initializer name: with the params, the values to write back
+// to the model file (ReplaceInitializers).
+func (g *GradSession) RunningStats() map[string]*Tensor {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make(map[string]*Tensor, len(g.running))
+	for name := range g.running {
+		out[name] = g.m.consts[name].Clone()
+	}
+	return out
+}
+
+// updateRunningStats folds the batch statistics of every
+// BatchNormalization step of a training-mode tape into the session's
+// running statistics.
+func (g *GradSession) updateRunningStats(gp *gradPlan, ws *workspace) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for si, s := range gp.p.steps {
+		n := s.node
+		if n.Op != "BatchNormalization" {
+			continue
+		}
+		x := ws.stepIn[si][0]
+		spec := bnSpec(x.Shape, float64(n.attrFloat("epsilon", 1e-5)))
+		count := numel(x.Shape) / spec.groups
+		if count < 2 {
+			return fmt.Errorf("importer: node %q (BatchNormalization): training mode needs more than one value per channel, got input %v", n.Name, x.Shape)
+		}
+		mean, inv := spec.stats(x.F)
+		mom := float64(n.attrFloat("momentum", 0.9))
+		for j, name := range n.Inputs[3:5] {
+			cur, ok := g.m.consts[name]
+			if !ok {
+				return fmt.Errorf("importer: node %q (BatchNormalization): running statistic %q is not an initializer of the session", n.Name, name)
+			}
+			upd := cur.Clone()
+			for c := range upd.F {
+				batch := mean[c]
+				if j == 1 {
+					// biased variance back from 1/sqrt(var+eps), made unbiased
+					batch = (1/(inv[c]*inv[c]) - spec.eps) * float64(count) / float64(count-1)
+				}
+				upd.F[c] = float32(mom*float64(cur.F[c]) + (1-mom)*batch)
+			}
+			g.m.consts[name] = upd
+			g.running[name] = true
+		}
+	}
+	return nil
+}
+
+// bnSpec is BatchNormalization's normalisation seen as a normSpec: one
+// group, scale and bias element per channel (dim 1).
+func bnSpec(shape []int, eps float64) *normSpec {
+	st := make([]int, len(shape))
+	st[1] = 1
+	return &normSpec{shape: shape, gst: st, pst: st, bst: st, groups: shape[1], eps: eps}
+}
+
+// buildBatchNormTrain is the training-mode kernel: each channel is
+// normalised with the mean and biased variance of the batch.
+func buildBatchNormTrain(n *Node, x *info) ([]*info, *kernel, error) {
+	spec := bnSpec(x.shape, float64(n.attrFloat("epsilon", 1e-5)))
+	k := &kernel{run: func(in, o []*Tensor, _ []float32) {
+		spec.run(in[0].F, o[0].F, in[1].F, in[2].F)
+	}}
+	return []*info{{dt: Float32, shape: x.shape}}, k, nil
+}
+
+// backBatchNormTrain differentiates the training form through the batch
+// statistics (the gradient of x, scale and bias; the running statistics
+// do not enter the output).
+func backBatchNormTrain(c *backCtx) error {
+	x := c.in[0]
+	spec := bnSpec(x.Shape, float64(c.n.attrFloat("epsilon", 1e-5)))
+	spec.back(x.F, c.gout[0], c.in[1].F, c.gin[0], c.gin[1], c.gin[2])
+	return nil
+}
