@@ -226,7 +226,12 @@
 // constant weights are not used for them. BatchNormalization is folded
 // into the preceding Conv at load time; LoadOptions{NoFold: true} keeps it
 // as a node, so that the file's own Conv weights and BN parameters are
-// params. Data-movement operators (Transpose, Concat, Split, Slice,
+// params. SetTraining (grad_train.go) puts a GradSession in PyTorch's
+// train mode: BatchNormalization normalises with the batch's statistics
+// (its kernel and backward are LayerNormalization's normSpec with one
+// group per channel), and every Forward updates the running statistics
+// with the node's momentum (unbiased batch variance, as PyTorch does);
+// RunningStats gives them for writing back. Data-movement operators (Transpose, Concat, Split, Slice,
 // Gather, Pad, Expand, Where) share one backward: their forward kernel is
 // run on element numbers to recover which input element each output
 // element copies. Integer and bool values (Shape's output, indices,

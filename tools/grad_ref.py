@@ -27,6 +27,16 @@ Runs on Debian's python3 with torch 1.13 (and torchvision for resnet18):
       empirical NTK viewed as a mean over the last hidden layer's neurons
       (the analytic infinite-width NTK is its expectation).
 
+  grad_ref.py bntrain --seed 0 --onnx m.onnx --in in.npz --out ref.npz
+      Builds a small Conv-BN-ReLU-Conv-BN net at random initialisation
+      (BN affine parameters and running statistics drawn at random too,
+      torch momentum 0.1), exports it in eval mode with BN kept (input
+      "x" [batch, 3, H, W], output "y"), then, in train mode, reads x, r
+      and x2 from in.npz, and writes the output y on x, the gradients of
+      L = sum(y * r) with respect to x ("grad_x") and to every parameter
+      ("grad_" + name), the running statistics after that forward
+      ("run1_" + name) and after a second forward on x2 ("run2_" + name).
+
   grad_ref.py bench --models resnet20a,resnet18 --batch 1 --threads 1 \
           [--warmup 2 --repeat 10]
       Times forward + backward (all parameter gradients and the input
@@ -67,6 +77,54 @@ def cmd_resnet(a):
     loss.backward()
     save_npz(a.out, logits=logits.detach().numpy(), grad_input=x.grad.numpy(),
              grad_conv1=model.conv1.weight.grad.numpy())
+
+
+class ConvBN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 4, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(4)
+        self.conv2 = nn.Conv2d(4, 5, 3, padding=1, stride=2)
+        self.bn2 = nn.BatchNorm2d(5, eps=1e-3, momentum=0.3)
+
+    def forward(self, x):
+        return self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
+
+
+def cmd_bntrain(a):
+    torch.manual_seed(a.seed)
+    model = ConvBN()
+    gen = torch.Generator().manual_seed(a.seed + 1)
+    for bn in (model.bn1, model.bn2):
+        c = bn.num_features
+        with torch.no_grad():
+            bn.weight.copy_(0.5 + torch.rand(c, generator=gen))
+            bn.bias.copy_(torch.randn(c, generator=gen) * 0.2)
+            bn.running_mean.copy_(torch.randn(c, generator=gen) * 0.1)
+            bn.running_var.copy_(0.5 + torch.rand(c, generator=gen))
+    model.eval()
+    z = np.load(getattr(a, "in"))
+    fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=os.path.dirname(os.path.abspath(a.onnx)))
+    os.close(fd)
+    torch.onnx.export(model, torch.tensor(z["x"]), tmp, opset_version=13, input_names=["x"], output_names=["y"],
+                      training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False,
+                      dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+    os.replace(tmp, a.onnx)
+    model.train()
+    x = torch.tensor(z["x"], requires_grad=True)
+    y = model(x)
+    (y * torch.tensor(z["r"])).sum().backward()
+    arrays = dict(y=y.detach().numpy(), grad_x=x.grad.numpy())
+    for name, p in model.named_parameters():
+        arrays["grad_" + name] = p.grad.numpy()
+    stats = lambda: {name: b.clone().numpy() for name, b in model.named_buffers() if "running" in name}
+    for name, v in stats().items():
+        arrays["run1_" + name] = v
+    with torch.no_grad():
+        model(torch.tensor(z["x2"]))
+    for name, v in stats().items():
+        arrays["run2_" + name] = v
+    save_npz(a.out, **arrays)
 
 
 class MLP(nn.Module):
@@ -181,6 +239,11 @@ def main():
     m.add_argument("--seed", type=int, default=0)
     m.add_argument("--onnx", required=True)
     m.add_argument("--out", required=True)
+    t = sub.add_parser("bntrain")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--onnx", required=True)
+    t.add_argument("--in", required=True)
+    t.add_argument("--out", required=True)
     b = sub.add_parser("bench")
     b.add_argument("--models", default="resnet20a,resnet18")
     b.add_argument("--batch", type=int, default=1)
@@ -190,7 +253,7 @@ def main():
     b.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     torch.set_num_threads(1)
-    {"resnet": cmd_resnet, "mlp": cmd_mlp, "bench": cmd_bench}[a.cmd](a)
+    {"resnet": cmd_resnet, "mlp": cmd_mlp, "bntrain": cmd_bntrain, "bench": cmd_bench}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -205,8 +205,10 @@ func lossGrad(ds *concept.Dataset, y *importer.Tensor, idx []int) (float64, *imp
 	return loss / float64(b), g, nil
 }
 
-// WriteModel writes the model file src with the session's params as its
-// initializers to dst (atomically), adding meta to metadata_props.
+// WriteModel writes the model file src with the session's params (and
+// the BatchNormalization running statistics that training-mode forward
+// passes updated, GradSession.RunningStats) as its initializers to dst
+// (atomically), adding meta to metadata_props.
 func (md *Model) WriteModel(src, dst string, meta map[string]string) error {
 	b, err := os.ReadFile(src)
 	if err != nil {
@@ -215,6 +217,9 @@ func (md *Model) WriteModel(src, dst string, meta map[string]string) error {
 	vals := map[string]*importer.Tensor{}
 	for _, p := range md.GS.Params() {
 		vals[p] = md.GS.Param(p)
+	}
+	for name, t := range md.GS.RunningStats() {
+		vals[name] = t // BatchNormalization statistics updated in training mode
 	}
 	out, err := importer.ReplaceInitializers(b, vals, meta)
 	if err != nil {
