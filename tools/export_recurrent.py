@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Export the recurrent models that hierlearn's importer is tested on.
+
+Runs on Debian's python3 with torch 1.13:
+
+    /usr/bin/python3 tools/export_recurrent.py --out DIR \
+        [--models lstm-tagger,bigru] [--opsets 14] [--seed 0]
+
+Models (random weights, eval mode, batch and sequence axes dynamic):
+  lstm-tagger  a part-of-speech style tagger: Embedding (vocabulary 100,
+               16 wide), one LSTM layer (hidden 24, batch first), Linear
+               to 7 tags. Input token_ids (int64 [batch, seq]); output
+               logits [batch, seq, 7].
+  bigru        a bidirectional GRU (input 8, hidden 12, batch first; torch
+               writes GRU with linear_before_reset=1). Input x (float32
+               [batch, seq, 8]); outputs y [batch, seq, 24] and h_n
+               [2, batch, 12].
+
+Each model is written to DIR/<model>_op<opset>.onnx (atomically: temp file
+then rename); existing files are left alone. One line per model is
+printed: the path and the operator histogram.
+"""
+import argparse
+import collections
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import onnx
+
+
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(100, 16)
+        self.lstm = nn.LSTM(16, 24, batch_first=True)
+        self.out = nn.Linear(24, 7)
+
+    def forward(self, token_ids):
+        h, _ = self.lstm(self.emb(token_ids))
+        return self.out(h)
+
+
+class BiGRU(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(8, 12, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        return self.gru(x)
+
+
+# name: (module, example inputs, input names, output names, dynamic axes)
+MODELS = {
+    "lstm-tagger": (Tagger, lambda: (torch.randint(0, 100, (2, 7)),), ["token_ids"], ["logits"],
+                    {"token_ids": {0: "batch", 1: "seq"}, "logits": {0: "batch", 1: "seq"}}),
+    "bigru": (BiGRU, lambda: (torch.randn(2, 7, 8),), ["x"], ["y", "h_n"],
+              {"x": {0: "batch", 1: "seq"}, "y": {0: "batch", 1: "seq"}, "h_n": {1: "batch"}}),
+}
+
+
+def export(name, opset, seed, path):
+    cls, example, inputs, outputs, axes = MODELS[name]
+    torch.manual_seed(seed)
+    m = cls()
+    with torch.no_grad():
+        for p in m.parameters():  # larger than the default init: a real test
+            p.uniform_(-0.5, 0.5)
+    m.eval()
+    tmp = path + ".tmp"
+    try:
+        torch.onnx.export(m, example(), tmp, opset_version=opset, input_names=inputs,
+                          output_names=outputs, dynamic_axes=axes)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--models", default="lstm-tagger,bigru")
+    ap.add_argument("--opsets", default="14")
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    for name in a.models.split(","):
+        if name not in MODELS:
+            print(f"unknown model {name}; known: {', '.join(MODELS)}", file=sys.stderr)
+            return 2
+        for opset in (int(o) for o in a.opsets.split(",")):
+            path = os.path.join(a.out, f"{name}_op{opset}.onnx")
+            if not os.path.exists(path):
+                export(name, opset, a.seed, path)
+            ops = collections.Counter(n.op_type for n in onnx.load(path).graph.node)
+            print(path, dict(sorted(ops.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
