@@ -349,12 +349,7 @@ func buildUnary(op string) buildFn {
 		case "Sigmoid":
 			f = func(d, s []float32) {
 				for i, v := range s {
-					if v >= 0 {
-						d[i] = float32(1 / (1 + math.Exp(-float64(v))))
-					} else {
-						e := math.Exp(float64(v))
-						d[i] = float32(e / (1 + e))
-					}
+					d[i] = sigmoid32(v)
 				}
 			}
 		default:
