@@ -99,10 +99,26 @@ func applyI(op binOp, x, y int64) int64 {
 // for the common cases.
 func rowF(op binOp, o []float32, a []float32, ai, sa int, b []float32, bi, sb int, n int) {
 	o = o[:n]
-	if op == opAdd && sa == 1 && sb == 1 {
+	if (op == opAdd || op == opMul || op == opSub || op == opDiv) && sa == 1 && sb == 1 {
+		// Same-shape rows: residual additions, and SiLU's x*sigmoid(x).
 		a, b = a[ai:ai+n], b[bi:bi+n]
-		for i := range o {
-			o[i] = a[i] + b[i]
+		switch op {
+		case opAdd:
+			for i := range o {
+				o[i] = a[i] + b[i]
+			}
+		case opMul:
+			for i := range o {
+				o[i] = a[i] * b[i]
+			}
+		case opSub:
+			for i := range o {
+				o[i] = a[i] - b[i]
+			}
+		case opDiv:
+			for i := range o {
+				o[i] = a[i] / b[i]
+			}
 		}
 		return
 	}
