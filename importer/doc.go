@@ -231,7 +231,13 @@
 // (its kernel and backward are LayerNormalization's normSpec with one
 // group per channel), and every Forward updates the running statistics
 // with the node's momentum (unbiased batch variance, as PyTorch does);
-// RunningStats gives them for writing back. Data-movement operators (Transpose, Concat, Split, Slice,
+// RunningStats gives them for writing back. A BatchNormalization node
+// with training_mode=1 runs the same way in any session, its optional
+// running-statistics outputs following ONNX (biased variance). Dropout
+// with training_mode true draws its mask as ONNX's reference does
+// (numpy's Mersenne Twister seeded with the node's seed attribute,
+// mt19937.go), so a node draws the same mask on every run; its backward
+// goes through the kept elements. Data-movement operators (Transpose, Concat, Split, Slice,
 // Gather, Pad, Expand, Where) share one backward: their forward kernel is
 // run on element numbers to recover which input element each output
 // element copies. Integer and bool values (Shape's output, indices,

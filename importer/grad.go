@@ -195,7 +195,7 @@ func (g *GradSession) planFor(in []*Tensor) (*gradPlan, error) {
 	for i, s := range p.steps {
 		if s.k.alias {
 			gp.back[i] = backAlias // a view, whatever the operator
-		} else if g.training && s.node.Op == "BatchNormalization" {
+		} else if s.node.Op == "BatchNormalization" && (g.training || s.node.attrInt("training_mode", 0) != 0) {
 			gp.back[i] = backBatchNormTrain
 		} else {
 			gp.back[i] = s.node.def().back

@@ -129,6 +129,9 @@ func gradCases() []gradCase {
 		nodes: []*onnxpb.NodeProto{node("Conv", []string{"X", "W"}, []string{"c"}, aInts("pads", 1, 1, 1, 1)),
 			node("BatchNormalization", []string{"c", "s", "b", "m", "v"}, []string{"d"}), node("Relu", []string{"d"}, []string{"Y"})},
 		inits: append([]*onnxpb.TensorProto{fi(r, "W", false, 3, 2, 3, 3)}, bn...), params: []string{"W", "s", "b"}})
+	add(gradCase{name: "Dropout(training)", xShape: []int64{3, 5}, opset: 13,
+		nodes: one("Dropout", []string{"X", "r", "t"}, aInt("seed", 3)),
+		inits: []*onnxpb.TensorProto{floatInit("r", []float32{0.4}), {Name: proto.String("t"), DataType: proto.Int32(int32(onnxpb.TensorProto_BOOL)), Int32Data: []int32{1}}}})
 	add(gradCase{name: "Conv+BatchNormalization(folded)", xShape: []int64{1, 2, 4, 4},
 		nodes: []*onnxpb.NodeProto{node("Conv", []string{"X", "W"}, []string{"c"}, aInts("pads", 1, 1, 1, 1)),
 			node("BatchNormalization", []string{"c", "s", "b", "m", "v"}, []string{"Y"})},

@@ -101,13 +101,32 @@ func bnSpec(shape []int, eps float64) *normSpec {
 }
 
 // buildBatchNormTrain is the training-mode kernel: each channel is
-// normalised with the mean and biased variance of the batch.
+// normalised with the mean and biased variance of the batch. A node with
+// training_mode=1 (opset 14) may also output the running statistics
+// updated with its momentum; as ONNX specifies, with the biased variance
+// (GradSession.SetTraining follows PyTorch instead: updateRunningStats).
 func buildBatchNormTrain(n *Node, x *info) ([]*info, *kernel, error) {
-	spec := bnSpec(x.shape, float64(n.attrFloat("epsilon", 1e-5)))
+	eps := float64(n.attrFloat("epsilon", 1e-5))
+	mom := float64(n.attrFloat("momentum", 0.9))
+	spec := bnSpec(x.shape, eps)
 	k := &kernel{run: func(in, o []*Tensor, _ []float32) {
-		spec.run(in[0].F, o[0].F, in[1].F, in[2].F)
+		mean, inv := spec.run(in[0].F, o[0].F, in[1].F, in[2].F)
+		for j := 1; j < min(len(o), 3); j++ {
+			if o[j] == nil || o[j].F == nil {
+				continue
+			}
+			run := in[2+j].F
+			for c := range o[j].F {
+				batch := mean[c]
+				if j == 2 {
+					batch = 1/(inv[c]*inv[c]) - eps
+				}
+				o[j].F[c] = float32(mom*float64(run[c]) + (1-mom)*batch)
+			}
+		}
 	}}
-	return []*info{{dt: Float32, shape: x.shape}}, k, nil
+	C := []int{x.shape[1]}
+	return []*info{{dt: Float32, shape: x.shape}, {dt: Float32, shape: C}, {dt: Float32, shape: C}}, k, nil
 }
 
 // backBatchNormTrain differentiates the training form through the batch

@@ -376,9 +376,6 @@ func buildConv(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 }
 
 func checkBatchNorm(n *Node) error {
-	if n.attrInt("training_mode", 0) != 0 {
-		return fmt.Errorf("training_mode=1 is not supported (inference only)")
-	}
 	if n.Opset < 9 && n.attrInt("spatial", 1) != 1 {
 		return fmt.Errorf("spatial=0 is not supported")
 	}
@@ -414,7 +411,7 @@ func buildBatchNorm(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error
 			return nil, nil, fmt.Errorf("parameter %d has shape %v for %d channels", i, in[i].shape, C)
 		}
 	}
-	if env.training {
+	if env.training || n.attrInt("training_mode", 0) != 0 {
 		return buildBatchNormTrain(n, x)
 	}
 	eps := n.attrFloat("epsilon", 1e-5)

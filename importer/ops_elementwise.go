@@ -520,12 +520,13 @@ func buildDropout(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) 
 	if n.Opset < 7 && n.attrInt("is_test", 0) == 0 {
 		return nil, nil, fmt.Errorf("%w: training-mode dropout", ErrUnsupported)
 	}
-	if t := input(in, 2); t != nil {
-		if t.c == nil || t.c.I[0] != 0 {
-			return nil, nil, fmt.Errorf("%w: training_mode must be a constant false (inference only)", ErrUnsupported)
-		}
-	}
 	outs := []*info{{dt: in[0].dt, shape: in[0].shape}, {dt: Bool, shape: in[0].shape}}
+	if t := input(in, 2); t != nil && (t.c == nil || t.c.I[0] != 0) {
+		if err := wantFloat(in, 0); err != nil {
+			return nil, nil, err
+		}
+		return outs, &kernel{run: func(in, out []*Tensor, _ []float32) { dropoutTrain(n, in, out[0].F, out) }}, nil
+	}
 	k := &kernel{alias: true, run: func(in, out []*Tensor, _ []float32) {
 		out[0].F, out[0].I = in[0].F, in[0].I
 		if len(out) > 1 {
@@ -535,6 +536,69 @@ func buildDropout(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) 
 		}
 	}}
 	return outs, k, nil
+}
+
+// dropoutMask returns training-mode Dropout's mask and output scale for
+// the run's inputs (nil when the run is not in training mode or the ratio
+// is 0: every element kept, unscaled). The mask is drawn as ONNX's
+// reference does, numpy's Mersenne Twister seeded with the node's seed
+// attribute (0 when absent), so every run of a node draws the same mask.
+func dropoutMask(n *Node, in []*Tensor) (mask []bool, scale float32) {
+	if in[2].I[0] == 0 {
+		return nil, 1
+	}
+	ratio := 0.5
+	if len(in) > 1 && in[1] != nil {
+		ratio = float64(in[1].F[0])
+	}
+	if ratio <= 0 {
+		return nil, 1
+	}
+	r := newMT19937(uint32(n.attrInt("seed", 0)))
+	mask = make([]bool, len(in[0].F))
+	for i := range mask {
+		mask[i] = r.float64() >= ratio
+	}
+	if ratio >= 1 {
+		return mask, 0
+	}
+	return mask, float32(1 / (1 - ratio))
+}
+
+// dropoutTrain writes x with the mask applied into y (and the mask into
+// out[1] when the node asks for it).
+func dropoutTrain(n *Node, in []*Tensor, y []float32, out []*Tensor) {
+	mask, scale := dropoutMask(n, in)
+	for i, v := range in[0].F {
+		if mask == nil || mask[i] {
+			y[i] = v * scale
+		} else {
+			y[i] = 0
+		}
+	}
+	if len(out) > 1 && out[1] != nil && out[1].I != nil {
+		for i := range out[1].I {
+			out[1].I[i] = 1
+			if mask != nil && !mask[i] {
+				out[1].I[i] = 0
+			}
+		}
+	}
+}
+
+// backDropout: the gradient goes through the kept elements, scaled (the
+// inference form is a view, differentiated by backAlias).
+func backDropout(c *backCtx) error {
+	if c.gin[0] == nil {
+		return nil
+	}
+	mask, scale := dropoutMask(c.n, c.in)
+	for i, g := range c.gout[0] {
+		if mask == nil || mask[i] {
+			c.gin[0][i] += g * scale
+		}
+	}
+	return nil
 }
 
 func buildConstant(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {

@@ -113,7 +113,7 @@ func (m *Model) foldBatchNorm() {
 	uses, prod := m.uses(), m.producers()
 	var keep []*Node
 	for _, n := range m.nodes {
-		if n.Op == "BatchNormalization" && len(n.Inputs) == 5 && (len(n.Outputs) == 1 || allEmpty(n.Outputs[1:])) {
+		if n.Op == "BatchNormalization" && len(n.Inputs) == 5 && n.attrInt("training_mode", 0) == 0 && (len(n.Outputs) == 1 || allEmpty(n.Outputs[1:])) {
 			conv := prod[n.Inputs[0]]
 			if conv != nil && conv.Op == "Conv" && uses[n.Inputs[0]] == 1 && !conv.fuseRelu {
 				if m.foldInto(conv, n) {

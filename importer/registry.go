@@ -118,7 +118,7 @@ func init() {
 		"Constant":           {versions: []int64{1, 9, 11, 12, 13, 19, 21, 23, 24, 25}, check: checkConstant, build: buildConstant, noBack: true},
 		"Pad":                {versions: []int64{2, 11, 13, 18, 19, 21, 23, 24, 25}, check: checkPad, build: buildPad, back: backMove},
 		"Identity":           view(buildIdentity, 1, 13, 14, 16, 19, 21, 23, 24, 25),
-		"Dropout":            view(buildDropout, 7, 10, 12, 13, 22),
+		"Dropout":            {versions: []int64{7, 10, 12, 13, 22}, build: buildDropout, back: backDropout},
 		"Cast":               move(buildCast, 6, 9, 13, 19, 21, 23, 24, 25),
 		"ReduceMean":         reduce(1, 11, 13, 18),
 		"ReduceSum":          reduce(1, 11, 13),
