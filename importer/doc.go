@@ -94,8 +94,8 @@
 // logic, every Reduce*, the indexing operators (Gather*/Scatter*, TopK,
 // ArgMax/ArgMin, OneHot), layout (Tile, DepthToSpace, Trilu, CumSum, ...),
 // the normalisations (ops_norm.go), the losses, Resize, ConvTranspose,
-// LpPool, LRN, Attention and the recurrent LSTM, GRU and RNN (ops_rnn.go:
-// forward only, no backward through time yet). Shapes are fixed when a plan is built, so an
+// LpPool, LRN, Attention and the recurrent LSTM, GRU and RNN (ops_rnn.go,
+// backward through time in grad_rnn.go). Shapes are fixed when a plan is built, so an
 // input that sets an output's shape (Resize's scales, Range's bounds,
 // TopK's K) must be known then: a constant, a value computed from shapes,
 // or a small graph input that the entry names in planInputs (folded into

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -274,6 +275,42 @@ func gradCases() []gradCase {
 		inits: []*onnxpb.TensorProto{int64Init("k", []int64{2}, 1)}})
 	add(gradCase{name: "Compress", xShape: []int64{3, 4}, nodes: one("Compress", []string{"X", "c"}, aInt("axis", 1)),
 		inits: []*onnxpb.TensorProto{{Name: proto.String("c"), Dims: []int64{4}, DataType: proto.Int32(int32(onnxpb.TensorProto_BOOL)), Int32Data: []int32{1, 0, 1, 1}}}})
+	// Recurrent nets: X [seq 3, batch 2, input 2], hidden 3; every
+	// float input a parameter.
+	rnnCase := func(name, op string, dirs int64, layout int64, lens bool, attrs ...*onnxpb.AttributeProto) {
+		g := map[string]int64{"RNN": 1, "GRU": 3, "LSTM": 4}[op]
+		xs, state := []int64{3, 2, 2}, []int64{dirs, 2, 3}
+		if layout == 1 {
+			xs, state = []int64{2, 3, 2}, []int64{2, dirs, 3}
+		}
+		in := []string{"X", "W", "R", "B", "", "H0"}
+		inits := []*onnxpb.TensorProto{fi(r, "W", false, dirs, g*3, 2), fi(r, "R", false, dirs, g*3, 3), fi(r, "B", false, dirs, 2*g*3), fi(r, "H0", false, state...)}
+		params := []string{"W", "R", "B", "H0"}
+		outs := []string{"Y", "Y_h"}
+		if lens {
+			in[4] = "L"
+			inits = append(inits, int64Init("L", []int64{3, 1}, 2))
+		}
+		if op == "LSTM" {
+			in = append(in, "C0", "P")
+			inits = append(inits, fi(r, "C0", false, state...), fi(r, "P", false, dirs, 9))
+			params = append(params, "C0", "P")
+			outs = append(outs, "Y_c")
+		}
+		dir := map[int64]string{1: "forward", 2: "bidirectional"}[dirs]
+		attrs = append([]*onnxpb.AttributeProto{aInt("hidden_size", 3), aInt("layout", layout)}, attrs...)
+		if !slices.ContainsFunc(attrs, func(a *onnxpb.AttributeProto) bool { return a.GetName() == "direction" }) {
+			attrs = append(attrs, aStr("direction", dir))
+		}
+		add(gradCase{name: name, opset: 14, xShape: xs, nodes: []*onnxpb.NodeProto{node(op, in, outs, attrs...)},
+			inits: inits, params: params, outputs: outs})
+	}
+	rnnCase("RNN/bidirectional,sequence_lens", "RNN", 2, 0, true)
+	rnnCase("RNN/relu,layout1", "RNN", 1, 1, false, aStrings("activations", "Relu"))
+	rnnCase("GRU", "GRU", 1, 0, false)
+	rnnCase("GRU/linear_before_reset,bidirectional,layout1", "GRU", 2, 1, true, aInt("linear_before_reset", 1))
+	rnnCase("LSTM/peepholes,reverse,sequence_lens", "LSTM", 1, 0, true, aStr("direction", "reverse"))
+	rnnCase("LSTM/bidirectional,input_forget", "LSTM", 2, 0, false, aInt("input_forget", 1))
 	add(gradCase{name: "LayerNormalization/axis1", opset: 17, xShape: []int64{2, 3, 4}, nodes: one("LayerNormalization", []string{"X", "S", "B"}, aInt("axis", 1)),
 		inits: []*onnxpb.TensorProto{fi(r, "S", false, 3, 4), fi(r, "B", false, 3, 4)}, params: []string{"S", "B"}})
 	add(gradCase{name: "RMSNormalization", opset: 23, xShape: []int64{2, 3, 4}, nodes: one("RMSNormalization", []string{"X", "S"}),

@@ -41,6 +41,7 @@ type rnnConfig struct {
 	lbr         bool                      // GRU linear_before_reset
 	inputForget bool                      // LSTM input_forget
 	acts        [][]func(float32) float32 // per direction
+	actNames    [][]string                // their names
 }
 
 // rnnParse reads and checks a recurrent node's attributes.
@@ -89,6 +90,7 @@ func rnnParse(n *Node, kind rnnKind) (*rnnConfig, error) {
 			fs = append(fs, f)
 		}
 		c.acts = append(c.acts, fs)
+		c.actNames = append(c.actNames, names[(d*per)%len(names):(d*per)%len(names)+per])
 	}
 	return c, nil
 }
@@ -210,7 +212,19 @@ func (s *rnnShape) stateAt(d, b int) int {
 	return (d*s.batch + b) * s.hidden
 }
 
-func (s *rnnShape) run(in, o []*Tensor, scratch []float32) {
+func (s *rnnShape) run(in, o []*Tensor, scratch []float32) { s.forward(in, o, scratch, nil) }
+
+// rnnTape records what the backward pass needs of a forward one, per
+// direction and step: each gate's input before clip and activation
+// (GRU's h gate: the whole sum), the states before the step, and the
+// recurrent products h·Rᵀ.
+type rnnTape struct {
+	pre, hPrev, cPrev, rec [][]float32 // [dir][step*batch*width]
+	lens                   []int
+}
+
+// forward runs the node, recording into tape unless nil.
+func (s *rnnShape) forward(in, o []*Tensor, scratch []float32, tape *rnnTape) {
 	H, G, B, T := s.hidden, s.kind.gates, s.batch, s.seq
 	gh := G * H
 	proj := scratch[:T*B*gh]
@@ -241,6 +255,9 @@ func (s *rnnShape) run(in, o []*Tensor, scratch []float32) {
 		}
 	}
 	x := in[0].F
+	if tape != nil {
+		tape.lens = lens
+	}
 	for d := 0; d < s.dirs; d++ {
 		w := in[1].F[d*gh*s.in : (d+1)*gh*s.in]
 		r := in[2].F[d*gh*H : (d+1)*gh*H]
@@ -288,6 +305,19 @@ func (s *rnnShape) run(in, o []*Tensor, scratch []float32) {
 				blas32.General{Rows: B, Cols: H, Stride: H, Data: h},
 				blas32.General{Rows: gh, Cols: H, Stride: H, Data: r},
 				0, blas32.General{Rows: B, Cols: gh, Stride: gh, Data: gates})
+			var pre []float32
+			if tape != nil {
+				copy(tape.hPrev[d][step*B*H:], h)
+				copy(tape.cPrev[d][step*B*H:], cell)
+				copy(tape.rec[d][step*B*gh:], gates)
+				pre = tape.pre[d][step*B*gh : (step+1)*B*gh]
+			}
+			rec := func(b, j int, v float32) float32 {
+				if pre != nil {
+					pre[b*gh+j] = v
+				}
+				return v
+			}
 			if s.kind.op == "GRU" && !s.lbr {
 				// (r ⊙ h)·Rhᵀ needs r first: computed below per row.
 				for b := 0; b < B; b++ {
@@ -323,19 +353,19 @@ func (s *rnnShape) run(in, o []*Tensor, scratch []float32) {
 				switch s.kind.op {
 				case "RNN":
 					for j := range hb {
-						hb[j] = acts[0](s.clamp(p[j] + g[j]))
+						hb[j] = acts[0](s.clamp(rec(b, j, p[j]+g[j])))
 					}
 				case "GRU":
 					for j := range hb {
-						z := acts[0](s.clamp(p[j] + g[j]))
-						var pre float32
+						z := acts[0](s.clamp(rec(b, j, p[j]+g[j])))
+						rg := acts[0](s.clamp(rec(b, H+j, p[H+j]+g[H+j])))
+						var ph float32
 						if s.lbr {
-							rg := acts[0](s.clamp(p[H+j] + g[H+j]))
-							pre = p[2*H+j] + rg*(g[2*H+j]+rb2(rb, H, j))
+							ph = p[2*H+j] + rg*(g[2*H+j]+rb2(rb, H, j))
 						} else {
-							pre = p[2*H+j] + hr[b*H+j]
+							ph = p[2*H+j] + hr[b*H+j]
 						}
-						hh := acts[1](s.clamp(pre))
+						hh := acts[1](s.clamp(rec(b, 2*H+j, ph)))
 						hb[j] = (1-z)*hh + z*hb[j]
 					}
 				case "LSTM":
@@ -345,17 +375,17 @@ func (s *rnnShape) run(in, o []*Tensor, scratch []float32) {
 							pi += peep[j] * cb[j]
 							pf += peep[2*H+j] * cb[j]
 						}
-						i := acts[0](s.clamp(pi))
-						f := acts[0](s.clamp(pf))
+						i := acts[0](s.clamp(rec(b, j, pi)))
+						f := acts[0](s.clamp(rec(b, 2*H+j, pf)))
 						if s.inputForget {
 							f = 1 - i
 						}
-						cc := acts[1](s.clamp(pc))
+						cc := acts[1](s.clamp(rec(b, 3*H+j, pc)))
 						cb[j] = f*cb[j] + i*cc
 						if peep != nil {
 							po += peep[H+j] * cb[j]
 						}
-						ot := acts[0](s.clamp(po))
+						ot := acts[0](s.clamp(rec(b, H+j, po)))
 						hb[j] = ot * acts[2](cb[j])
 					}
 				}

@@ -221,10 +221,10 @@ func init() {
 		"BitwiseXor":      {versions: []int64{18}, build: buildBitwise, noBack: true},
 		"BitwiseNot":      {versions: []int64{18}, build: buildBitwise, noBack: true},
 		"NonZero":         {versions: []int64{9, 13}, build: buildNonZero, noBack: true},
-		// Recurrent nets (#13); backward through time is not written yet.
-		"RNN":  {versions: []int64{7, 14, 22}, check: checkRNN(kindRNN), build: buildRNN(kindRNN), noBack: true},
-		"GRU":  {versions: []int64{7, 14, 22}, check: checkRNN(kindGRU), build: buildRNN(kindGRU), noBack: true},
-		"LSTM": {versions: []int64{7, 14, 22}, check: checkRNN(kindLSTM), build: buildRNN(kindLSTM), noBack: true},
+		// Recurrent nets (#13), with backward through time.
+		"RNN":  {versions: []int64{7, 14, 22}, check: checkRNN(kindRNN), build: buildRNN(kindRNN), back: backRNN(kindRNN)},
+		"GRU":  {versions: []int64{7, 14, 22}, check: checkRNN(kindGRU), build: buildRNN(kindGRU), back: backRNN(kindGRU)},
+		"LSTM": {versions: []int64{7, 14, 22}, check: checkRNN(kindLSTM), build: buildRNN(kindLSTM), back: backRNN(kindLSTM)},
 	}
 }
 
