@@ -11,6 +11,10 @@ Models (random weights, eval mode, batch and sequence axes dynamic):
                16 wide), one LSTM layer (hidden 24, batch first), Linear
                to 7 tags. Input token_ids (int64 [batch, seq]); output
                logits [batch, seq, 7].
+  lstm-tagger-encoder
+               lstm-tagger after its embedding (the same weights): input
+               emb (float32 [batch, seq, 16]); output logits. For input
+               gradients.
   bigru        a bidirectional GRU (input 8, hidden 12, batch first; torch
                writes GRU with linear_before_reset=1). Input x (float32
                [batch, seq, 8]); outputs y [batch, seq, 24] and h_n
@@ -19,12 +23,20 @@ Models (random weights, eval mode, batch and sequence axes dynamic):
 Each model is written to DIR/<model>_op<opset>.onnx (atomically: temp file
 then rename); existing files are left alone. One line per model is
 printed: the path and the operator histogram.
+
+    /usr/bin/python3 tools/export_recurrent.py --grad IN.npz OUT.npz
+
+rebuilds lstm-tagger from --seed, runs its layers after the embedding on
+IN.npz's emb (float32 [batch, seq, 16]) and writes to OUT.npz the logits
+and the gradient of sum(logits * seed_out) with respect to emb, as
+"grad_emb" (seed_out: float32 of the shape of logits, in IN.npz).
 """
 import argparse
 import collections
 import os
 import sys
 
+import numpy as np
 import torch
 import torch.nn as nn
 import onnx
@@ -38,8 +50,22 @@ class Tagger(nn.Module):
         self.out = nn.Linear(24, 7)
 
     def forward(self, token_ids):
-        h, _ = self.lstm(self.emb(token_ids))
+        return self.encode(self.emb(token_ids))
+
+    def encode(self, emb):
+        h, _ = self.lstm(emb)
         return self.out(h)
+
+
+class TaggerEncoder(nn.Module):
+    """A Tagger after its embedding."""
+
+    def __init__(self, tagger=None):
+        super().__init__()
+        self.tagger = tagger or Tagger()
+
+    def forward(self, emb):
+        return self.tagger.encode(emb)
 
 
 class BiGRU(nn.Module):
@@ -55,19 +81,28 @@ class BiGRU(nn.Module):
 MODELS = {
     "lstm-tagger": (Tagger, lambda: (torch.randint(0, 100, (2, 7)),), ["token_ids"], ["logits"],
                     {"token_ids": {0: "batch", 1: "seq"}, "logits": {0: "batch", 1: "seq"}}),
+    "lstm-tagger-encoder": (TaggerEncoder, lambda: (torch.randn(2, 7, 16),), ["emb"], ["logits"],
+                            {"emb": {0: "batch", 1: "seq"}, "logits": {0: "batch", 1: "seq"}}),
     "bigru": (BiGRU, lambda: (torch.randn(2, 7, 8),), ["x"], ["y", "h_n"],
               {"x": {0: "batch", 1: "seq"}, "y": {0: "batch", 1: "seq"}, "h_n": {1: "batch"}}),
 }
 
 
-def export(name, opset, seed, path):
-    cls, example, inputs, outputs, axes = MODELS[name]
+def build(cls, seed):
     torch.manual_seed(seed)
     m = cls()
     with torch.no_grad():
         for p in m.parameters():  # larger than the default init: a real test
             p.uniform_(-0.5, 0.5)
-    m.eval()
+    return m.eval()
+
+
+def export(name, opset, seed, path):
+    cls, example, inputs, outputs, axes = MODELS[name]
+    if cls is TaggerEncoder:  # the tagger's weights, drawn the same way
+        m = TaggerEncoder(build(Tagger, seed))
+    else:
+        m = build(cls, seed)
     tmp = path + ".tmp"
     try:
         torch.onnx.export(m, example(), tmp, opset_version=opset, input_names=inputs,
@@ -78,13 +113,28 @@ def export(name, opset, seed, path):
             os.remove(tmp)
 
 
+def grad(seed, inp, out):
+    m = build(Tagger, seed)
+    z = np.load(inp)
+    emb = torch.from_numpy(z["emb"]).requires_grad_(True)
+    logits = m.encode(emb)
+    (logits * torch.from_numpy(z["seed_out"])).sum().backward()
+    np.savez(out, logits=logits.detach().numpy(), grad_emb=emb.grad.numpy())
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out")
     ap.add_argument("--models", default="lstm-tagger,bigru")
     ap.add_argument("--opsets", default="14")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--grad", nargs=2, metavar=("IN.npz", "OUT.npz"))
     a = ap.parse_args()
+    if a.grad:
+        grad(a.seed, a.grad[0], a.grad[1])
+        return 0
+    if not a.out:
+        ap.error("--out is required")
     os.makedirs(a.out, exist_ok=True)
     for name in a.models.split(","):
         if name not in MODELS:
