@@ -19,6 +19,11 @@ Models (random weights, eval mode, batch and sequence axes dynamic):
                writes GRU with linear_before_reset=1). Input x (float32
                [batch, seq, 8]); outputs y [batch, seq, 24] and h_n
                [2, batch, 12].
+  conv-lstm    a streaming model: Conv1d (4 channels to 8, kernel 3,
+               padding 1), ReLU, then an LSTM (hidden 10) carrying its state
+               between calls. Inputs x (float32 [batch, 4, frames]), h_0
+               and c_0 ([1, batch, 10]); outputs y [batch, frames, 10],
+               h_n and c_n ([1, batch, 10]).
 
 Each model is written to DIR/<model>_op<opset>.onnx (atomically: temp file
 then rename); existing files are left alone. One line per model is
@@ -68,6 +73,18 @@ class TaggerEncoder(nn.Module):
         return self.tagger.encode(emb)
 
 
+class ConvLSTM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(4, 8, 3, padding=1)
+        self.lstm = nn.LSTM(8, 10, batch_first=True)
+
+    def forward(self, x, h_0, c_0):
+        f = torch.relu(self.conv(x)).transpose(1, 2)
+        y, (h, c) = self.lstm(f, (h_0, c_0))
+        return y, h, c
+
+
 class BiGRU(nn.Module):
     def __init__(self):
         super().__init__()
@@ -83,6 +100,10 @@ MODELS = {
                     {"token_ids": {0: "batch", 1: "seq"}, "logits": {0: "batch", 1: "seq"}}),
     "lstm-tagger-encoder": (TaggerEncoder, lambda: (torch.randn(2, 7, 16),), ["emb"], ["logits"],
                             {"emb": {0: "batch", 1: "seq"}, "logits": {0: "batch", 1: "seq"}}),
+    "conv-lstm": (ConvLSTM, lambda: (torch.randn(2, 4, 9), torch.randn(1, 2, 10), torch.randn(1, 2, 10)),
+                  ["x", "h_0", "c_0"], ["y", "h_n", "c_n"],
+                  {"x": {0: "batch", 2: "frames"}, "h_0": {1: "batch"}, "c_0": {1: "batch"},
+                   "y": {0: "batch", 1: "seq"}, "h_n": {1: "batch"}, "c_n": {1: "batch"}}),
     "bigru": (BiGRU, lambda: (torch.randn(2, 7, 8),), ["x"], ["y", "h_n"],
               {"x": {0: "batch", 1: "seq"}, "y": {0: "batch", 1: "seq"}, "h_n": {1: "batch"}}),
 }
