@@ -15,6 +15,9 @@ Models (random weights, eval mode, batch and sequence axes dynamic):
                lstm-tagger after its embedding (the same weights): input
                emb (float32 [batch, seq, 16]); output logits. For input
                gradients.
+  lstm         a benchmark: Embedding (vocabulary 1000, 128 wide), two
+               LSTM layers (hidden 256, batch first), Linear to 32. Input
+               token_ids; output logits [batch, seq, 32].
   bigru        a bidirectional GRU (input 8, hidden 12, batch first; torch
                writes GRU with linear_before_reset=1). Input x (float32
                [batch, seq, 8]); outputs y [batch, seq, 24] and h_n
@@ -62,6 +65,18 @@ class Tagger(nn.Module):
         return self.out(h)
 
 
+class BenchLSTM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(1000, 128)
+        self.lstm = nn.LSTM(128, 256, num_layers=2, batch_first=True)
+        self.out = nn.Linear(256, 32)
+
+    def forward(self, token_ids):
+        h, _ = self.lstm(self.emb(token_ids))
+        return self.out(h)
+
+
 class TaggerEncoder(nn.Module):
     """A Tagger after its embedding."""
 
@@ -104,6 +119,8 @@ MODELS = {
                   ["x", "h_0", "c_0"], ["y", "h_n", "c_n"],
                   {"x": {0: "batch", 2: "frames"}, "h_0": {1: "batch"}, "c_0": {1: "batch"},
                    "y": {0: "batch", 1: "seq"}, "h_n": {1: "batch"}, "c_n": {1: "batch"}}),
+    "lstm": (BenchLSTM, lambda: (torch.randint(0, 1000, (2, 7)),), ["token_ids"], ["logits"],
+             {"token_ids": {0: "batch", 1: "seq"}, "logits": {0: "batch", 1: "seq"}}),
     "bigru": (BiGRU, lambda: (torch.randn(2, 7, 8),), ["x"], ["y", "h_n"],
               {"x": {0: "batch", 1: "seq"}, "y": {0: "batch", 1: "seq"}, "h_n": {1: "batch"}}),
 }

@@ -108,9 +108,11 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 		}
 		defer cpupath.Set(prev)
 	}
-	var resnets, seqs []string
+	var resnets, seqs, recs []string
 	for _, name := range cfg.Models {
-		if isSequenceModel(name) {
+		if isRecurrentModel(name) {
+			recs = append(recs, name)
+		} else if isSequenceModel(name) {
 			seqs = append(seqs, name)
 		} else {
 			resnets = append(resnets, name)
@@ -125,6 +127,11 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 	}
 	if len(seqs) > 0 {
 		if dir, err = ExportTransformers(strings.Join(seqs, ","), fmt.Sprint(cfg.Opset)); err != nil {
+			return nil, err
+		}
+	}
+	if len(recs) > 0 {
+		if dir, err = ExportRecurrent(strings.Join(recs, ","), fmt.Sprint(cfg.Opset)); err != nil {
 			return nil, err
 		}
 	}

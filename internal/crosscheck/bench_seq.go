@@ -9,9 +9,15 @@ import (
 )
 
 // isSequenceModel reports whether a bench model name is one of
-// tools/export_transformers.py's (bert-tiny, bert-base) rather than a
-// ResNet.
-func isSequenceModel(name string) bool { return strings.HasPrefix(name, "bert") }
+// tools/export_transformers.py's (bert-tiny, bert-base) or
+// tools/export_recurrent.py's (lstm) rather than a ResNet.
+func isSequenceModel(name string) bool {
+	return strings.HasPrefix(name, "bert") || isRecurrentModel(name)
+}
+
+// isRecurrentModel reports whether a bench model name is
+// tools/export_recurrent.py's.
+func isRecurrentModel(name string) bool { return name == "lstm" }
 
 // benchSeqLen is the sequence length a sequence model is timed at: 128,
 // or 32 for bert-tiny (whose position table holds 64).

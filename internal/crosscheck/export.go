@@ -47,6 +47,30 @@ func ExportResNets(models, opsets, bn string) (string, error) {
 	return dir, nil
 }
 
+// ExportRecurrent runs tools/export_recurrent.py with Debian's PyTorch
+// for the given comma-separated models (lstm, lstm-tagger...) and opsets
+// (files that exist are kept) and returns the directory holding
+// <model>_op<opset>.onnx.
+func ExportRecurrent(models, opsets string) (string, error) {
+	py, err := reftools.Python("torch", "onnx")
+	if err != nil {
+		return "", err
+	}
+	script, err := reftools.Tool("export_recurrent.py")
+	if err != nil {
+		return "", err
+	}
+	dir, err := CacheDir()
+	if err != nil {
+		return "", err
+	}
+	out, err := exec.Command(py, script, "--out", dir, "--models", models, "--opsets", opsets).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("export_recurrent.py: %v\n%s", err, out)
+	}
+	return dir, nil
+}
+
 // ExportTransformers runs tools/export_transformers.py with Debian's
 // PyTorch for the given comma-separated models (bert-tiny, bert-base...)
 // and opsets (files that exist are kept) and returns the directory
