@@ -28,23 +28,8 @@ func CacheDir() (string, error) {
 // the given comma-separated models, opsets and BN modes (files that exist
 // are kept) and returns the directory holding <model>_op<opset>_<bn>.onnx.
 func ExportResNets(models, opsets, bn string) (string, error) {
-	py, err := reftools.Python("torch", "torchvision", "onnx")
-	if err != nil {
-		return "", err
-	}
-	script, err := reftools.Tool("export_resnets.py")
-	if err != nil {
-		return "", err
-	}
-	dir, err := CacheDir()
-	if err != nil {
-		return "", err
-	}
-	out, err := exec.Command(py, script, "--out", dir, "--models", models, "--opsets", opsets, "--bn", bn).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("export_resnets.py: %v\n%s", err, out)
-	}
-	return dir, nil
+	return runExport("export_resnets.py", []string{"torch", "torchvision", "onnx"},
+		"--models", models, "--opsets", opsets, "--bn", bn)
 }
 
 // ExportRecurrent runs tools/export_recurrent.py with Debian's PyTorch
@@ -52,23 +37,7 @@ func ExportResNets(models, opsets, bn string) (string, error) {
 // (files that exist are kept) and returns the directory holding
 // <model>_op<opset>.onnx.
 func ExportRecurrent(models, opsets string) (string, error) {
-	py, err := reftools.Python("torch", "onnx")
-	if err != nil {
-		return "", err
-	}
-	script, err := reftools.Tool("export_recurrent.py")
-	if err != nil {
-		return "", err
-	}
-	dir, err := CacheDir()
-	if err != nil {
-		return "", err
-	}
-	out, err := exec.Command(py, script, "--out", dir, "--models", models, "--opsets", opsets).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("export_recurrent.py: %v\n%s", err, out)
-	}
-	return dir, nil
+	return runExport("export_recurrent.py", []string{"torch", "onnx"}, "--models", models, "--opsets", opsets)
 }
 
 // ExportTransformers runs tools/export_transformers.py with Debian's
@@ -76,11 +45,17 @@ func ExportRecurrent(models, opsets string) (string, error) {
 // and opsets (files that exist are kept) and returns the directory
 // holding <model>_op<opset>.onnx.
 func ExportTransformers(models, opsets string) (string, error) {
-	py, err := reftools.Python("torch", "onnx")
+	return runExport("export_transformers.py", []string{"torch", "onnx"}, "--models", models, "--opsets", opsets)
+}
+
+// runExport runs the export script tools/<script> with a Python that has
+// the given modules, writing into CacheDir, and returns that directory.
+func runExport(script string, modules []string, args ...string) (string, error) {
+	py, err := reftools.Python(modules...)
 	if err != nil {
 		return "", err
 	}
-	script, err := reftools.Tool("export_transformers.py")
+	path, err := reftools.Tool(script)
 	if err != nil {
 		return "", err
 	}
@@ -88,9 +63,10 @@ func ExportTransformers(models, opsets string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out, err := exec.Command(py, script, "--out", dir, "--models", models, "--opsets", opsets).CombinedOutput()
+	cmd := append([]string{path, "--out", dir}, args...)
+	out, err := exec.Command(py, cmd...).CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("export_transformers.py: %v\n%s", err, out)
+		return "", fmt.Errorf("%s: %v\n%s", script, err, out)
 	}
 	return dir, nil
 }
