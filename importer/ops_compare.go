@@ -3,6 +3,7 @@ package importer
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // buildBroadcast2 is the common part of the broadcasting two-input
@@ -64,8 +65,14 @@ func buildLogic(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if in[0].dt != Bool || in[1].dt != Bool {
 		return nil, nil, fmt.Errorf("inputs are %v and %v, want bool", in[0].dt, in[1].dt)
 	}
-	op := n.Op
-	k := &kernel{run: func(in, out []*Tensor, _ []float32) {
+	return []*info{{dt: Bool, shape: shape}}, andOrXor(bc, strings.TrimPrefix(n.Op, "Bitwise")), nil
+}
+
+// andOrXor is the kernel of And/Or/Xor on the I data of two broadcast
+// inputs (bool tensors hold 0 and 1, so the bitwise operators serve them
+// and the Bitwise* operators alike); op is "And", "Or" or "Xor".
+func andOrXor(bc *bcast, op string) *kernel {
+	return &kernel{run: func(in, out []*Tensor, _ []float32) {
 		a, b, o := in[0].I, in[1].I, out[0].I
 		bc.rows(func(oi int, offs []int, n int, st []int) {
 			for i := 0; i < n; i++ {
@@ -81,7 +88,6 @@ func buildLogic(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 			}
 		})
 	}}
-	return []*info{{dt: Bool, shape: shape}}, k, nil
 }
 
 // buildMod handles Mod: with fmod=0 (integers only) the remainder takes
@@ -201,22 +207,5 @@ func buildBitwise(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) 
 	if in[0].dt != Int64 || in[1].dt != Int64 {
 		return nil, nil, fmt.Errorf("%w: %s of %v and %v", ErrUnsupported, n.Op, in[0].dt, in[1].dt)
 	}
-	op := n.Op
-	k := &kernel{run: func(in, out []*Tensor, _ []float32) {
-		a, b, o := in[0].I, in[1].I, out[0].I
-		bc.rows(func(oi int, offs []int, n int, st []int) {
-			for i := 0; i < n; i++ {
-				x, y := a[offs[0]+i*st[0]], b[offs[1]+i*st[1]]
-				switch op {
-				case "BitwiseAnd":
-					o[oi+i] = x & y
-				case "BitwiseOr":
-					o[oi+i] = x | y
-				default:
-					o[oi+i] = x ^ y
-				}
-			}
-		})
-	}}
-	return []*info{{dt: Int64, shape: shape}}, k, nil
+	return []*info{{dt: Int64, shape: shape}}, andOrXor(bc, strings.TrimPrefix(n.Op, "Bitwise")), nil
 }

@@ -77,19 +77,7 @@ func buildGatherElements(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, 
 		ids := in[1].I
 		coord := make([]int, r)
 		for o := range ids {
-			// coord: o's multi-index in the indices' shape.
-			rem := o
-			for j := r - 1; j >= 0; j-- {
-				coord[j] = rem % idx.shape[j]
-				rem /= idx.shape[j]
-			}
-			src := 0
-			for j, c := range coord {
-				if j == axis {
-					c = index(ids[o], d, "GatherElements")
-				}
-				src += c * xs[j]
-			}
+			src := elementOffset(o, idx.shape, xs, axis, index(ids[o], d, "GatherElements"), coord)
 			copyElem(out[0], o, in[0], src)
 		}
 	}}
@@ -213,18 +201,7 @@ func buildScatterElements(n *Node, in []*info, env *buildEnv) ([]*info, *kernel,
 		ids := in[1].I
 		coord := make([]int, r)
 		for u := range ids {
-			rem := u
-			for j := r - 1; j >= 0; j-- {
-				coord[j] = rem % idx.shape[j]
-				rem /= idx.shape[j]
-			}
-			dst := 0
-			for j, c := range coord {
-				if j == axis {
-					c = index(ids[u], d, "ScatterElements")
-				}
-				dst += c * xs[j]
-			}
+			dst := elementOffset(u, idx.shape, xs, axis, index(ids[u], d, "ScatterElements"), coord)
 			scatterReduce(o, dst, in[2], u, red)
 		}
 	}}
@@ -470,4 +447,21 @@ func buildOneHot(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 		}
 	}}
 	return []*info{{dt: vals.dt, shape: out}}, k, nil
+}
+
+// elementOffset is the data offset (strides xs) of element u of an
+// indices tensor of shape ishape, its coordinate on axis replaced by at:
+// the addressing of GatherElements and ScatterElements. coord is scratch
+// of len(ishape).
+func elementOffset(u int, ishape, xs []int, axis, at int, coord []int) int {
+	for j := len(ishape) - 1; j >= 0; j-- {
+		coord[j] = u % ishape[j]
+		u /= ishape[j]
+	}
+	coord[axis] = at
+	off := 0
+	for j, c := range coord {
+		off += c * xs[j]
+	}
+	return off
 }
