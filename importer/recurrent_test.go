@@ -1,6 +1,7 @@
 package importer_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
@@ -176,11 +177,7 @@ func TestLSTMInputGradientMatchesTorch(t *testing.T) {
 			{"logits", y.F, ref.Arrays["logits"].Float32s()},
 			{"d/d emb", g.Inputs["emb"].F, ref.Arrays["grad_emb"].Float32s()},
 		} {
-			d, scale := maxDiff(c.got, c.want)
-			t.Logf("batch %d seq %d %s: max|diff| %.3g of scale %.3g (%.2g relative)", batch, seq, c.name, d, scale, d/scale)
-			if !(d <= lstmGradTol*scale) {
-				t.Errorf("batch %d seq %d %s: max|diff| %.3g > %g * %.3g", batch, seq, c.name, d, lstmGradTol, scale)
-			}
+			checkAgree(t, fmt.Sprintf("batch %d seq %d %s", batch, seq, c.name), c.got, c.want, lstmGradTol)
 		}
 	}
 }

@@ -115,6 +115,17 @@ func maxDiff(a, b []float32) (diff, scale float64) {
 	return diff, scale
 }
 
+// checkAgree fails t unless got is within tol * max|want| of want, and
+// logs the difference; what names the comparison.
+func checkAgree(t *testing.T, what string, got, want []float32, tol float64) {
+	t.Helper()
+	d, scale := maxDiff(got, want)
+	t.Logf("%s: max|diff| %.3g of scale %.3g (%.2g relative)", what, d, scale, d/scale)
+	if !(d <= tol*scale) {
+		t.Errorf("%s: max|diff| %.3g > %g * %.3g", what, d, tol, scale)
+	}
+}
+
 // TestBertBadInput: ids out of the vocabulary, a mask of another shape
 // than the ids, a sequence longer than the position table: each a clear
 // error naming the input.
