@@ -3,9 +3,12 @@
 // tangent kernel (NTK) K(x, x') = <grad_theta f(x), grad_theta f(x')>, the
 // conjugate kernel of any named intermediate tensor (both plug into the
 // kernel solver in train/kernel), input attributions (saliency, gradient
-// x input, integrated gradients, SmoothGrad), FGSM/PGD adversarial attacks,
-// and fine-tuning of selected initializers with the result written back
-// into the ONNX file.
+// x input, integrated gradients, SmoothGrad; occlusion and permutation
+// importance without gradients; Spearman rank correlation and top-k
+// precision to score them against a ground truth, and the
+// model-randomisation sanity check's RandomizeWeights), FGSM/PGD
+// adversarial attacks, and fine-tuning of selected initializers with the
+// result written back into the ONNX file.
 //
 //	m, err := importer.LoadWith("model.onnx", importer.LoadOptions{NoFold: true})
 //	md, err := analysis.New(m, "logits", nil)        // output; params nil: none
