@@ -18,17 +18,29 @@ type DType int32
 // The element types hierlearn writes or computes with.
 const (
 	Float32 DType = 1  // TensorProto.FLOAT
+	Uint8   DType = 2  // TensorProto.UINT8 (quantized models)
+	Int8    DType = 3  // TensorProto.INT8 (quantized models)
+	Uint16  DType = 4  // TensorProto.UINT16 (quantized models)
+	Int16   DType = 5  // TensorProto.INT16 (quantized models)
 	Int64   DType = 7  // TensorProto.INT64
 	Bool    DType = 9  // TensorProto.BOOL
 	Float64 DType = 11 // TensorProto.DOUBLE
 )
 
-// String is the Go name of the element type: float32, int64, bool,
-// float64, or DType(code) for any other.
+// String is the Go name of the element type: float32, uint8, int8,
+// uint16, int16, int64, bool, float64, or DType(code) for any other.
 func (d DType) String() string {
 	switch d {
 	case Float32:
 		return "float32"
+	case Uint8:
+		return "uint8"
+	case Int8:
+		return "int8"
+	case Uint16:
+		return "uint16"
+	case Int16:
+		return "int16"
 	case Int64:
 		return "int64"
 	case Bool:

@@ -72,7 +72,7 @@ func fromNPY(a *npy.Array, want DType) (*Tensor, error) {
 		default:
 			return nil, fmt.Errorf("cannot cast %v to float32", a.DType)
 		}
-	case Int64, Bool:
+	case Int64, Bool, Uint8, Int8, Uint16, Int16:
 		t.I = make([]int64, n)
 		switch a.DType {
 		case npy.Int64:
@@ -104,19 +104,27 @@ func fromNPY(a *npy.Array, want DType) (*Tensor, error) {
 				}
 			}
 		}
+		if lo, hi := intRange(want); isNarrow(want) {
+			for _, v := range t.I {
+				if v < lo || v > hi {
+					return nil, fmt.Errorf("value %d is out of the range of %v", v, want)
+				}
+			}
+		}
 	default:
 		return nil, fmt.Errorf("unknown element type %v", want)
 	}
 	return t, nil
 }
 
-// toNPY converts a tensor to an .npy array (bool tensors become uint8).
+// toNPY converts a tensor to an .npy array (bool tensors become uint8;
+// int8, int16 and uint16 ones int64).
 func (t *Tensor) toNPY() *npy.Array {
 	shape := append([]int{}, t.Shape...)
 	switch t.DType {
 	case Float32:
 		return npy.NewFloat32(append([]float32{}, t.F...), shape...)
-	case Bool:
+	case Bool, Uint8:
 		b := make([]byte, len(t.I))
 		for i, v := range t.I {
 			b[i] = byte(v)

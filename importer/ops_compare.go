@@ -190,7 +190,8 @@ func buildBitwise(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) 
 		if err := wantInputs(in, 1); err != nil {
 			return nil, nil, err
 		}
-		if in[0].dt != Int64 {
+		dt := in[0].dt
+		if dt != Int64 && !isNarrow(dt) {
 			return nil, nil, fmt.Errorf("%w: BitwiseNot of %v", ErrUnsupported, in[0].dt)
 		}
 		k := &kernel{run: func(in, out []*Tensor, _ []float32) {
@@ -198,14 +199,14 @@ func buildBitwise(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) 
 				out[0].I[i] = ^v
 			}
 		}}
-		return []*info{{dt: Int64, shape: in[0].shape}}, k, nil
+		return []*info{{dt: dt, shape: in[0].shape}}, k, nil // narrow types wrapped by narrowKernel
 	}
 	shape, bc, err := buildBroadcast2(in)
 	if err != nil {
 		return nil, nil, err
 	}
-	if in[0].dt != Int64 || in[1].dt != Int64 {
+	if dt := in[0].dt; dt != in[1].dt || (dt != Int64 && !isNarrow(dt)) {
 		return nil, nil, fmt.Errorf("%w: %s of %v and %v", ErrUnsupported, n.Op, in[0].dt, in[1].dt)
 	}
-	return []*info{{dt: Int64, shape: shape}}, andOrXor(bc, strings.TrimPrefix(n.Op, "Bitwise")), nil
+	return []*info{{dt: in[0].dt, shape: shape}}, andOrXor(bc, strings.TrimPrefix(n.Op, "Bitwise")), nil
 }

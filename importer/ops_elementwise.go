@@ -474,6 +474,10 @@ func castTo(x *info, to DType) ([]*info, *kernel, error) {
 			for i, v := range x.F {
 				o.I[i] = int64(v)
 			}
+		case from == Float32 && to != Bool: // to a narrow integer: truncated, then wrapped
+			for i, v := range x.F {
+				o.I[i] = wrapInt(to, int64(v))
+			}
 		case from == Float32: // to Bool
 			for i, v := range x.F {
 				o.I[i] = 0
@@ -491,6 +495,10 @@ func castTo(x *info, to DType) ([]*info, *kernel, error) {
 				if v != 0 {
 					o.I[i] = 1
 				}
+			}
+		case isNarrow(to):
+			for i, v := range x.I {
+				o.I[i] = wrapInt(to, v)
 			}
 		default:
 			copy(o.I, x.I)

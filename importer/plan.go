@@ -287,6 +287,9 @@ func safeBuild(n *Node, ins []*info, env *buildEnv) (outs []*info, k *kernel, er
 			return nil, nil, fmt.Errorf("node %q (%s): output %w", n.Name, n.Op, err)
 		}
 	}
+	if k, err = narrowKernel(n, ins, outs, k); err != nil {
+		return nil, nil, fmt.Errorf("node %q (%s, opset %d): %w", n.Name, n.Op, n.Opset, err)
+	}
 	return outs, k, nil
 }
 

@@ -46,12 +46,14 @@ func dtypeOf(elem int32) (DType, error) {
 		return Int64, nil
 	case onnxpb.TensorProto_BOOL:
 		return Bool, nil
+	case onnxpb.TensorProto_UINT8, onnxpb.TensorProto_INT8, onnxpb.TensorProto_UINT16, onnxpb.TensorProto_INT16:
+		return DType(elem), nil // quantized data, held in int64 (narrowint.go)
 	}
 	name := onnxpb.TensorProto_DataType_name[elem]
 	if name == "" {
 		name = strconv.Itoa(int(elem))
 	}
-	return 0, fmt.Errorf("%w element type %s (float32, int64, int32 and bool are supported)", ErrUnsupported, name)
+	return 0, fmt.Errorf("%w element type %s (float32, float16, bfloat16, int64, int32, int16, uint16, int8, uint8 and bool are supported)", ErrUnsupported, name)
 }
 
 // tensorFromProto decodes an initializer or attribute tensor. dir is the
@@ -117,6 +119,8 @@ func tensorFromProto(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
 					t.I[i] = 1
 				}
 			}
+		default: // the narrow integers
+			t.I = narrowFromRaw(dt, raw, n)
 		}
 		return t, nil
 	}
@@ -138,6 +142,14 @@ func tensorFromProto(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
 			t.F = make([]float32, n)
 			for i, v := range tp.GetInt32Data() {
 				t.F[i] = float16At(et, uint16(v))
+			}
+		}
+	case onnxpb.TensorProto_UINT8, onnxpb.TensorProto_INT8, onnxpb.TensorProto_UINT16, onnxpb.TensorProto_INT16:
+		have = len(tp.GetInt32Data()) // one value each, sign- or zero-extended
+		if have == n {
+			t.I = make([]int64, n)
+			for i, v := range tp.GetInt32Data() {
+				t.I[i] = wrapInt(dt, int64(v))
 			}
 		}
 	case onnxpb.TensorProto_INT32, onnxpb.TensorProto_BOOL:
@@ -164,8 +176,10 @@ func elemSize(elem int32) int {
 		return 4
 	case onnxpb.TensorProto_INT64:
 		return 8
-	case onnxpb.TensorProto_BOOL:
+	case onnxpb.TensorProto_BOOL, onnxpb.TensorProto_UINT8, onnxpb.TensorProto_INT8:
 		return 1
+	case onnxpb.TensorProto_UINT16, onnxpb.TensorProto_INT16:
+		return 2
 	case onnxpb.TensorProto_FLOAT16, onnxpb.TensorProto_BFLOAT16:
 		return 2
 	}

@@ -221,6 +221,14 @@ func init() {
 		"BitwiseXor":      {versions: []int64{18}, build: buildBitwise, noBack: true},
 		"BitwiseNot":      {versions: []int64{18}, build: buildBitwise, noBack: true},
 		"NonZero":         {versions: []int64{9, 13}, build: buildNonZero, noBack: true},
+		// Quantized models (#12): QDQ and QOperator forms (ops_quant.go, ops_qlinear.go, ops_qconv.go).
+		"QuantizeLinear":        {versions: []int64{10, 13, 19, 21, 23, 24, 25}, check: checkQuant, build: buildQuantizeLinear, noBack: true},
+		"DequantizeLinear":      {versions: []int64{10, 13, 19, 21, 23, 24, 25}, check: checkQuant, build: buildDequantizeLinear, noBack: true},
+		"DynamicQuantizeLinear": {versions: []int64{11}, build: buildDynamicQuantizeLinear, noBack: true},
+		"MatMulInteger":         {versions: []int64{10}, build: buildMatMulInteger, noBack: true},
+		"QLinearMatMul":         {versions: []int64{10, 21}, build: buildQLinearMatMul, noBack: true},
+		"ConvInteger":           {versions: []int64{10}, check: checkAutoPad, build: buildConvInteger, noBack: true},
+		"QLinearConv":           {versions: []int64{10}, check: checkAutoPad, build: buildQLinearConv, noBack: true},
 		// Recurrent nets (#13), with backward through time.
 		"RNN":  {versions: []int64{7, 14, 22}, check: checkRNN(kindRNN), build: buildRNN(kindRNN), back: backRNN(kindRNN)},
 		"GRU":  {versions: []int64{7, 14, 22}, check: checkRNN(kindGRU), build: buildRNN(kindGRU), back: backRNN(kindGRU)},

@@ -5,8 +5,8 @@
 // usage: node ort_run.js MODEL.onnx INPUTS.npz OUTPUTS.npz [--threads N] [--repeat R] [--warmup W]
 //
 // INPUTS.npz holds one array per model input, named like the input
-// (float32, float64, int64 .npy members, C order, uncompressed as hierlearn
-// writes them). OUTPUTS.npz gets one array per model output, in the
+// (float32, float64, int64, int32, uint8, int8 .npy members, C order,
+// uncompressed as hierlearn writes them). OUTPUTS.npz gets one array per model output, in the
 // runtime's element type. With --repeat R the model runs R times after W
 // warm-up runs and the per-run wall times (ms) are printed as JSON on
 // stdout: {"times_ms": [...], "rss_mb": N}.
@@ -14,7 +14,8 @@
 const fs = require('fs');
 const ort = require('onnxruntime-node');
 
-const DT = { '<f4': ['float32', Float32Array, 4], '<f8': ['float64', Float64Array, 8], '<i8': ['int64', BigInt64Array, 8], '|b1': ['bool', Uint8Array, 1], '<i4': ['int32', Int32Array, 4] };
+const DT = { '<f4': ['float32', Float32Array, 4], '<f8': ['float64', Float64Array, 8], '<i8': ['int64', BigInt64Array, 8], '|b1': ['bool', Uint8Array, 1], '<i4': ['int32', Int32Array, 4],
+  '|u1': ['uint8', Uint8Array, 1], '|i1': ['int8', Int8Array, 1] };
 
 function parseNpy(buf) {
   if (buf.toString('latin1', 0, 6) !== '\x93NUMPY') throw new Error('not a .npy member');
@@ -33,7 +34,7 @@ function parseNpy(buf) {
 }
 
 function npyBytes(t) {
-  const map = { float32: '<f4', float64: '<f8', int64: '<i8', int32: '<i4', bool: '|b1' };
+  const map = { float32: '<f4', float64: '<f8', int64: '<i8', int32: '<i4', bool: '|b1', uint8: '|u1', int8: '|i1', int16: '<i2', uint16: '<u2' };
   const descr = map[t.type];
   if (!descr) throw new Error('cannot write output type ' + t.type);
   const shape = '(' + t.dims.join(', ') + (t.dims.length === 1 ? ',' : '') + ')';
