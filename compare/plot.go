@@ -126,6 +126,11 @@ func writePlots(dir string, rs []Result) (files []string, err error) {
 	if err != nil {
 		return files, err
 	}
+	fi, err := plotFeatureImportance(dir, gs)
+	files = append(files, fi...)
+	if err != nil {
+		return files, err
+	}
 	return files, nil
 }
 

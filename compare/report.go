@@ -64,6 +64,7 @@ func writeReport(w io.Writer, rs []Result, plots []string) {
 		writeBFC(w, byExp[e])
 		writeAgreement(w, byExp[e])
 		writeDeepnetSweeps(w, byExp[e])
+		writeFeatureImportance(w, byExp[e])
 	}
 	if len(plots) > 0 {
 		fmt.Fprintf(w, "## Plots\n\n")

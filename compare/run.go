@@ -236,6 +236,9 @@ const FashionMNIST = "fashion-mnist"
 // real returns a cell's share of a real dataset: N training points drawn
 // without replacement by the cell's seed, and the first NTest test points.
 func (dc *dataCache) real(c Cell) (Data, error) {
+	if c.Dataset == LagField {
+		return lagfieldData(c)
+	}
 	if c.Dataset != FashionMNIST {
 		return Data{}, fmt.Errorf("unknown dataset %q", c.Dataset)
 	}

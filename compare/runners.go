@@ -26,6 +26,7 @@ func DefaultRunners() map[string]Runner {
 		"torch-ck":  RunnerFunc(runTorch),
 		"torch-ntk": RunnerFunc(runTorch),
 		"deepnet":   RunnerFunc(runDeepnet),
+		"emulator":  RunnerFunc(runEmulator),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hierlearn/hierlearn/importer"
 	"github.com/hierlearn/hierlearn/importer/analysis"
 )
 
@@ -19,8 +20,8 @@ func newAttributeCmd() *cobra.Command {
 		seed                                        uint64
 	)
 	cmd := &cobra.Command{
-		Use:   "attribute --model m.onnx --input x.npy --method saliency|gxi|ig|smoothgrad [--target CLASS] -o a.npy",
-		Short: "Input attributions of an imported ONNX model (saliency, gradient x input, integrated gradients, SmoothGrad)",
+		Use:   "attribute --model m.onnx --input x.npy --method saliency|gxi|ig|smoothgrad|occlusion [--target CLASS] -o a.npy",
+		Short: "Input attributions of an imported ONNX model (saliency, gradient x input, integrated gradients, SmoothGrad, occlusion)",
 		Long: `attribute explains one output element per example (--target CLASS; -1,
 the default, explains each example's argmax) of the batch in x.npy:
   saliency    |d f / d x|
@@ -30,14 +31,19 @@ the default, explains each example's argmax) of the batch in x.npy:
               sum to f(x) - f(baseline) (printed as a check)
   smoothgrad  mean gradient over --samples (32) inputs with Gaussian
               noise of std --noise (0.15) times the example's range
+  occlusion   f(x) - f(x with the element set to 0), one forward pass
+              per element and example (needs --target >= 0)
 a.npy has x's shape; a.npy.json holds the configuration.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if model == "" || input == "" || out == "" {
 				return fmt.Errorf("--model, --input and -o are required")
 			}
-			if !validMethod(method) {
-				return fmt.Errorf("--method %q: want one of %s", method, strings.Join(analysis.Methods, ", "))
+			if !validMethod(method) && method != "occlusion" {
+				return fmt.Errorf("--method %q: want one of %s or occlusion", method, strings.Join(analysis.Methods, ", "))
+			}
+			if method == "occlusion" && target < 0 {
+				return fmt.Errorf("--method occlusion needs --target >= 0 (an output element)")
 			}
 			defer oneBLASThread()()
 			_, md, err := loadForGrad(model, output, nil)
@@ -59,8 +65,14 @@ a.npy has x's shape; a.npy.json holds the configuration.`,
 				}
 				opt.Baseline = b
 			}
-			a, err := md.Attribute(x, opt)
-			if err != nil {
+			var a *importer.Tensor
+			if method == "occlusion" {
+				as, err := md.Occlusion(x, analysis.OcclusionOptions{Targets: []int{target}})
+				if err != nil {
+					return err
+				}
+				a = as[0]
+			} else if a, err = md.Attribute(x, opt); err != nil {
 				return err
 			}
 			cfg := map[string]any{"command": "attribute", "model": model, "input": input, "output": md.Output, "method": method,
@@ -88,7 +100,7 @@ a.npy has x's shape; a.npy.json holds the configuration.`,
 	f.StringVar(&model, "model", "", "ONNX model file")
 	f.StringVar(&input, "input", "", "input batch .npy ([N, ...] or one example)")
 	f.StringVar(&output, "output", "", "model output (default: the first)")
-	f.StringVar(&method, "method", "saliency", "saliency, gxi, ig or smoothgrad")
+	f.StringVar(&method, "method", "saliency", "saliency, gxi, ig, smoothgrad or occlusion")
 	f.IntVar(&target, "target", -1, "output element (class) explained; -1 = each example's argmax")
 	f.IntVar(&steps, "steps", 64, "integrated gradients: steps")
 	f.StringVar(&baseline, "baseline", "", "integrated gradients: baseline .npy (one example; default zeros)")

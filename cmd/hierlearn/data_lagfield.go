@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hierlearn/hierlearn/concept/lagfield"
+	"github.com/hierlearn/hierlearn/export"
 )
 
 func init() { registerSub("data", newDataLagfieldCmd) }
@@ -20,9 +21,10 @@ func newDataLagfieldCmd() *cobra.Command {
 	s := lagfield.DefaultSpec()
 	var n, nTest int
 	var seed uint64
-	var out string
+	var out, onnxOut string
+	var opset int
 	cmd := &cobra.Command{
-		Use:   "lagfield [--n 2000] [--n-test 500] [--seed 1] [spec flags] -o OUTDIR/",
+		Use:   "lagfield [--n 2000] [--n-test 500] [--seed 1] [spec flags] [--onnx target.onnx] -o OUTDIR/",
 		Short: "Gridded spatio-temporal data with a known feature importance (OUTDIR/train.npz, test.npz)",
 		Long: `lagfield generates the feature-importance test bed of concept/lagfield: C
 input channels as AR(1) series on an H x W grid, examples the windows of
@@ -35,7 +37,9 @@ l), and the target field
 (y float32 [N, 1, H, W]), so the true importance of every input for every
 output point is known. Writes OUTDIR/train.npz (seed --seed) and
 OUTDIR/test.npz (seed --seed + 2^40), each with x, y, the true weights
-(C, L, 2R+1, 2R+1) and meta (spec, seed, version).`,
+(C, L, 2R+1, 2R+1) and meta (spec, seed, version). --onnx also writes the
+noise-free target as ONNX (input x, outputs u and y; one Conv with the
+true weights), which 'hierlearn validate' checks against onnxruntime.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
@@ -61,10 +65,24 @@ OUTDIR/test.npz (seed --seed + 2^40), each with x, y, the true weights
 					fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: x %d x %v, y %d x %v\n", path, ds.N, ds.Shape, ds.N, ds.YShape)
 				}
 			}
+			if onnxOut != "" {
+				m, err := export.LagField(s, opset)
+				if err != nil {
+					return err
+				}
+				if err := export.WriteModel(onnxOut, m); err != nil {
+					return err
+				}
+				if !global.quiet {
+					fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: the noise-free target (opset %d)\n", onnxOut, opset)
+				}
+			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&onnxOut, "onnx", "", "also write the noise-free target as ONNX to this file")
+	f.IntVar(&opset, "opset", 17, "ONNX opset of --onnx (13 or 17)")
 	f.IntVar(&n, "n", 2000, "training examples")
 	f.IntVar(&nTest, "n-test", 500, "test examples")
 	f.Uint64Var(&seed, "seed", 1, "data seed")
