@@ -60,7 +60,7 @@ func TestDatasetRoundTrip(t *testing.T) {
 
 func TestSampleBad(t *testing.T) {
 	c := mustNew(t, DefaultSpec())
-	for _, n := range []int{0, -1, 1 << 40} {
+	for _, n := range []int{0, -1, math.MaxInt} {
 		if _, err := c.Sample(n, 1); err == nil {
 			t.Errorf("Sample(%d) accepted", n)
 		}

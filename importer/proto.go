@@ -14,9 +14,10 @@ import (
 	"github.com/hierlearn/hierlearn/internal/onnxpb"
 )
 
-// maxElems bounds the element count of any one tensor (2^31, 8 GiB of
-// float32): declared shapes beyond it are rejected before allocating.
-const maxElems = 1 << 31
+// maxElems bounds the element count of any one tensor (2^31-1, 8 GiB of
+// float32, and the largest count an int holds on 32-bit platforms):
+// declared shapes beyond it are rejected before allocating.
+const maxElems = math.MaxInt32
 
 // checkedNumel multiplies dims, rejecting negative dims and products over
 // maxElems without overflowing.

@@ -8,7 +8,6 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hierlearn/hierlearn/importer"
@@ -261,10 +260,7 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 			}
 		}
 	}
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
-		rep.GoMaxRSSMB = float64(ru.Maxrss) / 1024
-	}
+	rep.GoMaxRSSMB = maxRSSMB()
 	withOG := ""
 	if cfg.OnnxGo {
 		withOG = ", onnx-go included"
