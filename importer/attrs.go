@@ -37,7 +37,7 @@ func (n *Node) attrInts(name string) []int {
 	}
 	out := make([]int, len(a.GetInts()))
 	for i, v := range a.GetInts() {
-		out[i] = int(v)
+		out[i] = clampInt(v)
 	}
 	return out
 }

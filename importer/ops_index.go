@@ -18,6 +18,9 @@ func copyElem(dst *Tensor, di int, src *Tensor, si int) {
 // index normalises a possibly negative index into [0, d), stopping the
 // kernel with ErrBadInput when it is out of range.
 func index(v int64, d int, what string) int {
+	if v < int64(-d) || v >= int64(d) {
+		badInput("%s index %d out of range [%d, %d)", what, v, -d, d)
+	}
 	i := int(v)
 	if i < 0 {
 		i += d

@@ -492,7 +492,7 @@ func buildGather(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 		ids := in[1].I
 		for b := 0; b < outer; b++ {
 			for j, v := range ids {
-				i := int(v)
+				i := clampInt(v)
 				if i < 0 {
 					i += d
 				}

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/hierlearn/hierlearn/dtype"
@@ -79,9 +80,23 @@ func (t *Tensor) String() string { return fmt.Sprintf("%v%v", t.DType, t.Shape) 
 func (t *Tensor) ints() []int {
 	out := make([]int, len(t.I))
 	for i, v := range t.I {
-		out[i] = int(v)
+		out[i] = clampInt(v)
 	}
 	return out
+}
+
+// clampInt converts v to int, saturating where int is 32 bits: torch
+// writes INT64_MAX as "to the end" (Slice), which must stay huge rather
+// than wrap to -1, and a huge count must stay huge for the limits to
+// catch it.
+func clampInt(v int64) int {
+	if v > math.MaxInt {
+		return math.MaxInt
+	}
+	if v < math.MinInt {
+		return math.MinInt
+	}
+	return int(v)
 }
 
 // floatAt returns element i as float64 whatever the type.
