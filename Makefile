@@ -8,7 +8,7 @@ GOFLAGS_TAGS := $(if $(TAGS),-tags $(TAGS),)
 # Two cores here: one test binary at a time keeps memory and timings sane.
 TESTFLAGS ?= -p 1 -count=1 -timeout 60m
 
-.PHONY: all build setup setup-demo demo test test-short test-long vet bench bench-train bench-bfc bench-kernel bench-import bench-grad fuzz generate clean
+.PHONY: all build setup setup-demo demo test test-short test-long test-arm64 cross vet bench bench-train bench-bfc bench-kernel bench-import bench-grad fuzz generate clean
 
 all: build
 
@@ -28,7 +28,7 @@ vet:
 	$(GO) vet $(GOFLAGS_TAGS) ./...
 	$(GO) vet ./...
 
-test: setup vet
+test: setup vet cross
 	$(GO) test $(GOFLAGS_TAGS) $(TESTFLAGS) ./...
 	# The pure-Go fallback must keep building and computing right.
 	$(GO) test -count=1 -timeout 10m ./internal/numeric ./internal/npy
@@ -42,6 +42,15 @@ test: setup vet
 	HIERLEARN_KERNEL=avx2 $(GO) test $(GOFLAGS_TAGS) -count=1 -timeout 20m \
 		-run 'TestEnvHonoured|TestConvKernels|TestPointwise|TestGemmConstantB|TestMaxPool|TestResNetsMatchOnnxruntime' \
 		./internal/numeric/cpupath/ ./importer/
+
+# The tree builds without cgo for the platforms users run (pure-Go
+# kernels there), and vets on 32-bit 386 (int is 32 bits: constants and
+# conversions that overflow show up here).
+CROSS := darwin/arm64 linux/arm64 linux/386 windows/amd64
+cross:
+	@for p in $(CROSS); do echo "build $$p"; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} CGO_ENABLED=0 $(GO) build ./... || exit 1; done
+	GOARCH=386 CGO_ENABLED=0 $(GO) vet ./...
 
 test-short:
 	$(GO) test $(GOFLAGS_TAGS) -short ./...
