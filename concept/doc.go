@@ -59,6 +59,22 @@
 // die often: with widths 16, 8, 4 about a third of the inputs give h_D = 0
 // (and the same y); widths of 16 and more rarely do.
 //
+// # The sparse-coding model (feature purification)
+//
+// SparseCoding (sparsecoding.go) is the data model of Allen-Zhu & Li,
+// "Feature Purification" (arXiv 2005.10190), on its own type beside the
+// concept families: x = M z + xi with M a random orthonormal d x d
+// dictionary, z sparse (each entry non-zero with probability k/d, k =
+// round(sqrt d) by default, a non-zero entry a random sign times U[1/2,
+// 1]), xi ~ N(0, noise^2/d I), and y = sign(<w*, z>) with a dense w*,
+// w*_i ~ U[1/2, 1]. Its datasets are ordinary classification Datasets
+// (f = <w*, z>, the hidden member h1 holds z, meta the spec and seeds);
+// the model itself (M, w*) is saved as JSON with a checksum like
+// concept.json (format "hierlearn-sparse-coding" v1) and validated on
+// load (orthonormal M). M and w* come from the stream "dicti" of the
+// spec's seed, z and xi from the streams "code" and "xi" of the sample
+// seed. `hierlearn data sparse-coding` writes a model and its data.
+//
 // # Randomness
 //
 // math/rand/v2 PCG sources with explicit stream words (rng.go): weights

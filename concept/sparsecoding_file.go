@@ -1,0 +1,168 @@
+package concept
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+
+	"github.com/hierlearn/hierlearn/internal/atomicfile"
+	"github.com/hierlearn/hierlearn/internal/version"
+)
+
+// File format identifiers of a sparse-coding model file (dictionary.json).
+const (
+	SparseCodingFormat  = "hierlearn-sparse-coding"
+	SparseCodingVersion = 1
+)
+
+// orthoTol bounds max |M^T M - I| in a loaded dictionary: Gram-Schmidt
+// twice gives about 1e-15 at d = 400.
+const orthoTol = 1e-9
+
+type sparseCodingFile struct {
+	Format    string           `json:"format"`
+	Version   int              `json:"version"`
+	Generator string           `json:"generator"`
+	Spec      SparseCodingSpec `json:"spec"`
+	M         [][]float64      `json:"m"`
+	WStar     []float64        `json:"w_star"`
+	Checksum  string           `json:"checksum"`
+}
+
+func (b sparseCodingFile) checksum() (string, error) {
+	b.Checksum = ""
+	raw, err := json.Marshal(b)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.Sum256(raw)
+	return "sha256:" + hex.EncodeToString(h[:]), nil
+}
+
+// Save writes the model as indented JSON, atomically: format, version,
+// generator, the completed spec, m (d rows of d values, row-major), w_star
+// and a "sha256:..." checksum of the compact JSON with an empty checksum
+// field, as concept.json.
+func (sc *SparseCoding) Save(path string) error {
+	d := sc.Spec.D
+	b := sparseCodingFile{Format: SparseCodingFormat, Version: SparseCodingVersion,
+		Generator: "hierlearn " + version.Full(), Spec: sc.Spec, WStar: sc.WStar}
+	for r := range d {
+		b.M = append(b.M, sc.M[r*d:(r+1)*d])
+	}
+	sum, err := b.checksum()
+	if err != nil {
+		return fmt.Errorf("save sparse-coding model %s: %w", path, err)
+	}
+	b.Checksum = sum
+	out, err := json.MarshalIndent(b, "", " ")
+	if err != nil {
+		return fmt.Errorf("save sparse-coding model %s: %w", path, err)
+	}
+	return atomicfile.WriteBytes(path, append(out, '\n'))
+}
+
+// LoadSparseCoding reads a file written by SparseCoding.Save.
+func LoadSparseCoding(path string) (*SparseCoding, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("load sparse-coding model: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("load sparse-coding model %s: %w", path, err)
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("load sparse-coding model %s: %w: larger than %d bytes", path, ErrSparseCoding, maxFileSize)
+	}
+	sc, err := DecodeSparseCoding(data)
+	if err != nil {
+		return nil, fmt.Errorf("load sparse-coding model %s: %w", path, err)
+	}
+	return sc, nil
+}
+
+// DecodeSparseCoding parses and validates the bytes of a sparse-coding
+// model file: format and version, a valid completed spec, the checksum,
+// shapes, finite values, an orthonormal dictionary (max |M^T M - I| <=
+// 1e-9) and w* in [1/2, 1].
+func DecodeSparseCoding(data []byte) (*SparseCoding, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrSparseCoding, fmt.Sprintf(format, args...))
+	}
+	var b sparseCodingFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		return nil, bad("not valid JSON (truncated or corrupt?): %v", err)
+	}
+	if dec.More() {
+		return nil, bad("trailing data after the JSON object")
+	}
+	if b.Format != SparseCodingFormat {
+		return nil, bad("format %q, want %q", b.Format, SparseCodingFormat)
+	}
+	if b.Version != SparseCodingVersion {
+		return nil, bad("format version %d, this build reads version %d", b.Version, SparseCodingVersion)
+	}
+	if err := b.Spec.Validate(); err != nil {
+		return nil, err
+	}
+	if b.Spec.Complete() != b.Spec {
+		return nil, bad("spec is not in completed form (k must be written out)")
+	}
+	sum, err := b.checksum()
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	if b.Checksum != sum {
+		return nil, bad("checksum mismatch (file says %q, content gives %q): the file was edited or corrupted", b.Checksum, sum)
+	}
+	d := b.Spec.D
+	if len(b.M) != d || len(b.WStar) != d {
+		return nil, bad("m has %d rows and w_star %d values, want d = %d", len(b.M), len(b.WStar), d)
+	}
+	m := make([]float64, 0, d*d)
+	for r, row := range b.M {
+		if len(row) != d {
+			return nil, bad("m row %d has %d values, want %d", r, len(row), d)
+		}
+		m = append(m, row...)
+	}
+	if err := finite("m", m); err != nil {
+		return nil, bad("%v", err)
+	}
+	for i, w := range b.WStar {
+		if !(w >= 0.5 && w <= 1) {
+			return nil, bad("w_star[%d] = %v, want a value in [1/2, 1]", i, w)
+		}
+	}
+	if dev := orthoDeviation(m, d); !(dev <= orthoTol) {
+		return nil, bad("the dictionary is not orthonormal: max |M^T M - I| = %.3g > %g", dev, orthoTol)
+	}
+	return &SparseCoding{Spec: b.Spec, M: m, WStar: b.WStar}, nil
+}
+
+// orthoDeviation is max |M^T M - I| of a d x d row-major matrix.
+func orthoDeviation(m []float64, d int) float64 {
+	worst := 0.0
+	for i := range d {
+		for j := i; j < d; j++ {
+			dot := 0.0
+			for r := range d {
+				dot += m[r*d+i] * m[r*d+j]
+			}
+			if i == j {
+				dot--
+			}
+			worst = math.Max(worst, math.Abs(dot))
+		}
+	}
+	return worst
+}
