@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 
@@ -17,8 +18,11 @@ const (
 	streamXi         = 0x7869000000000000 // "xi\0...": the noise xi of a dataset
 )
 
-// Limits of SparseCodingSpec.Validate.
+// Limits of SparseCodingSpec.Validate; Sample gives up on a row after
+// maxRedraws codes below the margin.
 const (
+	maxMargin  = 2
+	maxRedraws = 10000
 	MaxSparseCodingD = 1024 // Load checks orthonormality in O(d^3)
 )
 
@@ -37,6 +41,11 @@ type SparseCodingSpec struct {
 	// Noise is the expected norm of the noise xi: each coordinate is
 	// N(0, Noise^2/D). Negative is invalid; 0 means no noise.
 	Noise float64 `json:"noise" yaml:"noise"`
+	// Margin, when positive, keeps only codes with |<w*, z>| >= Margin
+	// (each row's z is redrawn until it qualifies): labels that a
+	// perturbation of constant size cannot flip for a classifier that
+	// reads z. 0 means no margin.
+	Margin float64 `json:"margin" yaml:"margin"`
 	// Seed fixes the dictionary M and the weights w*.
 	Seed uint64 `json:"seed" yaml:"seed"`
 }
@@ -59,24 +68,28 @@ func (s SparseCodingSpec) Validate() error {
 		return fmt.Errorf("%w: k = %d, want 1 <= k <= d = %d", ErrSparseCoding, s.K, s.D)
 	case !(s.Noise >= 0) || math.IsInf(s.Noise, 0):
 		return fmt.Errorf("%w: noise = %v, want a finite value >= 0", ErrSparseCoding, s.Noise)
+	case !(s.Margin >= 0) || s.Margin > maxMargin*math.Sqrt(float64(s.K)):
+		return fmt.Errorf("%w: margin = %v, want 0 <= margin <= %v sqrt(k)", ErrSparseCoding, s.Margin, maxMargin)
 	}
 	return nil
 }
 
 // String is the spec in the form ParseSparseCodingSpec reads:
-// "d=100,k=10,noise=0.1,seed=1".
+// "d=100,k=10,noise=0.1,margin=1,seed=1".
 func (s SparseCodingSpec) String() string {
-	return fmt.Sprintf("d=%d,k=%d,noise=%s,seed=%d", s.D, s.K, strconv.FormatFloat(s.Noise, 'g', -1, 64), s.Seed)
+	return fmt.Sprintf("d=%d,k=%d,noise=%s,margin=%s,seed=%d", s.D, s.K, strconv.FormatFloat(s.Noise, 'g', -1, 64),
+		strconv.FormatFloat(s.Margin, 'g', -1, 64), s.Seed)
 }
 
-// ParseSparseCodingSpec reads "d=100,k=10,noise=0.1,seed=1" (any order;
-// k, noise and seed may be left out: k = round(sqrt(d)), noise 0, seed 1).
+// ParseSparseCodingSpec reads "d=100,k=10,noise=0.1,margin=1,seed=1" (any
+// order; all but d may be left out: k = round(sqrt(d)), noise 0, margin
+// 0, seed 1).
 func ParseSparseCodingSpec(text string) (SparseCodingSpec, error) {
 	s := SparseCodingSpec{Seed: 1}
 	for _, kv := range strings.Split(text, ",") {
 		key, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
 		if !ok {
-			return s, fmt.Errorf("%w: %q: want key=value pairs (d, k, noise, seed) separated by commas", ErrSparseCoding, text)
+			return s, fmt.Errorf("%w: %q: want key=value pairs (d, k, noise, margin, seed) separated by commas", ErrSparseCoding, text)
 		}
 		var err error
 		switch key {
@@ -86,10 +99,12 @@ func ParseSparseCodingSpec(text string) (SparseCodingSpec, error) {
 			s.K, err = strconv.Atoi(val)
 		case "noise":
 			s.Noise, err = strconv.ParseFloat(val, 64)
+		case "margin":
+			s.Margin, err = strconv.ParseFloat(val, 64)
 		case "seed":
 			s.Seed, err = strconv.ParseUint(val, 10, 64)
 		default:
-			return s, fmt.Errorf("%w: %q: unknown key %q (have d, k, noise, seed)", ErrSparseCoding, text, key)
+			return s, fmt.Errorf("%w: %q: unknown key %q (have d, k, noise, margin, seed)", ErrSparseCoding, text, key)
 		}
 		if err != nil {
 			return s, fmt.Errorf("%w: %q: %s: %v", ErrSparseCoding, text, key, err)
@@ -111,7 +126,8 @@ func ParseSparseCodingSpec(text string) (SparseCodingSpec, error) {
 // most 1; xi ~ N(0, (Noise^2/d) I). w* is dense, w*_i ~ U[1/2, 1] (the
 // paper's w* has every entry of order 1; positive entries lose nothing, z
 // being symmetric). The real-valued output f = <w*, z> is kept with the
-// data (Dataset.F) and so is z itself (hidden member h1).
+// data (Dataset.F) and so is z itself (hidden member h1). With a Margin,
+// codes with |<w*, z>| < Margin are redrawn (see the field).
 //
 // A linear classifier sign(<M w*, x>) is Bayes-optimal without noise but
 // not robust: its l2 margin |<w*, z>|/||w*|| is about d^(-1/4) (with k =
@@ -197,8 +213,9 @@ func (sc *SparseCoding) Code(x []float64) []float64 {
 
 // Sample draws n examples from the seed's own code and noise streams:
 // for each row in order, d uniform variates decide the support (u < k/d),
-// then for each non-zero entry in order a sign and a magnitude; the noise
-// is d normals a row from the noise stream. Y is ±1, F = <w*, z>, and the
+// then for each non-zero entry in order a sign and a magnitude, again
+// until |<w*, z>| >= Margin; the noise is d normals a row from the noise
+// stream. Y is ±1, F = <w*, z>, and the
 // hidden member h1 holds z.
 func (sc *SparseCoding) Sample(n int, seed uint64) (*Dataset, error) {
 	d := sc.Spec.D
@@ -214,21 +231,14 @@ func (sc *SparseCoding) Sample(n int, seed uint64) (*Dataset, error) {
 	y := make([]float64, n)
 	for t := range n {
 		zt := z[t*d : (t+1)*d]
-		for i := range zt {
-			if rz.Float64() < p {
-				zt[i] = 1
+		for try := 0; ; try++ {
+			if try == maxRedraws {
+				return nil, fmt.Errorf("sample sparse coding: %w: %d codes in a row below margin %v", ErrSparseCoding, maxRedraws, sc.Spec.Margin)
 			}
-		}
-		for i, v := range zt {
-			if v == 0 {
-				continue
+			f[t] = sc.drawCode(rz, p, zt)
+			if math.Abs(f[t]) >= sc.Spec.Margin {
+				break
 			}
-			s := 1.0
-			if rz.Uint64()&1 == 1 {
-				s = -1
-			}
-			zt[i] = s * (0.5 + 0.5*rz.Float64())
-			f[t] += sc.WStar[i] * zt[i]
 		}
 		y[t] = 1
 		if f[t] < 0 {
@@ -263,4 +273,27 @@ func (sc *SparseCoding) Sample(n int, seed uint64) (*Dataset, error) {
 		"dictionary":     "M and w* from rand.NewPCG(spec seed, 0x6469637469000000)",
 	}
 	return ds, nil
+}
+
+// drawCode fills z (zeroed first) with one code from r and returns <w*, z>.
+func (sc *SparseCoding) drawCode(r *rand.Rand, p float64, z []float64) float64 {
+	for i := range z {
+		z[i] = 0
+		if r.Float64() < p {
+			z[i] = 1
+		}
+	}
+	f := 0.0
+	for i, v := range z {
+		if v == 0 {
+			continue
+		}
+		s := 1.0
+		if r.Uint64()&1 == 1 {
+			s = -1
+		}
+		z[i] = s * (0.5 + 0.5*r.Float64())
+		f += sc.WStar[i] * z[i]
+	}
+	return f
 }

@@ -18,6 +18,9 @@ func TestSparseCodingSpec(t *testing.T) {
 		{"d=100", SparseCodingSpec{D: 100, K: 10, Seed: 1}, true},
 		{"d=400,k=7,noise=0.25,seed=9", SparseCodingSpec{D: 400, K: 7, Noise: 0.25, Seed: 9}, true},
 		{"seed=3, d=50", SparseCodingSpec{D: 50, K: 7, Seed: 3}, true},
+		{"d=100,margin=1", SparseCodingSpec{D: 100, K: 10, Margin: 1, Seed: 1}, true},
+		{"d=100,margin=-1", SparseCodingSpec{}, false},
+		{"d=100,margin=100", SparseCodingSpec{}, false},
 		{"d=1", SparseCodingSpec{}, false},
 		{"d=10,k=11", SparseCodingSpec{}, false},
 		{"d=10,noise=-1", SparseCodingSpec{}, false},
@@ -119,6 +122,27 @@ func equalFloats(a, b []float64) bool {
 		}
 	}
 	return true
+}
+
+func TestSparseCodingMargin(t *testing.T) {
+	sc, err := NewSparseCoding(SparseCodingSpec{D: 100, Margin: 1, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := sc.Sample(500, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range ds.F {
+		if math.Abs(f) < 1 {
+			t.Fatalf("row %d: |<w*, z>| = %v below the margin", i, math.Abs(f))
+		}
+	}
+	// A margin no code reaches is an error, not an endless loop.
+	sc, _ = NewSparseCoding(SparseCodingSpec{D: 2, K: 1, Margin: 2, Seed: 1})
+	if _, err := sc.Sample(5, 1); !errors.Is(err, ErrSparseCoding) {
+		t.Errorf("unreachable margin: err = %v", err)
+	}
 }
 
 func TestSparseCodingNoise(t *testing.T) {
