@@ -43,9 +43,10 @@ func (p Plan) check() error {
 			if err := c.Concept.Validate(); err != nil {
 				return fmt.Errorf("cell %d (%s): %w", i, c.Learner, err)
 			}
-		case FashionMNIST, LagField:
 		default:
-			return fmt.Errorf("cell %d (%s): unknown dataset %q (have %q, %q)", i, c.Learner, c.Dataset, FashionMNIST, LagField)
+			if err := checkDataset(c.Dataset); err != nil {
+				return fmt.Errorf("cell %d (%s): %w", i, c.Learner, err)
+			}
 		}
 		if c.N <= 0 || c.NTest <= 0 {
 			return fmt.Errorf("cell %d (%s): n_train %d and n_test %d must be positive", i, c.Learner, c.N, c.NTest)
@@ -344,4 +345,6 @@ var presets = map[string]Config{
 	"relu-teacher": reluTeacherPreset(),
 	// Issue 16: feature importance against a known ground truth.
 	"feature-importance": featimpPreset(),
+	// Issue 16: feature purification under adversarial training.
+	"purification": purificationPreset(),
 }

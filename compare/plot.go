@@ -131,6 +131,11 @@ func writePlots(dir string, rs []Result) (files []string, err error) {
 	if err != nil {
 		return files, err
 	}
+	pur, err := plotPurification(dir, gs)
+	files = append(files, pur...)
+	if err != nil {
+		return files, err
+	}
 	return files, nil
 }
 

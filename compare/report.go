@@ -65,6 +65,7 @@ func writeReport(w io.Writer, rs []Result, plots []string) {
 		writeAgreement(w, byExp[e])
 		writeDeepnetSweeps(w, byExp[e])
 		writeFeatureImportance(w, byExp[e])
+		writePurification(w, byExp[e])
 	}
 	if len(plots) > 0 {
 		fmt.Fprintf(w, "## Plots\n\n")

@@ -239,6 +239,12 @@ func (dc *dataCache) real(c Cell) (Data, error) {
 	if c.Dataset == LagField {
 		return lagfieldData(c)
 	}
+	if spec, ok, err := sparseCodingOf(c.Dataset); ok {
+		if err != nil {
+			return Data{}, err
+		}
+		return dc.sparseCoding(c, spec)
+	}
 	if c.Dataset != FashionMNIST {
 		return Data{}, fmt.Errorf("unknown dataset %q", c.Dataset)
 	}

@@ -27,6 +27,7 @@ func DefaultRunners() map[string]Runner {
 		"torch-ntk": RunnerFunc(runTorch),
 		"deepnet":   RunnerFunc(runDeepnet),
 		"emulator":  RunnerFunc(runEmulator),
+		"robust":    RunnerFunc(runRobust),
 	}
 }
 

@@ -59,3 +59,28 @@ func TestDataFashionMNISTBad(t *testing.T) {
 		t.Error("a failed conversion created the output directory")
 	}
 }
+
+func TestDataSparseCoding(t *testing.T) {
+	out := t.TempDir()
+	stdout, err := runCLI(t, "data", "sparse-coding", "--d", "16", "--margin", "0.5", "--n", "40", "--n-test", "10", "-o", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout, "train.npz: 40 x 16") || !strings.Contains(stdout, "test.npz: 10 x 16") {
+		t.Errorf("output %q", stdout)
+	}
+	sc, err := concept.LoadSparseCoding(filepath.Join(out, "dictionary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, err := concept.LoadDataset(filepath.Join(out, "train.npz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Spec.K != 4 || sc.Spec.Margin != 0.5 || train.Task != "classification" || train.Meta["source"] != "sparse-coding" {
+		t.Errorf("spec %+v, task %s, meta %v", sc.Spec, train.Task, train.Meta)
+	}
+	if _, err := runCLI(t, "data", "sparse-coding", "--d", "1", "-o", out); err == nil || !strings.Contains(err.Error(), "d = 1") {
+		t.Errorf("d=1: err = %v", err)
+	}
+}

@@ -32,7 +32,7 @@ func registerSub(group string, f func() *cobra.Command) {
 // groups are the commands that only hold subcommands.
 var groups = []struct{ name, short string }{
 	{"concept", "Generate, inspect, sample and export hierarchical concept classes"},
-	{"data", "Prepare real datasets (Fashion-MNIST) as .npz files"},
+	{"data", "Prepare datasets as .npz files: Fashion-MNIST and generated data (sparse coding, ...)"},
 	{"bench", "Benchmarks that print our time against the reference tool's, measured in the same run"},
 }
 

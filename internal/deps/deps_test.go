@@ -11,7 +11,7 @@ import (
 const module = "github.com/hierlearn/hierlearn/"
 
 // library are the packages that must stay light.
-var library = []string{"concept", "concept/lagfield", "dtype", "train", "train/deepnet", "train/kernel", "export", "importer", "importer/analysis"}
+var library = []string{"concept", "concept/lagfield", "dtype", "train", "train/deepnet", "train/kernel", "train/robust", "export", "importer", "importer/analysis"}
 
 // forbidden reports whether a dependency may not appear in a library
 // package's import graph.

@@ -6,6 +6,10 @@ import (
 	"slices"
 )
 
+// ProfileLen is the number of sorted coefficients in a Decomposition's
+// Profile.
+const ProfileLen = 20
+
 // DefaultTopK is the number of dictionary coefficients of a neuron counted
 // as its "pure" part.
 const DefaultTopK = 3
@@ -43,6 +47,9 @@ type Decomposition struct {
 	MedianCosInit   float64 `json:"median_cos_init"`
 	// TopMass is the fraction of sum_r ||w_r||^2 in the pure parts.
 	TopMass float64 `json:"top_mass"`
+	// Profile is the mean over neurons of the sorted |c_i| / ||c||,
+	// largest first, for the first ProfileLen coefficients.
+	Profile []float64 `json:"profile"`
 }
 
 // Decompose decomposes every neuron of n in the basis of the orthonormal
@@ -60,7 +67,7 @@ func Decompose(n *Net, m []float64, k int) (Decomposition, error) {
 	// C = W M: row r is c_r = M^T w_r.
 	c := make([]float64, n.Width*d)
 	blas64Gemm(n.Width, d, d, n.W, m, c)
-	out := Decomposition{TopK: k}
+	out := Decomposition{TopK: k, Profile: make([]float64, min(ProfileLen, d))}
 	var ratios, effs, coss []float64
 	var pureSS, denseSS float64
 	abs := make([]float64, d)
@@ -73,6 +80,11 @@ func Decompose(n *Net, m []float64, k int) (Decomposition, error) {
 			s4 += v * v * v * v
 		}
 		slices.Sort(abs)
+		for j := range out.Profile {
+			if ss > 0 {
+				out.Profile[j] += abs[d-1-j] / math.Sqrt(ss) / float64(n.Width)
+			}
+		}
 		top := 0.0
 		nr := Neuron{Norm: math.Sqrt(ss), Bias: n.B[r], Top: make([]float64, k)}
 		for j := range k {

@@ -1,0 +1,266 @@
+package compare
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/hierlearn/hierlearn/concept"
+	"github.com/hierlearn/hierlearn/export"
+	"github.com/hierlearn/hierlearn/importer"
+	"github.com/hierlearn/hierlearn/internal/ortrun"
+	"github.com/hierlearn/hierlearn/internal/version"
+	"github.com/hierlearn/hierlearn/train/robust"
+)
+
+// The purification preset (issue 16; Allen-Zhu & Li, "Feature
+// Purification", arXiv 2005.10190). Its cells name a sparse-coding
+// dataset, "sparse-coding:SPEC" with SPEC as concept.ParseSparseCodingSpec
+// reads it, and "robust:..." learners of train/robust:
+//
+//	robust:net[:METHOD-NORM]     the two-layer network, clean or adversarially trained
+//	robust:ntk[:METHOD-NORM]     the same network kept near initialisation
+//	robust:linear[:METHOD-NORM]  logistic regression
+//	robust:poly:P                kernel ridge with (<x, x'>/d + 1)^P
+//
+// METHOD-NORM is the attack of adversarial training: pgd-l2, fgm-l2,
+// pgd-linf or fgm-linf.
+
+// sparseCodingPrefix starts the Dataset name of sparse-coding cells.
+const sparseCodingPrefix = "sparse-coding:"
+
+// SparseCodingDataset is the Dataset name of a cell on sparse-coding data.
+func SparseCodingDataset(s concept.SparseCodingSpec) string {
+	return sparseCodingPrefix + s.Complete().String()
+}
+
+// sparseCodingOf parses a sparse-coding dataset name.
+func sparseCodingOf(name string) (concept.SparseCodingSpec, bool, error) {
+	text, ok := strings.CutPrefix(name, sparseCodingPrefix)
+	if !ok {
+		return concept.SparseCodingSpec{}, false, nil
+	}
+	s, err := concept.ParseSparseCodingSpec(text)
+	return s, true, err
+}
+
+// checkDataset accepts the dataset names a cell may have.
+func checkDataset(name string) error {
+	if name == FashionMNIST || name == LagField {
+		return nil
+	}
+	if _, ok, err := sparseCodingOf(name); ok {
+		return err
+	}
+	return fmt.Errorf("unknown dataset %q (have %q, %q and %q)", name, FashionMNIST, LagField, sparseCodingPrefix+"d=100,k=10,noise=0.1,margin=1,seed=1")
+}
+
+// sparseCoding returns a sparse-coding cell's training set (N points from
+// the cell's seed) and test set (NTest points from testSeed).
+func (dc *dataCache) sparseCoding(c Cell, spec concept.SparseCodingSpec) (Data, error) {
+	key := "sc/" + spec.String()
+	if _, ok := dc.sets[key+"/marker"]; !ok {
+		dc.concepts = map[string]*concept.Concept{}
+		dc.sets = map[string]*concept.Dataset{key + "/marker": {}}
+	}
+	sc, err := concept.NewSparseCoding(spec)
+	if err != nil {
+		return Data{}, err
+	}
+	sample := func(n int, seed uint64) (*concept.Dataset, error) {
+		k := fmt.Sprintf("%s/%d/%d", key, n, seed)
+		if ds, ok := dc.sets[k]; ok {
+			return ds, nil
+		}
+		ds, err := sc.Sample(n, seed)
+		if err != nil {
+			return nil, err
+		}
+		dc.sets[k] = ds
+		return ds, nil
+	}
+	test, err := sample(c.NTest, testSeed)
+	if err != nil {
+		return Data{}, err
+	}
+	train, err := sample(c.N, c.Seed)
+	if err != nil {
+		return Data{}, err
+	}
+	return Data{Train: train, Test: test}, nil
+}
+
+// purificationOptions are the options of robust:... cells, with the
+// preset's values as defaults.
+type purificationOptions struct {
+	Width         int       `json:"width"`
+	Init          float64   `json:"init"`
+	Steps         int       `json:"steps"`
+	Batch         int       `json:"batch"`
+	LR            float64   `json:"lr"`
+	NTKAlpha      float64   `json:"ntk_alpha"`
+	NTKInit       float64   `json:"ntk_init"`
+	NTKLR         float64   `json:"ntk_lr"`
+	EpsL2         float64   `json:"eps_l2"`
+	EpsLInf       float64   `json:"eps_linf"`
+	TrainPGDSteps int       `json:"train_pgd_steps"`
+	PolyN         int       `json:"poly_n"`
+	TopK          int       `json:"top_k"`
+	L2Radii       []float64 `json:"l2_radii"`
+	LInfRadii     []float64 `json:"linf_radii"`
+	EvalSteps     int       `json:"eval_steps"`
+}
+
+func defaultPurificationOptions() purificationOptions {
+	return purificationOptions{Width: 200, Init: 0.1, Steps: 3000, Batch: 100, LR: 0.003,
+		NTKAlpha: 100, NTKInit: 1, NTKLR: 0.05, EpsL2: 0.3, EpsLInf: 0.04, TrainPGDSteps: 5, PolyN: 2000, TopK: robust.DefaultTopK,
+		L2Radii: []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.75}, LInfRadii: []float64{0.01, 0.02, 0.03, 0.04, 0.06}, EvalSteps: 10}
+}
+
+// purificationExperiment builds the train/robust experiment of a cell.
+func purificationExperiment(c Cell) (robust.Experiment, error) {
+	o := defaultPurificationOptions()
+	b, err := json.Marshal(c.Options)
+	if err != nil {
+		return robust.Experiment{}, err
+	}
+	if err := json.Unmarshal(b, &o); err != nil {
+		return robust.Experiment{}, fmt.Errorf("options of %s: %w", c.Learner, err)
+	}
+	bad := fmt.Errorf("learner %q: want robust:net|ntk|linear[:pgd-l2|fgm-l2|pgd-linf|fgm-linf] or robust:poly:P", c.Learner)
+	parts := strings.Split(c.Learner, ":")
+	if len(parts) < 2 || len(parts) > 3 || parts[0] != "robust" {
+		return robust.Experiment{}, bad
+	}
+	e := robust.Experiment{Kind: parts[1], L2Radii: o.L2Radii, LInfRadii: o.LInfRadii, EvalSteps: o.EvalSteps, TopK: o.TopK}
+	e.Train = robust.Config{Width: o.Width, Init: o.Init, LR: o.LR, Adam: true, Batch: o.Batch, Steps: o.Steps, Seed: c.Seed}
+	switch e.Kind {
+	case robust.KindPoly:
+		p, err := strconv.Atoi(strings.Join(parts[2:], ""))
+		if len(parts) != 3 || err != nil {
+			return robust.Experiment{}, bad
+		}
+		e.PolyDegree, e.PolyN = p, o.PolyN
+		return e, nil
+	case robust.KindNTK:
+		// Plain SGD with momentum: Adam would undo the 1/alpha^2 scaling
+		// that keeps the network near its initialisation.
+		e.Train.Adam, e.Train.LR, e.Train.Momentum = false, o.NTKLR, 0.9
+		e.Train.Init, e.Train.Alpha = o.NTKInit, o.NTKAlpha
+	case robust.KindNet, robust.KindLinear:
+	default:
+		return robust.Experiment{}, bad
+	}
+	if len(parts) == 3 {
+		method, norm, ok := strings.Cut(parts[2], "-")
+		if !ok {
+			return robust.Experiment{}, bad
+		}
+		eps := o.EpsL2
+		if norm == robust.LInf {
+			eps = o.EpsLInf
+		}
+		e.Train.Adv = robust.Attack{Method: method, Norm: norm, Eps: eps}
+		if method == robust.PGD {
+			e.Train.Adv.Steps = o.TrainPGDSteps
+		}
+		if err := e.Train.Adv.Validate(); err != nil {
+			return robust.Experiment{}, fmt.Errorf("learner %q: %w", c.Learner, err)
+		}
+	}
+	return e, nil
+}
+
+// runRobust fits and evaluates a robust:... cell on sparse-coding data.
+func runRobust(ctx context.Context, c Cell, d Data) (map[string]any, error) {
+	spec, ok, err := sparseCodingOf(c.Dataset)
+	if !ok || err != nil {
+		return nil, fmt.Errorf("learner %s needs a %s... dataset, the cell has %q (%v)", c.Learner, sparseCodingPrefix, c.Dataset, err)
+	}
+	e, err := purificationExperiment(c)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := concept.NewSparseCoding(spec)
+	if err != nil {
+		return nil, err
+	}
+	res, err := robust.Run(ctx, e, sc, d.Train, d.Test)
+	if err != nil {
+		return nil, err
+	}
+	m, err := toMap(res)
+	if err != nil {
+		return nil, err
+	}
+	if check, _ := c.Options["check_onnx"].(bool); check {
+		cfg, _ := json.Marshal(e)
+		meta := map[string]string{"experiment": string(cfg), "dataset": c.Dataset, "seed": fmt.Sprint(c.Seed)}
+		native, ort, err := checkRobustONNX(filepath.Join(d.Dir, "model.onnx"), res.Model, d.Test, meta)
+		if err != nil {
+			return nil, fmt.Errorf("ONNX check of the trained model: %w", err)
+		}
+		m["onnx_native_max_rel_diff"], m["onnx_ort_max_rel_diff"] = native, ort
+	}
+	return m, nil
+}
+
+// checkRobustONNX exports a train/robust model to path (opset 17, with
+// meta and the version in metadata_props) and runs the test set through
+// hierlearn's importer and onnxruntime: the largest differences from the
+// Go scores relative to their scale.
+func checkRobustONNX(path string, model robust.Model, test *concept.Dataset, meta map[string]string) (native, ort float64, err error) {
+	g, err := export.RobustGraph(model, 17)
+	if err != nil {
+		return 0, 0, err
+	}
+	for k, v := range meta {
+		g.SetMetadata(k, v)
+	}
+	g.SetMetadata("version", version.Full())
+	if err := g.Write(path); err != nil {
+		return 0, 0, err
+	}
+	want := model.Scores(test.X, test.N)
+	om, err := loadONNX(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("import %s: %w", path, err)
+	}
+	outs, err := om.run(test.X, test.N, test.D)
+	if err != nil {
+		return 0, 0, fmt.Errorf("run %s in hierlearn: %w", path, err)
+	}
+	y, ok := outs["y"]
+	if !ok || len(y.F) != len(want) {
+		return 0, 0, fmt.Errorf("%s: no output y of %d scores", path, len(want))
+	}
+	native = maxRelDiff(y.F, want)
+	outs2, _, err := ortrun.Run(path, map[string]*importer.Tensor{"x": xTensor(test.X, test.N, test.D)}, 1, 0, 0)
+	if err != nil {
+		return 0, 0, fmt.Errorf("onnxruntime: %w", err)
+	}
+	ref, ok := outs2["y"]
+	if !ok || len(ref.F32) != len(want) {
+		return 0, 0, fmt.Errorf("onnxruntime gave no output y of %d scores", len(want))
+	}
+	return native, maxRelDiff(ref.F32, want), nil
+}
+
+// purificationPreset: the sparse-coding model at d=100 (k=10, noise 0.1,
+// label margin 1), n=10,000 training and 1,000 test points, seeds 1-5.
+func purificationPreset() Config {
+	spec := concept.SparseCodingSpec{D: 100, Noise: 0.1, Margin: 1, Seed: 1}
+	learners := []string{"robust:net", "robust:net:pgd-l2", "robust:net:fgm-l2", "robust:net:pgd-linf", "robust:net:fgm-linf",
+		"robust:ntk", "robust:ntk:pgd-l2", "robust:linear", "robust:linear:pgd-l2", "robust:poly:3"}
+	return Config{Name: "purification", Description: "Feature purification (issue 16; arXiv 2005.10190): sparse-coding data x = M z + xi " +
+		"(d=100, about 10 non-zero codes, noise norm 0.1, label margin |<w*, z>| >= 1), n=10,000, 1,000 test points, seeds 1-5. " +
+		"A two-layer symmetric ReLU network (width 200, Adam, 3,000 steps of batch 100) trained clean and adversarially " +
+		"(PGD and FGM, l2 radius 0.3 and l-infinity radius 0.04), the same network in the NTK regime (alpha 100, SGD), " +
+		"logistic regression and a degree-3 polynomial kernel (2,000 points); accuracy under PGD-10 and FGM against the radius, " +
+		"and the decomposition of the neurons in the dictionary's basis (pure top-3 part against the dense mixture).",
+		Sweeps: []Sweep{{Experiment: "purification", Dataset: SparseCodingDataset(spec), Learners: learners,
+			N: []int{10000}, Seeds: seeds1to5, NTest: 1000}}}
+}

@@ -1,0 +1,106 @@
+package compare
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hierlearn/hierlearn/concept"
+	"github.com/hierlearn/hierlearn/train/robust"
+)
+
+func TestPurificationLearners(t *testing.T) {
+	for _, tc := range []struct {
+		learner string
+		kind    string
+		adv     robust.Attack
+		ok      bool
+	}{
+		{"robust:net", robust.KindNet, robust.Attack{}, true},
+		{"robust:net:pgd-l2", robust.KindNet, robust.Attack{Method: robust.PGD, Norm: robust.L2, Eps: 0.3, Steps: 5}, true},
+		{"robust:ntk:fgm-linf", robust.KindNTK, robust.Attack{Method: robust.FGM, Norm: robust.LInf, Eps: 0.04}, true},
+		{"robust:linear", robust.KindLinear, robust.Attack{}, true},
+		{"robust:poly:3", robust.KindPoly, robust.Attack{}, true},
+		{"robust:poly", "", robust.Attack{}, false},
+		{"robust:net:pgd", "", robust.Attack{}, false},
+		{"robust:net:cw-l2", "", robust.Attack{}, false},
+		{"robust:mlp", "", robust.Attack{}, false},
+		{"robust", "", robust.Attack{}, false},
+	} {
+		e, err := purificationExperiment(Cell{Learner: tc.learner, Seed: 1})
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: err = %v", tc.learner, err)
+			continue
+		}
+		if err == nil && (e.Kind != tc.kind || e.Train.Adv != tc.adv) {
+			t.Errorf("%s: kind %s, attack %+v", tc.learner, e.Kind, e.Train.Adv)
+		}
+	}
+	if e, _ := purificationExperiment(Cell{Learner: "robust:ntk", Seed: 1}); e.Train.Adam || e.Train.Alpha != 100 {
+		t.Errorf("the NTK-regime network trains with Adam %v, alpha %v", e.Train.Adam, e.Train.Alpha)
+	}
+	for _, name := range []string{"sparse-coding:d=1", "sparse-coding:", "mnist"} {
+		if err := checkDataset(name); err == nil {
+			t.Errorf("dataset %q accepted", name)
+		}
+	}
+}
+
+func TestPurificationPreset(t *testing.T) {
+	p, err := Preset("purification")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeds := map[uint64]bool{}
+	for _, c := range p.Cells {
+		seeds[c.Seed] = true
+		if _, err := purificationExperiment(c); err != nil {
+			t.Errorf("%s: %v", c, err)
+		}
+	}
+	if len(seeds) < 5 || len(p.Cells) != 10*5 {
+		t.Errorf("%d cells over %d seeds", len(p.Cells), len(seeds))
+	}
+}
+
+// TestPurificationRun runs a miniature preset end to end: data, every
+// model kind, the report section and the plots.
+func TestPurificationRun(t *testing.T) {
+	dir := t.TempDir()
+	spec := concept.SparseCodingSpec{D: 16, Noise: 0.05, Margin: 0.5, Seed: 1}
+	cfg := Config{Name: "purification-mini", Sweeps: []Sweep{{Experiment: "purification", Dataset: SparseCodingDataset(spec),
+		Learners: []string{"robust:net", "robust:net:pgd-l2", "robust:ntk", "robust:linear:fgm-linf", "robust:poly:2"},
+		N:        []int{400}, Seeds: []uint64{1, 2, 3}, NTest: 200,
+		Options: map[string]any{"width": 16.0, "steps": 150.0, "lr": 0.01, "poly_n": 200.0, "l2_radii": []any{0.2, 0.5, 1.0, 2.0},
+			"linf_radii": []any{0.05, 0.2, 0.5}, "eval_steps": 3.0}}}}
+	p, err := cfg.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(context.Background(), p, dir, Options{})
+	if err != nil || sum.Failed > 0 {
+		b, _ := os.ReadFile(filepath.Join(dir, ResultsFile))
+		t.Fatalf("run: %v, %+v\n%s", err, sum, b)
+	}
+	if err := Report(dir); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := string(b)
+	for _, want := range []string{"### Feature purification", "breaking radius", "robust:poly:2", "mixture ratio at init",
+		"purification-robust-l2.png", "purification-mixture.png", "purification-profile.png"} {
+		if !strings.Contains(rep, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	for _, f := range []string{"purification-robust-l2.png", "purification-robust-linf.svg", "purification-mixture.png", "purification-profile.png"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
