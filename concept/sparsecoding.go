@@ -21,8 +21,8 @@ const (
 // Limits of SparseCodingSpec.Validate; Sample gives up on a row after
 // maxRedraws codes below the margin.
 const (
-	maxMargin  = 2
-	maxRedraws = 10000
+	maxMargin        = 2
+	maxRedraws       = 10000
 	MaxSparseCodingD = 1024 // Load checks orthonormality in O(d^3)
 )
 

@@ -187,7 +187,7 @@ func TestSparseCodingFile(t *testing.T) {
 	}
 	b, _ := os.ReadFile(path)
 	for name, edit := range map[string][]byte{
-		"tampered": bytes.Replace(b, []byte(`"seed": 4`), []byte(`"seed": 5`), 1),
+		"tampered":  bytes.Replace(b, []byte(`"seed": 4`), []byte(`"seed": 5`), 1),
 		"truncated": b[:len(b)/2],
 		"format":    bytes.Replace(b, []byte(SparseCodingFormat), []byte("other"), 1),
 	} {

@@ -38,9 +38,9 @@ type Config struct {
 	// Adam replaces SGD by Adam (beta1 0.9, beta2 0.999, epsilon 1e-8,
 	// with bias correction) at step size LR;
 	// Momentum is then unused.
-	Adam bool `json:"adam,omitempty"`
-	Batch    int     `json:"batch"`
-	Steps    int     `json:"steps"`
+	Adam  bool `json:"adam,omitempty"`
+	Batch int  `json:"batch"`
+	Steps int  `json:"steps"`
 	// Adv is the attack of adversarial training (Method "" for clean
 	// training): every batch is replaced by its attacked copy under the
 	// current weights before the gradient step.
