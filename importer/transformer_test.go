@@ -150,6 +150,14 @@ func TestBertBadInput(t *testing.T) {
 			in["input_ids"].I[0] = -1001
 			return in
 		}, []string{"input_ids"}, importer.ErrBadInput},
+		{"segment out of range", func(in map[string]*importer.Tensor) map[string]*importer.Tensor {
+			in["token_type_ids"].I[5] = 2
+			return in
+		}, []string{"token_type_ids", "index 2"}, importer.ErrBadInput},
+		{"mask batch", func(in map[string]*importer.Tensor) map[string]*importer.Tensor {
+			in["attention_mask"] = bertInputs(1, 3, 8)["attention_mask"]
+			return in
+		}, []string{"attention_mask", "input_ids", "batch"}, importer.ErrShape},
 		{"mask shape", func(in map[string]*importer.Tensor) map[string]*importer.Tensor {
 			in["attention_mask"] = bertInputs(1, 2, 9)["attention_mask"]
 			return in
@@ -164,6 +172,7 @@ func TestBertBadInput(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
+			t.Log(err)
 			for _, w := range c.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not mention %q", err, w)
