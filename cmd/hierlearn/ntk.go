@@ -7,6 +7,7 @@ import (
 
 	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/importer/analysis"
+	"github.com/hierlearn/hierlearn/internal/npy"
 	"github.com/hierlearn/hierlearn/train/kernel"
 )
 
@@ -21,7 +22,9 @@ func newNTKCmd() *cobra.Command {
 		Use:   "ntk --model m.onnx --data a.npz [--data2 b.npz] [--output NAME] [--params REGEXP] [--target K] -o K.npy",
 		Short: "Empirical neural tangent kernel of an imported ONNX model",
 		Long: `ntk computes K(x_i, x_j) = sum_o <d f_o(x_i)/d theta, d f_o(x_j)/d theta> for
-the examples x of a.npz (member x, [N, ...]) against those of b.npz (or
+the examples x of a.npz (member x, [N, ...]; int64 token ids for a model
+whose input is token ids, the gradient then flowing to the embedding
+tables through Gather) against those of b.npz (or
 a.npz again), where theta are the model file's float initializers whose
 names match --params (default: all) and o runs over the elements of the
 output per example (--target -1, the trace, the default) or is one
@@ -91,8 +94,12 @@ K.npy is [N_a, N_b] float64; K.npy.json holds the configuration.`,
 	return cmd
 }
 
-// rowsOf reads the x member of an .npz as kernel rows for md.
+// rowsOf reads the x member of an .npz as kernel rows for md: floats,
+// or int64 token ids for a model on token ids.
 func rowsOf(md *analysis.Model, path string) (kernel.Matrix, error) {
+	if md.IDs {
+		return idRowsOf(md, path)
+	}
 	ds, err := concept.LoadExamples(path)
 	if err != nil {
 		return kernel.Matrix{}, err
@@ -106,4 +113,21 @@ func rowsOf(md *analysis.Model, path string) (kernel.Matrix, error) {
 		m.Data[i] = float64(float32(v)) // the model's precision
 	}
 	return m, nil
+}
+
+// idRowsOf reads the int64 member x [N, ...] of an .npz as kernel rows of
+// token ids for md.
+func idRowsOf(md *analysis.Model, path string) (kernel.Matrix, error) {
+	z, err := npy.ReadNPZ(path)
+	if err != nil {
+		return kernel.Matrix{}, err
+	}
+	x, err := z.Get("x")
+	if err != nil {
+		return kernel.Matrix{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if x.DType != npy.Int64 || len(x.Shape) < 1 || x.Shape[0] == 0 || x.Len() != x.Shape[0]*md.Dim() {
+		return kernel.Matrix{}, fmt.Errorf("%s: x is %v%v; the model's input %q takes int64 token ids [N]+%v", path, x.DType, x.Shape, md.Input, md.Shape)
+	}
+	return kernel.Matrix{Rows: x.Shape[0], Cols: md.Dim(), Data: x.Float64s()}, nil
 }

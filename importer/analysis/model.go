@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"runtime"
 	"sync"
@@ -13,9 +14,13 @@ import (
 // Model is an imported model prepared for gradients.
 type Model struct {
 	GS     *importer.GradSession
-	Input  string // the float input
+	Input  string // the model's one input
 	Shape  []int  // per-example input shape (the batch dim removed)
 	Output string // the output differentiated
+	// IDs: the input holds int64 token ids, carried in rows and batches
+	// as whole float values and converted on the way in; it has no
+	// gradient (params do: through Gather, the embeddings).
+	IDs bool
 
 	// perExample: the model's batch dim is fixed at 1 (an export without
 	// a dynamic axis), so batches run one example at a time.
@@ -26,11 +31,11 @@ type Model struct {
 // initializers to differentiate (see SelectParams).
 func New(m *importer.Model, output string, params []string) (*Model, error) {
 	if len(m.Inputs) != 1 {
-		return nil, fmt.Errorf("analysis: the model has %d inputs; one float input is supported", len(m.Inputs))
+		return nil, fmt.Errorf("analysis: the model has %d inputs; one input (float32, or int64 token ids) is supported", len(m.Inputs))
 	}
 	vi := m.Inputs[0]
-	if vi.DType != importer.Float32 || len(vi.Shape) < 1 {
-		return nil, fmt.Errorf("analysis: input %q is %v of shape %v; want a float32 input with a batch dim", vi.Name, vi.DType, vi.Shape)
+	if vi.DType != importer.Float32 && vi.DType != importer.Int64 || len(vi.Shape) < 1 {
+		return nil, fmt.Errorf("analysis: input %q is %v of shape %v; want a float32 or int64 input with a batch dim", vi.Name, vi.DType, vi.Shape)
 	}
 	if vi.Shape[0] > 1 {
 		return nil, fmt.Errorf("analysis: input %q has a fixed batch of %d; want a dynamic batch (or 1)", vi.Name, vi.Shape[0])
@@ -54,7 +59,8 @@ func New(m *importer.Model, output string, params []string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("analysis: %w", err)
 	}
-	return &Model{GS: gs, Input: vi.Name, Shape: append([]int{}, vi.Shape[1:]...), Output: output, perExample: vi.Shape[0] == 1}, nil
+	return &Model{GS: gs, Input: vi.Name, Shape: append([]int{}, vi.Shape[1:]...), Output: output,
+		IDs: vi.DType == importer.Int64, perExample: vi.Shape[0] == 1}, nil
 }
 
 // SelectParams returns the float32 initializers of m whose names match
@@ -87,15 +93,30 @@ func prod(s []int) int {
 	return n
 }
 
-// batch wraps n flattened examples as the model's input.
+// batch wraps n flattened examples as the model's input (token ids
+// converted to int64).
 func (md *Model) batch(x []float32, n int) *importer.Tensor {
-	return &importer.Tensor{DType: importer.Float32, Shape: append([]int{n}, md.Shape...), F: x}
+	shape := append([]int{n}, md.Shape...)
+	if md.IDs {
+		ids := make([]int64, len(x))
+		for i, v := range x {
+			ids[i] = int64(v)
+		}
+		return &importer.Tensor{DType: importer.Int64, Shape: shape, I: ids}
+	}
+	return &importer.Tensor{DType: importer.Float32, Shape: shape, F: x}
 }
 
 // example returns example i of the batch x as a batch of one (a view).
 func (md *Model) example(x *importer.Tensor, i int) *importer.Tensor {
 	d := md.Dim()
-	return md.batch(x.F[i*d:(i+1)*d], 1)
+	e := &importer.Tensor{DType: x.DType, Shape: append([]int{1}, md.Shape...)}
+	if x.DType == importer.Int64 {
+		e.I = x.I[i*d : (i+1)*d]
+	} else {
+		e.F = x.F[i*d : (i+1)*d]
+	}
+	return e
 }
 
 // concat stacks batches along axis 0.
@@ -108,17 +129,36 @@ func concat(ts []*importer.Tensor) *importer.Tensor {
 	return out
 }
 
-// Rows converts float64 rows (kernel.Matrix) to a float32 batch.
+// Rows converts float64 rows (kernel.Matrix) to a batch of the model's
+// input: float32, or int64 token ids (which rows must hold as whole
+// numbers).
 func (md *Model) Rows(x kernel.Matrix) (*importer.Tensor, error) {
+	f, err := md.floats(x)
+	if err != nil {
+		return nil, err
+	}
+	return md.batch(f, x.Rows), nil
+}
+
+// floats converts rows to float32, checking their width (and that token
+// ids are whole numbers).
+func (md *Model) floats(x kernel.Matrix) ([]float32, error) {
 	if x.Cols != md.Dim() {
 		return nil, fmt.Errorf("analysis: rows have %d values, the model's input %q takes %v = %d per example", x.Cols, md.Input, md.Shape, md.Dim())
 	}
 	f := make([]float32, len(x.Data))
 	for i, v := range x.Data {
 		f[i] = float32(v)
+		if md.IDs && (v != math.Trunc(v) || math.Abs(v) > maxExactID) {
+			return nil, fmt.Errorf("analysis: input %q takes integer token ids, but row %d holds %g", md.Input, i/x.Cols, v)
+		}
 	}
-	return md.batch(f, x.Rows), nil
+	return f, nil
 }
+
+// maxExactID bounds the token ids that rows carry (float32 holds every
+// integer up to 2^24 exactly).
+const maxExactID = 1 << 24
 
 // Forward runs a batch and returns the tape and the output (n x outDim).
 func (md *Model) Forward(x *importer.Tensor) (*importer.Tape, *importer.Tensor, error) {
@@ -162,6 +202,9 @@ func (md *Model) Predict(x *importer.Tensor) (*importer.Tensor, error) {
 // per-example output weights (len = output elements per example), and the
 // outputs themselves.
 func (md *Model) InputGrad(x *importer.Tensor, seed func(i int, y []float32) []float32) (*importer.Tensor, *importer.Tensor, error) {
+	if md.IDs {
+		return nil, nil, fmt.Errorf("analysis: input %q holds integer token ids: %w", md.Input, importer.ErrNoGradient)
+	}
 	if md.perExample && x.Shape[0] > 1 {
 		var gs, ys []*importer.Tensor
 		for i := 0; i < x.Shape[0]; i++ {
@@ -239,7 +282,7 @@ func (md *Model) OutputSize() (int, error) {
 // GS.Params() order: row i*len(outs)+k holds d f_outs[k](x_i) / d theta.
 // Examples run at batch 1, split over GOMAXPROCS goroutines.
 func (md *Model) ParamGrads(x kernel.Matrix, outs []int) (kernel.Matrix, error) {
-	xs, err := md.Rows(x)
+	xs, err := md.floats(x)
 	if err != nil {
 		return kernel.Matrix{}, err
 	}
@@ -265,7 +308,7 @@ func (md *Model) ParamGrads(x kernel.Matrix, outs []int) (kernel.Matrix, error) 
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < x.Rows; i += workers {
-				if errs[w] = md.exampleGrads(xs.F[i*d:(i+1)*d], outs, g, i*len(outs)); errs[w] != nil {
+				if errs[w] = md.exampleGrads(xs[i*d:(i+1)*d], outs, g, i*len(outs)); errs[w] != nil {
 					return
 				}
 			}
