@@ -107,9 +107,11 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 		}
 		defer cpupath.Set(prev)
 	}
-	var resnets, seqs, recs []string
+	var resnets, seqs, recs, vits []string
 	for _, name := range cfg.Models {
-		if isRecurrentModel(name) {
+		if isVisionTransformer(name) {
+			vits = append(vits, name)
+		} else if isRecurrentModel(name) {
 			recs = append(recs, name)
 		} else if isSequenceModel(name) {
 			seqs = append(seqs, name)
@@ -134,6 +136,11 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 			return nil, err
 		}
 	}
+	if len(vits) > 0 {
+		if dir, err = ExportVisionTransformers(strings.Join(vits, ","), fmt.Sprint(cfg.Opset)); err != nil {
+			return nil, err
+		}
+	}
 	rep := &BenchReport{Version: version.Full(), BLAS: numeric.BLASName(), Kernel: cpupath.Active().String(), Config: cfg}
 	prev := runtime.GOMAXPROCS(0)
 	defer func() {
@@ -147,7 +154,7 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 	fmt.Fprintf(w, "%-10s %7s %5s %17s %17s %15s %11s %9s %9s %9s\n", "model", "threads", "batch", "native ms", "ort ms", "nat/ort", "onnx-go ms", "ogo/nat", "nat mem", "ort rss")
 	for _, name := range cfg.Models {
 		path := filepath.Join(dir, fmt.Sprintf("%s_op%d_%s.onnx", name, cfg.Opset, cfg.BN))
-		if isSequenceModel(name) {
+		if isSequenceModel(name) || isVisionTransformer(name) {
 			path = filepath.Join(dir, fmt.Sprintf("%s_op%d.onnx", name, cfg.Opset))
 		}
 		m, err := importer.Load(path)
