@@ -53,7 +53,9 @@ func newRootCmd() *cobra.Command {
 layers, after Allen-Zhu & Li, "Backward Feature Correction"), trains
 hierarchical learners and kernel baselines on them natively in Go, exports
 every model to ONNX and imports external ONNX models (PyTorch ResNets
-among them) to run, differentiate and compare them.`,
+among them) to run, differentiate and compare them. It also reproduces
+feature purification under adversarial training on sparse-coding data
+('hierlearn data sparse-coding', 'hierlearn compare --preset purification').`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
