@@ -258,8 +258,8 @@ func TestTrainSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Seen: 0.95.
-	if a.TestAccuracy < 0.85 {
+	// Seen: 0.97 (chance 0.5).
+	if a.TestAccuracy < 0.7 {
 		t.Errorf("clean test accuracy %v", a.TestAccuracy)
 	}
 	if a.L2[0].PGD != a.TestAccuracy || a.L2[1].PGD > a.L2[0].PGD {
@@ -271,5 +271,35 @@ func TestTrainSmall(t *testing.T) {
 	}
 	if a.TestAccuracy != b.TestAccuracy || a.Final.MixtureRatio != b.Final.MixtureRatio {
 		t.Error("two runs with one seed differ")
+	}
+}
+
+// TestPurificationSmall is the preset's claim in miniature (d=36, margin
+// 1): PGD-l2 training keeps more accuracy under attack than clean training
+// and lowers the dense-mixture ratio of the neurons (seen: PGD accuracy
+// at l2 0.4 from 0.39 to 0.87, mixture ratio from 2.4 to 0.20; required:
+// +0.1 and a halving).
+func TestPurificationSmall(t *testing.T) {
+	sc, err := concept.NewSparseCoding(concept.SparseCodingSpec{D: 36, Noise: 0.1, Margin: 1, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, _ := sc.Sample(3000, 1)
+	te, _ := sc.Sample(500, 2)
+	base := Config{Width: 48, Init: 0.1, LR: 0.003, Adam: true, Batch: 100, Steps: 1500, Seed: 1}
+	adv := base
+	adv.Adv = Attack{Method: PGD, Norm: L2, Eps: 0.4, Steps: 3}
+	var got [2]*Result
+	for i, c := range []Config{base, adv} {
+		r, err := Run(context.Background(), Experiment{Kind: KindNet, Train: c, L2Radii: []float64{0.4}, EvalSteps: 5}, sc, tr, te)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("adversarial %v: clean %.3f, PGD at 0.4 %.3f, mixture ratio %.3f", i == 1, r.TestAccuracy, r.L2[0].PGD, r.Final.MixtureRatio)
+		got[i] = r
+	}
+	if got[1].L2[0].PGD < got[0].L2[0].PGD+0.1 || got[1].Final.MixtureRatio > got[0].Final.MixtureRatio/2 {
+		t.Errorf("no purification: PGD accuracy %.3f -> %.3f, mixture ratio %.3f -> %.3f",
+			got[0].L2[0].PGD, got[1].L2[0].PGD, got[0].Final.MixtureRatio, got[1].Final.MixtureRatio)
 	}
 }
