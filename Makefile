@@ -70,6 +70,7 @@ fuzz:
 	$(GO) test ./concept -run '^$$' -fuzz 'FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./concept -run '^$$' -fuzz 'FuzzDecodeDataset$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 	$(GO) test ./concept -run '^$$' -fuzz 'FuzzDecodeIDX$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./concept -run '^$$' -fuzz 'FuzzDecodeSparseCoding$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./export -run '^$$' -fuzz 'FuzzDecodeModel$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./importer -run '^$$' -fuzz 'FuzzLoadBytes$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./train -run '^$$' -fuzz 'FuzzDecodeModel$$' -fuzztime $(FUZZTIME)
