@@ -24,7 +24,10 @@
 // Learners are plugged in as Runners keyed by the learner's family (the
 // text before the first colon); the default registry wires in train (HNet,
 // MLP), train/kernel (every kernel) and train/deepnet (deep ReLU networks,
-// "deepnet:PARAM:LxW[:aALPHA]", for the over-parameterisation presets).
+// "deepnet:PARAM:LxW[:aALPHA]", for the over-parameterisation presets)
+// and train/robust ("robust:net|ntk|linear[:METHOD-NORM]", "robust:poly:P",
+// on "sparse-coding:SPEC" datasets, for the purification preset:
+// purification.go).
 // The report (report.md) and the plots (PNG, each with an SVG twin) are
 // built from results.jsonl alone, so a merged set of shards gives the same
 // report as an unsharded run.

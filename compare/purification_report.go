@@ -184,7 +184,8 @@ func writePurification(w io.Writer, gs []*group) {
 	fmt.Fprintf(w, "#### Neurons in the dictionary's basis\n\n")
 	fmt.Fprintf(w, "c = M^T w_r per neuron; the pure part is its top-k coefficients (k in the results, default 3), the dense mixture the rest. "+
 		"Layer mixture ratio: ||dense parts|| / ||pure parts|| over all neurons; per-neuron ratio, effective number of atoms (sum c^2)^2 / sum c^4 "+
-		"and the cosine to the initial weights are medians over neurons, then summarised over seeds.\n\n")
+		"and the cosine to the initial weights are medians over neurons, then summarised over seeds. The NTK-regime network starts from the "+
+		"same directions as the network (a larger scale), so in purification-profile.png its curves cover the one at initialisation.\n\n")
 	fmt.Fprintf(w, "| learner | mixture ratio at init | mixture ratio trained | per-neuron ratio | effective atoms | pure share of ||W||^2 | cosine to init | median bias |\n|---|---|---|---|---|---|---|---|\n")
 	for _, g := range rg {
 		if len(decompValues(g, "final", "mixture_ratio")) == 0 {
