@@ -83,5 +83,8 @@ func recovered(r any) error {
 	if f, ok := r.(inputFault); ok {
 		return fmt.Errorf("%w: %s", ErrBadInput, f.msg)
 	}
+	if f, ok := r.(subgraphFault); ok {
+		return f.err
+	}
 	return fmt.Errorf("internal error: %v", r)
 }

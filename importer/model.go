@@ -40,6 +40,12 @@ type Node struct {
 	fuseRelu bool   // apply ReLU to the output (Conv, Gemm, Add)
 	impl     *opDef // run this instead of the registry's entry (fused nodes)
 
+	// Control flow (subgraph.go): the graph attributes, loaded, and the
+	// number of inputs the node declares; the outer values its
+	// subgraphs read follow them in Inputs.
+	graphs   map[string]*subgraph
+	declared int
+
 	cache sync.Map // per-node data derived from constants (e.g. repacked weights)
 }
 
@@ -288,6 +294,9 @@ func load(b []byte, dir string, opt LoadOptions) (*Model, error) {
 		m.origOps[n.Op]++
 		nodes = append(nodes, n)
 	}
+	if err := attachSubgraphs(nodes, defined, nil, ops, dir, 0); err != nil {
+		return nil, err
+	}
 	if m.nodes, err = toposort(nodes, defined); err != nil {
 		return nil, err
 	}
@@ -448,6 +457,11 @@ func CheckSupport(b []byte) ([]Unsupported, error) {
 			}
 			return nil, err
 		}
+		sub, err := checkSubgraphSupport(np, ops, 0)
+		if err != nil {
+			return nil, fmt.Errorf("importer: %w", err)
+		}
+		out = append(out, sub...)
 	}
 	return out, nil
 }

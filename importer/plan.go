@@ -89,6 +89,21 @@ func (m *Model) foldableInput(i int, t *Tensor) bool {
 // (fuseResiduals); gradient plans do not, so that every node keeps its
 // own step.
 func (m *Model) buildPlan(in []*Tensor, fuse bool, env *buildEnv) (*plan, error) {
+	ins := make([]*info, len(m.Inputs))
+	for i, vi := range m.Inputs {
+		t := in[i]
+		ins[i] = &info{dt: vi.DType, shape: append([]int{}, t.Shape...)}
+		if m.foldableInput(i, t) {
+			ins[i].c = t.Clone()
+		}
+	}
+	return m.planFrom(ins, fuse, env)
+}
+
+// planFrom is buildPlan given the inputs' infos (Model.Inputs order): an
+// input whose info has contents is a constant of the plan, the others are
+// supplied at run time. Subgraphs are planned this way (subgraph.go).
+func (m *Model) planFrom(ins []*info, fuse bool, env *buildEnv) (*plan, error) {
 	p := &plan{}
 	ids := map[string]int{}
 	add := func(name string, inf *info) int {
@@ -107,13 +122,8 @@ func (m *Model) buildPlan(in []*Tensor, fuse bool, env *buildEnv) (*plan, error)
 		return -1, fmt.Errorf("value %q is not defined", name)
 	}
 	for i, vi := range m.Inputs {
-		t := in[i]
-		inf := &info{dt: vi.DType, shape: append([]int{}, t.Shape...)}
-		if m.foldableInput(i, t) {
-			inf.c = t.Clone()
-		}
-		p.inputs = append(p.inputs, add(vi.Name, inf))
-		p.runtimeIn = append(p.runtimeIn, inf.c == nil)
+		p.inputs = append(p.inputs, add(vi.Name, ins[i]))
+		p.runtimeIn = append(p.runtimeIn, ins[i].c == nil)
 	}
 	for _, n := range m.nodes {
 		ins := make([]*info, len(n.Inputs))
