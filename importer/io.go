@@ -99,8 +99,12 @@ func RandomInputs(m *Model, batch int, seed uint64) (map[string]*Tensor, error) 
 
 // RunBatched runs the inputs through s in chunks of at most batch rows
 // along axis 0 (every input must have the same leading dim) and
-// concatenates the outputs. batch <= 0 runs everything at once.
+// concatenates the outputs. batch <= 0 runs everything at once, whatever
+// the inputs' shapes.
 func RunBatched(s *Session, in map[string]*Tensor, batch int) (map[string]*Tensor, error) {
+	if batch <= 0 {
+		return s.Run(in) // inputs need not share a leading dimension
+	}
 	n := -1
 	for name, t := range in {
 		if len(t.Shape) == 0 {

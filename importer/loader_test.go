@@ -3,6 +3,7 @@ package importer
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -71,7 +72,7 @@ func hostile() map[string][]byte {
 	x := []*onnxpb.ValueInfoProto{vinfo("x", f, 2)}
 	y := []*onnxpb.ValueInfoProto{vinfo("y", f, 2)}
 	good := reluModel()
-	return map[string][]byte{
+	h := map[string][]byte{
 		"truncated": good[:len(good)/2],
 		"garbage":   []byte("not a protobuf at all \xff\xff\xff"),
 		"cycle": model(13, []*onnxpb.NodeProto{
@@ -110,6 +111,8 @@ func hostile() map[string][]byte {
 		"Gather index out of range": model(13, []*onnxpb.NodeProto{node("GatherElements", []string{"x", "i"}, []string{"y"})},
 			[]*onnxpb.TensorProto{int64Init("i", []int64{0, 5}, 2)}, x, y),
 	}
+	maps.Copy(h, hostileControlFlow())
+	return h
 }
 
 // newOpsModel chains operators added for the ONNX 1.22 backend tests (a

@@ -11,9 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
-
-	"github.com/hierlearn/hierlearn/internal/onnxpb"
 	"github.com/hierlearn/hierlearn/internal/testutil"
 )
 
@@ -65,17 +62,7 @@ func nodeTestRoot(t *testing.T) string {
 	return testutil.File(t, root, "libonnx-testdata (ONNX backend node tests)")
 }
 
-func readTensorPB(path string) (*Tensor, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var tp onnxpb.TensorProto
-	if err := proto.Unmarshal(b, &tp); err != nil {
-		return nil, err
-	}
-	return tensorFromProto(&tp, "")
-}
+func readTensorPB(path string) (*Tensor, error) { return ReadTensorProto(path) }
 
 // TestONNXNodeTests runs every backend node test of Debian's onnx 1.12
 // set whose operators are all supported, at rtol 1e-3 and atol 1e-7 (the

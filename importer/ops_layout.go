@@ -399,18 +399,27 @@ func buildNonZero(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) 
 		return nil, nil, fmt.Errorf("NonZero's input %w", errNotConst)
 	}
 	r := len(x.shape)
-	var coords [][]int
-	forEachOut(x.shape, func(o int, c []int) {
+	count := 0
+	for o := range numel(x.shape) {
 		if x.c.floatAt(o) != 0 {
-			coords = append(coords, append([]int{}, c...))
-		}
-	})
-	t := &Tensor{DType: Int64, Shape: []int{r, len(coords)}, I: make([]int64, r*len(coords))}
-	for j, c := range coords {
-		for d, v := range c {
-			t.I[d*len(coords)+j] = int64(v)
+			count++
 		}
 	}
+	// Checked before allocating: a constant of many ones at a high rank
+	// would give rank times as many coordinates.
+	if _, err := checkedNumel([]int64{int64(r), int64(count)}); err != nil {
+		return nil, nil, fmt.Errorf("%w: NonZero output %w", ErrBadInput, err)
+	}
+	t := &Tensor{DType: Int64, Shape: []int{r, count}, I: make([]int64, r*count)}
+	j := 0
+	forEachOut(x.shape, func(o int, c []int) {
+		if x.c.floatAt(o) != 0 {
+			for d, v := range c {
+				t.I[d*count+j] = int64(v)
+			}
+			j++
+		}
+	})
 	return []*info{constInfo(t)}, nil, nil
 }
 

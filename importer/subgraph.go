@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/hierlearn/hierlearn/internal/onnxpb"
 )
@@ -235,8 +236,13 @@ func (sg *subgraph) plan(n *Node, formal []*info, in []*info, env *buildEnv) (*s
 	if err != nil {
 		return nil, err
 	}
+	subgraphPlans.Add(1)
 	return &sessionPlan{p: p}, nil
 }
+
+// subgraphPlans counts the subgraph plans built (for tests: a body is
+// planned once per set of input shapes).
+var subgraphPlans atomic.Int64
 
 // implicitIndex is the position of an outer value among n's inputs past
 // its declared ones, or -1.
