@@ -195,27 +195,46 @@ func (m *Model) fuseRelu() {
 	m.nodes = keep
 }
 
-// validate plans the model once for inputs whose symbolic dims are 1, so
-// that shape errors surface at load time. Models with integer inputs or
-// float inputs read at plan time (whose values may drive shapes) or inputs
-// of unknown rank are checked at run time instead.
+// validateProbes are the sizes validate gives symbolic dims: 1 first (a
+// batch of one), then larger ones for models that need a minimum size
+// along a dynamic axis (a 1-D convolution without padding over a dynamic
+// length).
+var validateProbes = []int{1, 64, 512}
+
+// validate plans the model for inputs whose symbolic dims are set to
+// each of validateProbes in turn, so that shape errors surface at load
+// time: the model is refused when no probe plans, with the error at 1.
+// Models with integer inputs or float inputs read at plan time (whose
+// values may drive shapes) or inputs of unknown rank are checked at run
+// time instead.
 func (m *Model) validate() error {
-	in := make([]*Tensor, len(m.Inputs))
-	for i, vi := range m.Inputs {
-		if vi.DType != Float32 || vi.Shape == nil || m.planIn[vi.Name] {
+	var first error
+	for _, probe := range validateProbes {
+		in := make([]*Tensor, len(m.Inputs))
+		sym := false
+		for i, vi := range m.Inputs {
+			if vi.DType != Float32 || vi.Shape == nil || m.planIn[vi.Name] {
+				return nil
+			}
+			shape := make([]int, len(vi.Shape))
+			for j, d := range vi.Shape {
+				shape[j] = d
+				if d < 0 {
+					shape[j], sym = probe, true
+				}
+			}
+			in[i] = &Tensor{DType: Float32, Shape: shape}
+		}
+		_, err := m.buildPlan(in, false, defaultEnv)
+		if err == nil {
 			return nil
 		}
-		shape := make([]int, len(vi.Shape))
-		for j, d := range vi.Shape {
-			shape[j] = d
-			if d < 0 {
-				shape[j] = 1
-			}
+		if first == nil {
+			first = fmt.Errorf("checking shapes (symbolic dims set to 1): %w", err)
 		}
-		in[i] = &Tensor{DType: Float32, Shape: shape}
+		if !sym {
+			break
+		}
 	}
-	if _, err := m.buildPlan(in, false, defaultEnv); err != nil {
-		return fmt.Errorf("checking shapes (symbolic dims set to 1): %w", err)
-	}
-	return nil
+	return first
 }

@@ -85,8 +85,9 @@ func attachSubgraphs(nodes []*Node, defined, outer map[string]bool, ops map[stri
 }
 
 // loadSubgraph converts one graph attribute. outer holds every value
-// visible from the enclosing scopes; the subgraph may read them but not
-// redefine them.
+// visible from the enclosing scopes, which the subgraph may read; a name
+// it defines itself (an input, initializer or node output) hides the
+// outer value of that name within it.
 func loadSubgraph(g *onnxpb.GraphProto, outer map[string]bool, ops map[string]int64, dir string, depth int) (*subgraph, error) {
 	m := &Model{Opsets: ops, consts: map[string]*Tensor{}, origOps: map[string]int{}, inits: map[string]bool{}, planIn: map[string]bool{}}
 	if len(g.GetSparseInitializer()) > 0 {
@@ -104,8 +105,8 @@ func loadSubgraph(g *onnxpb.GraphProto, outer map[string]bool, ops map[string]in
 	}
 	for _, vi := range g.GetInput() {
 		name := vi.GetName()
-		if outer[name] || local[name] {
-			return nil, fmt.Errorf("subgraph input %q redefines a value", name)
+		if local[name] {
+			return nil, fmt.Errorf("subgraph input %q defined twice", name)
 		}
 		v, err := valueInfoOf(vi, true) // a body's inputs may leave their type to the node
 		if err != nil {
@@ -125,9 +126,6 @@ func loadSubgraph(g *onnxpb.GraphProto, outer map[string]bool, ops map[string]in
 		m.origOps[n.Op]++
 		nodes = append(nodes, n)
 		for _, o := range n.Outputs {
-			if outer[o] {
-				return nil, fmt.Errorf("node %q redefines %q of an enclosing graph", n.Name, o)
-			}
 			produced[o] = true
 		}
 	}

@@ -32,8 +32,8 @@ writes one NAME.npy per output. --batch N runs the inputs in chunks of N
 rows (leading axis) and concatenates the outputs.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if model == "" || out == "" || len(inputs) == 0 {
-				return fmt.Errorf("--model, --input and -o are required")
+			if model == "" || out == "" {
+				return fmt.Errorf("--model and -o are required (and --input for each model input)")
 			}
 			if inputName != "" {
 				if len(inputs) != 1 || strings.Contains(inputs[0], "=") {
