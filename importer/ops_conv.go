@@ -82,7 +82,7 @@ func geometry(n *Node, spatial, k []int, ceil bool) (*window, error) {
 		default:
 			span := in + pb + pe - ek
 			if span < 0 {
-				return nil, fmt.Errorf("kernel %v larger than padded input %v", k, spatial)
+				return nil, fmt.Errorf("%w: kernel %v larger than padded input %v", ErrShape, k, spatial)
 			}
 			out = span/s + 1
 			if ceil {
