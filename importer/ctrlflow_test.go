@@ -2,6 +2,7 @@ package importer
 
 import (
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -304,5 +305,23 @@ func hostileControlFlow() map[string][]byte {
 			node("NonZero", []string{"o"}, []string{"nz"}), node("Cast", []string{"nz"}, []string{"f"}, aInt("to", int64(tf))),
 			node("ReduceSum", []string{"f"}, []string{"r"}, aInt("keepdims", 0)), node("Add", []string{"x", "r"}, []string{"y"})},
 			[]*onnxpb.TensorProto{int64Init("s", ones, 129)}, x, y),
+	}
+}
+
+// ifGradCases are the finite-difference cases of If (gradCases): the
+// taken branch reads the input X and the param W from the outer graph.
+func ifGradCases(r *rand.Rand) []gradCase {
+	then := aGraph("then_branch", subGraph([]*onnxpb.NodeProto{node("Mul", []string{"X", "W"}, []string{"a"}),
+		node("Tanh", []string{"X"}, []string{"b"}), node("Add", []string{"a", "b"}, []string{"t"})}, nil, outInfo("t")))
+	els := aGraph("else_branch", subGraph([]*onnxpb.NodeProto{node("Sigmoid", []string{"X"}, []string{"s"}),
+		node("Sub", []string{"s", "W"}, []string{"e"})}, nil, outInfo("e")))
+	return []gradCase{
+		{name: "If/constant condition", xShape: []int64{2, 3},
+			nodes: []*onnxpb.NodeProto{node("If", []string{"c"}, []string{"Y"}, then, els)},
+			inits: []*onnxpb.TensorProto{boolInit("c", true), fi(r, "W", false, 2, 3)}, params: []string{"W"}},
+		{name: "If/data condition", xShape: []int64{2, 3},
+			nodes: []*onnxpb.NodeProto{node("ReduceSum", []string{"X"}, []string{"sum"}, aInt("keepdims", 0)),
+				node("Greater", []string{"sum", "hundred"}, []string{"c"}), node("If", []string{"c"}, []string{"Y"}, then, els)},
+			inits: []*onnxpb.TensorProto{floatInit("hundred", []float32{100}), fi(r, "W", false, 2, 3)}, params: []string{"W"}},
 	}
 }

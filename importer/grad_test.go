@@ -370,6 +370,9 @@ func gradCases() []gradCase {
 		nodes: []*onnxpb.NodeProto{node("Shape", []string{"X"}, []string{"s"}), node("Cast", []string{"s"}, []string{"f"}, aInt("to", 1)),
 			node("Mul", []string{"X", "f"}, []string{"Y"})}})
 	transformerGradCases(r, add, one)
+	for _, c := range ifGradCases(r) {
+		add(c)
+	}
 	return cs
 }
 

@@ -97,3 +97,71 @@ func ifKernel(n *Node, branches []*subgraph, plans []*sessionPlan) *kernel {
 		}
 	}}
 }
+
+// backIf differentiates the branch the condition took: that branch is
+// run again on a tape (a GradSession over it, kept on the node) and its
+// gradients with respect to the outer values it reads are added to
+// theirs. The condition has no gradient.
+func backIf(c *backCtx) error {
+	name := "else_branch"
+	if c.in[0].I[0] != 0 {
+		name = "then_branch"
+	}
+	sg := c.n.graphs[name]
+	gs, err := branchGradSession(c.n, name, sg, c.in)
+	if err != nil {
+		return err
+	}
+	feed := map[string]*Tensor{}
+	for _, v := range sg.free {
+		feed[v] = c.in[implicitIndex(c.n, v)]
+	}
+	tape, err := gs.Forward(feed)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	defer tape.Release()
+	seeds := map[string]*Tensor{}
+	for j, o := range sg.m.Outputs {
+		if j >= len(c.gout) || c.gout[j] == nil || c.out[j].DType != Float32 {
+			continue
+		}
+		if s, ok := seeds[o.Name]; ok { // a value given as two outputs
+			addTo(s.F, c.gout[j])
+			continue
+		}
+		seeds[o.Name] = &Tensor{DType: Float32, Shape: c.out[j].Shape, F: append([]float32{}, c.gout[j]...)}
+	}
+	grads, err := tape.Backward(seeds)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	for _, v := range sg.free {
+		j := implicitIndex(c.n, v)
+		if g := grads.Inputs[v]; c.gin[j] != nil && g != nil {
+			addTo(c.gin[j], g.F)
+		}
+	}
+	return nil
+}
+
+// branchGradSession is a GradSession over one branch of an If node,
+// whose inputs are the outer values the branch reads (of any shape),
+// built on first use and kept on the node.
+func branchGradSession(n *Node, name string, sg *subgraph, in []*Tensor) (*GradSession, error) {
+	key := "grad/" + name
+	if gs, ok := n.cache.Load(key); ok {
+		return gs.(*GradSession), nil
+	}
+	m := *sg.m
+	m.Inputs = make([]ValueInfo, len(sg.free))
+	for i, v := range sg.free {
+		m.Inputs[i] = ValueInfo{Name: v, DType: in[implicitIndex(n, v)].DType}
+	}
+	gs, err := NewGradSession(&m)
+	if err != nil {
+		return nil, err
+	}
+	actual, _ := n.cache.LoadOrStore(key, gs)
+	return actual.(*GradSession), nil
+}

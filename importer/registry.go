@@ -229,8 +229,8 @@ func init() {
 		"QLinearMatMul":         {versions: []int64{10, 21}, build: buildQLinearMatMul, noBack: true},
 		"ConvInteger":           {versions: []int64{10}, check: checkAutoPad, build: buildConvInteger, noBack: true},
 		"QLinearConv":           {versions: []int64{10}, check: checkAutoPad, build: buildQLinearConv, noBack: true},
-		// Control flow (subgraph.go); no derivatives yet.
-		"If":   {versions: []int64{1, 11, 13, 16, 19, 21, 23, 24, 25}, check: checkIf, build: buildIf, noBack: true},
+		// Control flow (subgraph.go): If differentiates its taken branch.
+		"If":   {versions: []int64{1, 11, 13, 16, 19, 21, 23, 24, 25}, check: checkIf, build: buildIf, back: backIf},
 		"Loop": {versions: []int64{1, 11, 13, 16, 19, 21, 23, 24, 25}, check: checkLoop, build: buildLoop, noBack: true},
 		"Scan": {versions: []int64{8, 9, 11, 16, 19, 21, 23, 24, 25}, check: checkScan, build: buildScan, noBack: true},
 		// Recurrent nets (#13), with backward through time.
