@@ -104,6 +104,28 @@
 // runs the ONNX 1.22 backend tests: each passes, is refused with the
 // importer's reason, or is listed with its reason.
 //
+// # Control flow
+//
+// If, Loop and Scan hold subgraphs (graph attributes), loaded like the
+// model at load time (subgraph.go), up to 16 levels deep. A subgraph may
+// read any value of the enclosing graphs: those values become implicit
+// inputs of its node, appended to Node.Inputs, so that ordering, buffer
+// liveness and constant folding treat them as the data dependencies they
+// are; a name the subgraph defines itself hides the outer one. A
+// subgraph is planned when its node is, with the node's inputs' shapes
+// and constants: an If whose condition is known then plans the taken
+// branch only (and folds away when its outputs are constants), otherwise
+// both, which must give the same shapes. A Loop or Scan body is planned
+// once per distinct set of input shapes and reused by every iteration
+// that has them (loop_body.go): once in the common case, per iteration
+// when loop-carried shapes change with a number of iterations known at
+// plan time, or when the body needs the iteration number to plan (a
+// Slice at it). Shapes that depend on the data (If branches of different
+// shapes, scan outputs of a loop whose trip count is computed, carried
+// values that change shape in a loop a condition ends) are refused with
+// ErrUnsupported. A Loop trip count over 2^20 is refused at plan time when
+// it is a constant and before the first iteration otherwise.
+//
 // # Element types
 //
 // Everything float is computed in float32; int32 values are widened to
@@ -243,5 +265,7 @@
 // element copies. Integer and bool values (Shape's output, indices,
 // Equal's mask) are not differentiated. Operators whose entry declares no
 // derivative stop Backward with ErrNoGradient, naming the node, when a
-// gradient reaches them through float values: never a silent zero.
+// gradient reaches them through float values: never a silent zero. If
+// differentiates the branch its condition took (run again on a tape of
+// its own); Loop and Scan have no derivative yet.
 package importer
