@@ -32,15 +32,16 @@ const (
 	tb = onnxpb.TensorProto_BOOL
 )
 
-// whileModel doubles s (starting at x [2]) while the sum stays under 100,
-// counting the iterations in n: a loop whose end depends on the data.
+// whileModel sets s to 2s+1 (starting at x [2]) while the sum stays
+// under 100, counting the iterations in n: a loop whose end depends on
+// the data.
 func whileModel(grow bool) []byte {
-	step := node("Mul", []string{"s", "two"}, []string{"s2"})
+	step := node("Mul", []string{"s", "two"}, []string{"d"})
 	if grow {
-		step = node("Concat", []string{"s", "s"}, []string{"s2"}, aInt("axis", 0))
+		step = node("Concat", []string{"s", "s"}, []string{"d"}, aInt("axis", 0))
 	}
 	body := subGraph([]*onnxpb.NodeProto{
-		step,
+		step, node("Add", []string{"d", "one"}, []string{"s2"}),
 		node("ReduceSum", []string{"s2"}, []string{"sum"}, aInt("keepdims", 0)),
 		node("Less", []string{"sum", "hundred"}, []string{"c"}),
 		node("Add", []string{"n", "one"}, []string{"n2"}),
@@ -143,10 +144,11 @@ func TestControlFlow(t *testing.T) {
 	}{
 		{"If then", ifModel(false), []float32{1, 2, 3}, []int{3}, map[string]want{"y": {[]int{3}, []float32{2, 4, 6}}}, 2},
 		{"If else", ifModel(false), []float32{-1, -2, 0}, []int{3}, map[string]want{"y": {[]int{3}, []float32{1, 2, 0}}}, 2},
-		// 1,2 -> 2,4 -> ... -> 64,128: sum 192 ends it after 6 iterations.
-		// Planned twice: the first iteration's condition is a constant.
+		// 1,2 -> 3,5 -> 7,11 -> 15,23 -> 31,47 -> 63,95: sum 158 ends it
+		// after 5 iterations. Planned twice: the first iteration's
+		// condition is a constant.
 		{"Loop while", whileModel(false), []float32{1, 2}, []int{2},
-			map[string]want{"y": {[]int{2}, []float32{64, 128}}, "count": {[]int{1}, []float32{6}}}, 2},
+			map[string]want{"y": {[]int{2}, []float32{63, 95}}, "count": {[]int{1}, []float32{5}}}, 2},
 		// s: 1, 1, 2, 4, 7; t grows by x each iteration (one plan each).
 		{"Loop for", forModel(), []float32{1}, []int{1}, map[string]want{
 			"s": {[]int{1}, []float32{7}}, "t": {[]int{5}, []float32{1, 1, 1, 1, 1}},
@@ -206,7 +208,9 @@ func TestControlFlowRefused(t *testing.T) {
 }
 
 // TestLoopTripCountAtRunTime: a trip count computed from the data over
-// the limit stops the run with ErrBadInput before the first iteration.
+// the limit stops the run with ErrBadInput before the first iteration,
+// and a loop whose computed condition never ends it stops with
+// ErrBadInput at the limit.
 func TestLoopTripCountAtRunTime(t *testing.T) {
 	body := subGraph([]*onnxpb.NodeProto{node("Identity", []string{"cin"}, []string{"c"}), node("Neg", []string{"s"}, []string{"s2"})},
 		[]*onnxpb.ValueInfoProto{vinfo("i", ti), vinfo("cin", tb), vinfo("s", tf, 1)},
@@ -234,6 +238,21 @@ func TestLoopTripCountAtRunTime(t *testing.T) {
 		if err != nil {
 			t.Log(err)
 		}
+	}
+	// A condition computed from the data that never turns false.
+	b = model(13, []*onnxpb.NodeProto{
+		node("ReduceSum", []string{"x"}, []string{"sum"}, aInt("keepdims", 0)),
+		node("Greater", []string{"sum", "low"}, []string{"c"}),
+		node("Loop", []string{"", "c", "x"}, []string{"y"}, aGraph("body", body)),
+	}, []*onnxpb.TensorProto{floatInit("low", []float32{-1e9})}, []*onnxpb.ValueInfoProto{vinfo("x", tf, 1)}, []*onnxpb.ValueInfoProto{vinfo("y", tf, 1)})
+	if m, err = LoadBytes(b); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := NewFloat32([]float32{1}, 1)
+	if _, err := NewSession(m).Run(map[string]*Tensor{"x": x}); !errors.Is(err, ErrBadInput) {
+		t.Errorf("endless loop: got %v, want ErrBadInput", err)
+	} else {
+		t.Log(err)
 	}
 }
 
@@ -324,4 +343,10 @@ func ifGradCases(r *rand.Rand) []gradCase {
 				node("Greater", []string{"sum", "hundred"}, []string{"c"}), node("If", []string{"c"}, []string{"Y"}, then, els)},
 			inits: []*onnxpb.TensorProto{floatInit("hundred", []float32{100}), fi(r, "W", false, 2, 3)}, params: []string{"W"}},
 	}
+}
+
+// controlFlowModels are valid If, Loop and Scan models (seeds of
+// FuzzLoadBytes).
+func controlFlowModels() [][]byte {
+	return [][]byte{ifModel(false), whileModel(false), forModel(), nestedModel(), scanModel()}
 }

@@ -123,7 +123,7 @@
 // Slice at it). Shapes that depend on the data (If branches of different
 // shapes, scan outputs of a loop whose trip count is computed, carried
 // values that change shape in a loop a condition ends) are refused with
-// ErrUnsupported. A Loop trip count over 2^20 is refused at plan time when
+// ErrUnsupported. A Loop trip count over 2^16 (65,536) is refused at plan time when
 // it is a constant and before the first iteration otherwise.
 //
 // # Element types

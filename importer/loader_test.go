@@ -401,6 +401,9 @@ func FuzzLoadBytes(f *testing.F) {
 	}
 	f.Add(reluModel())
 	f.Add(newOpsModel())
+	for _, b := range controlFlowModels() {
+		f.Add(b)
+	}
 	for _, b := range hostile() {
 		f.Add(b)
 	}

@@ -8,8 +8,10 @@ import (
 // maxLoopTrips bounds the iterations of a Loop: a trip count above it is
 // refused when the model is planned (a constant one) or before the first
 // iteration (one computed at run time), and a loop that a condition has
-// not ended after this many iterations stops with an error.
-const maxLoopTrips = 1 << 20
+// not ended after this many iterations stops with an error (after about
+// a second for a small body: a loop that never ends is an error, not a
+// hang).
+const maxLoopTrips = 1 << 16
 
 // maxPlannedIterations bounds the iterations of a Loop or Scan planned one
 // by one: bodies whose loop-carried shapes change between iterations, or
