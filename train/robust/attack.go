@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -32,12 +33,19 @@ var ErrConfig = errors.New("robust: invalid configuration")
 // (no random start: the runs are deterministic) and takes Steps steps of
 // size StepSize, each followed by the projection onto the ball of radius
 // Eps around x. A point whose gradient is zero is left where it is.
+//
+// Restarts > 0 (PGD only) runs that many more attacks from uniformly
+// random points of the ball (seeded by Seed) and keeps, per point, the
+// perturbation with the lowest margin y f: a check that the attack from
+// x is not fooled by flat regions of the model.
 type Attack struct {
 	Method   string  `json:"method"`
 	Norm     string  `json:"norm"`
 	Eps      float64 `json:"eps"`
 	Steps    int     `json:"steps,omitempty"`
 	StepSize float64 `json:"step_size,omitempty"`
+	Restarts int     `json:"restarts,omitempty"`
+	Seed     uint64  `json:"seed,omitempty"`
 }
 
 // DefaultPGDSteps is the number of PGD steps when Steps is 0.
@@ -65,8 +73,8 @@ func (a Attack) Validate() error {
 		return fmt.Errorf("%w: attack norm %q, want %q or %q", ErrConfig, a.Norm, L2, LInf)
 	case !(a.Eps >= 0) || math.IsInf(a.Eps, 0):
 		return fmt.Errorf("%w: attack radius %v, want a finite value >= 0", ErrConfig, a.Eps)
-	case a.Steps < 0 || a.Steps > 1000:
-		return fmt.Errorf("%w: %d PGD steps, want 0..1000", ErrConfig, a.Steps)
+	case a.Steps < 0 || a.Steps > 1000 || a.Restarts < 0 || a.Restarts > 100:
+		return fmt.Errorf("%w: %d PGD steps and %d restarts, want 0..1000 and 0..100", ErrConfig, a.Steps, a.Restarts)
 	}
 	return nil
 }
@@ -77,8 +85,54 @@ func (a Attack) String() string { return fmt.Sprintf("%s-%s(%g)", a.Method, a.No
 // Perturb returns the attacked copy of rows points x with labels y (±1).
 func (a Attack) Perturb(m Model, x, y []float64, rows int) []float64 {
 	a = a.Complete()
+	adv := a.from(m, x, x, y, rows)
+	if a.Method != PGD || a.Restarts == 0 || a.Eps == 0 {
+		return adv
+	}
 	d := m.Dim()
-	adv := append([]float64(nil), x...)
+	best := m.Scores(adv, rows)
+	rng := rand.New(rand.NewPCG(a.Seed, 0x7265737461727473))
+	start := make([]float64, len(x))
+	for range a.Restarts {
+		for t := range rows {
+			randomInBall(rng, start[t*d:(t+1)*d], x[t*d:(t+1)*d], a.Eps, a.Norm)
+		}
+		cand := a.from(m, x, start, y, rows)
+		f := m.Scores(cand, rows)
+		for t := range rows {
+			if y[t]*f[t] < y[t]*best[t] {
+				best[t] = f[t]
+				copy(adv[t*d:(t+1)*d], cand[t*d:(t+1)*d])
+			}
+		}
+	}
+	return adv
+}
+
+// randomInBall sets p to a uniformly random point of the ball of radius
+// eps around x0.
+func randomInBall(rng *rand.Rand, p, x0 []float64, eps float64, norm string) {
+	if norm == LInf {
+		for i := range p {
+			p[i] = x0[i] + eps*(2*rng.Float64()-1)
+		}
+		return
+	}
+	ss := 0.0
+	for i := range p {
+		p[i] = rng.NormFloat64()
+		ss += p[i] * p[i]
+	}
+	r := eps * math.Pow(rng.Float64(), 1/float64(len(p))) / math.Sqrt(ss)
+	for i := range p {
+		p[i] = x0[i] + r*p[i]
+	}
+}
+
+// from runs the attack around x starting at start.
+func (a Attack) from(m Model, x, start, y []float64, rows int) []float64 {
+	d := m.Dim()
+	adv := append([]float64(nil), start...)
 	if a.Eps == 0 {
 		return adv
 	}

@@ -144,6 +144,8 @@ func TestAttacksOnLinearModel(t *testing.T) {
 		{Attack{Method: FGM, Norm: LInf, Eps: 0.2}, 0.2 * 7},
 		{Attack{Method: PGD, Norm: L2, Eps: 0.2}, 0.2 * 5},
 		{Attack{Method: PGD, Norm: LInf, Eps: 0.2, Steps: 3}, 0.2 * 7},
+		{Attack{Method: PGD, Norm: L2, Eps: 0.2, Restarts: 3, Seed: 1}, 0.2 * 5},
+		{Attack{Method: PGD, Norm: LInf, Eps: 0.2, Restarts: 3, Seed: 1}, 0.2 * 7},
 	} {
 		adv := tc.a.Perturb(lin, x, y, 2)
 		f := lin.Scores(adv, 2)
