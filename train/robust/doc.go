@@ -54,7 +54,8 @@
 //
 // Attack: FGM (one step of size eps along g/||g||_2, or eps sign(g) under
 // l-infinity: FGSM) and PGD (Steps steps of 2.5 eps/Steps, each projected
-// back onto the ball; no random start, so runs are deterministic), both on
+// back onto the ball; from x, and with Restarts also from that many seeded
+// random points of the ball, keeping the worst case per point), both on
 // the model's own input gradient (Model.InputGrad): in closed form for
 // every model, including the kernel predictor,
 //
