@@ -167,7 +167,7 @@ func buildRNN(kind rnnKind) buildFn {
 		if kind.op == "LSTM" {
 			outs = append(outs, &info{dt: Float32, shape: state})
 		}
-		rs := &rnnShape{rnnConfig: c, seq: seq, batch: batch, in: isz, hidden: H}
+		rs := &rnnShape{rnnConfig: c, seq: seq, batch: batch, in: isz, hidden: H, workers: env.workers(), packed: env.packed()}
 		k := &kernel{scratch: rs.scratchSize(), run: rs.run}
 		return outs, k, nil
 	}
@@ -181,13 +181,15 @@ func tanh32(x float32) float32 { return 2*sigmoid32(2*x) - 1 }
 type rnnShape struct {
 	*rnnConfig
 	seq, batch, in, hidden int
+	workers                int  // goroutines a plain LSTM's steps are split over
+	packed                 bool // the sgemm kernels may run (buildEnv.packed)
 }
 
 // scratchSize is the float32s run needs: the input projections of one
 // direction, the recurrent products of one step, and the states.
 func (s *rnnShape) scratchSize() int {
 	gh := s.kind.gates * s.hidden
-	return s.seq*s.batch*gh + s.batch*gh + 4*s.batch*s.hidden
+	return s.seq*s.batch*gh + s.batch*gh + 4*s.batch*s.hidden + s.packedStepsSize()
 }
 
 // xRow is the row of X (and of its projection) of time t, batch b.
@@ -234,6 +236,7 @@ func (s *rnnShape) forward(in, o []*Tensor, scratch []float32, tape *rnnTape) {
 	gates := scratch[T*B*gh : T*B*gh+B*gh]
 	rest := scratch[T*B*gh+B*gh:]
 	h, cell, tmp, hr := rest[:B*H], rest[B*H:2*B*H], rest[2*B*H:3*B*H], rest[3*B*H:4*B*H]
+	pk := rest[4*B*H:]
 	opt := func(i int) *Tensor {
 		if i < len(in) && in[i] != nil {
 			return in[i]
@@ -303,7 +306,12 @@ func (s *rnnShape) forward(in, o []*Tensor, scratch []float32, tape *rnnTape) {
 		}
 		acts := s.acts[d]
 		rev := s.reverse || d == 1
-		for step := 0; step < T; step++ {
+		steps := T
+		if s.plainLSTM(d, peep, tape) {
+			s.lstmSteps(d, proj, r, h, cell, tmp, gates, pk, y, lens, rev)
+			steps = 0
+		}
+		for step := 0; step < steps; step++ {
 			blas32.Gemm(blas.NoTrans, blas.Trans, 1,
 				blas32.General{Rows: B, Cols: H, Stride: H, Data: h},
 				blas32.General{Rows: gh, Cols: H, Stride: H, Data: r},
