@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -118,6 +119,9 @@ func breakingRadius(rg []*group, norm string) (float64, bool) {
 	return 0, false
 }
 
+// fmtRadius prints a radius with at most 4 significant digits.
+func fmtRadius(e float64) string { return strconv.FormatFloat(e, 'g', 4, 64) }
+
 // trainNorm is the norm of a learner's adversarial training ("" when clean).
 func trainNorm(learner string) string {
 	parts := strings.Split(learner, ":")
@@ -147,8 +151,8 @@ func writePurification(w io.Writer, gs []*group) {
 			fmt.Fprintf(w, "No breaking radius in the %s grid (the clean network keeps %.2g accuracy or more).\n\n", norm, breakAccuracy)
 			continue
 		}
-		fmt.Fprintf(w, "#### %s: breaking radius %g\n\n", norm, eps)
-		fmt.Fprintf(w, "| learner | seeds | clean accuracy | PGD accuracy at %g | FGM accuracy at %g |\n|---|---|---|---|---|\n", eps, eps)
+		fmt.Fprintf(w, "#### %s: breaking radius %s\n\n", norm, fmtRadius(eps))
+		fmt.Fprintf(w, "| learner | seeds | clean accuracy | PGD accuracy at %s | FGM accuracy at %s |\n|---|---|---|---|---|\n", fmtRadius(eps), fmtRadius(eps))
 		for _, g := range rg {
 			_, pgd := curve(g, norm, "pgd")
 			_, fgm := curve(g, norm, "fgm")
@@ -168,7 +172,7 @@ func writePurification(w io.Writer, gs []*group) {
 		}
 		fmt.Fprintf(w, "| learner (%s) |", norm)
 		for _, e := range radii {
-			fmt.Fprintf(w, " %g |", e)
+			fmt.Fprintf(w, " %s |", fmtRadius(e))
 		}
 		fmt.Fprintf(w, "\n|---|%s\n", strings.Repeat("---|", len(radii)))
 		for _, g := range rg {
@@ -186,7 +190,7 @@ func writePurification(w io.Writer, gs []*group) {
 		"Layer mixture ratio: ||dense parts|| / ||pure parts|| over all neurons; per-neuron ratio, effective number of atoms (sum c^2)^2 / sum c^4 "+
 		"and the cosine to the initial weights are medians over neurons, then summarised over seeds. The NTK-regime network starts from the "+
 		"same directions as the network (a larger scale), so in purification-profile.png its curves cover the one at initialisation.\n\n")
-	fmt.Fprintf(w, "| learner | mixture ratio at init | mixture ratio trained | per-neuron ratio | effective atoms | pure share of ||W||^2 | cosine to init | median bias |\n|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "| learner | mixture ratio at init | mixture ratio trained | per-neuron ratio | effective atoms | pure share of the squared weights | cosine to init | median bias |\n|---|---|---|---|---|---|---|---|\n")
 	for _, g := range rg {
 		if len(decompValues(g, "final", "mixture_ratio")) == 0 {
 			continue

@@ -1,0 +1,71 @@
+package compare
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// purificationResult is a synthetic robust:... result: clean accuracy 1,
+// PGD accuracy pgd[i] at l2 radius 0.1*(i+1) (FGM slightly higher), the
+// same on the l-infinity grid at 0.01*(i+1), and a final mixture ratio.
+func purificationResult(learner string, seed uint64, pgd []float64, mix float64) Result {
+	var l2, linf []any
+	for i, v := range pgd {
+		l2 = append(l2, map[string]any{"eps": 0.1 * float64(i+1), "pgd": v, "fgm": v + 0.01})
+		linf = append(linf, map[string]any{"eps": 0.01 * float64(i+1), "pgd": v, "fgm": v + 0.01})
+	}
+	m := map[string]any{"test_accuracy": 1.0, "test_error": 0.0, "l2": l2, "linf": linf}
+	if mix > 0 {
+		dec := func(ratio float64) map[string]any {
+			return map[string]any{"mixture_ratio": ratio, "median_ratio": ratio, "median_effective": 10 * ratio, "top_mass": 1 / (1 + ratio*ratio),
+				"median_cos_init": 0.5, "profile": []any{0.8, 0.2 * ratio}, "neurons": []any{map[string]any{"Ratio": ratio}}}
+		}
+		m["init"], m["final"], m["bias"] = dec(2), dec(mix), -0.1
+	}
+	c := Cell{Experiment: "purification", Learner: learner, Dataset: "sparse-coding:d=100,k=10,noise=0.1,margin=1,seed=1", N: 100, NTest: 10, Seed: seed}
+	return Result{Key: c.Key(), Cell: c, Metrics: m, Version: "test"}
+}
+
+// TestPurificationReportGolden renders the report section of three seeds
+// of a clean network (breaks at radius 0.3), an adversarially trained
+// one, and a linear model, against testdata/purification-report.golden
+// (go test -run PurificationReportGolden -update rewrites it).
+func TestPurificationReportGolden(t *testing.T) {
+	var rs []Result
+	for s := uint64(1); s <= 3; s++ {
+		d := 0.01 * float64(s)
+		rs = append(rs,
+			purificationResult("robust:net", s, []float64{0.9, 0.6, 0.3 + d, 0.1}, 4+d),
+			purificationResult("robust:net:pgd-l2", s, []float64{1, 0.95, 0.9 + d, 0.7}, 0.2+d),
+			purificationResult("robust:linear", s, []float64{0.9, 0.6, 0.35 + d, 0.1}, 0))
+	}
+	var buf bytes.Buffer
+	writePurification(&buf, groups(rs))
+	path := filepath.Join("testdata", "purification-report.golden")
+	if *updateGolden {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("report section differs from %s:\n%s", path, buf.String())
+	}
+	// The plots of the same results are drawn.
+	dir := t.TempDir()
+	files, err := plotPurification(dir, groups(rs))
+	if err != nil || len(files) != 4 {
+		t.Errorf("plots %v, %v", files, err)
+	}
+}
