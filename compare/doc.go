@@ -24,10 +24,16 @@
 // Learners are plugged in as Runners keyed by the learner's family (the
 // text before the first colon); the default registry wires in train (HNet,
 // MLP), train/kernel (every kernel) and train/deepnet (deep ReLU networks,
-// "deepnet:PARAM:LxW[:aALPHA]", for the over-parameterisation presets)
-// and train/robust ("robust:net|ntk|linear[:METHOD-NORM]", "robust:poly:P",
+// "deepnet:PARAM:LxW[:aALPHA]", for the over-parameterisation presets),
+// train/robust ("robust:net|ntk|linear[:METHOD-NORM]", "robust:poly:P",
 // on "sparse-coding:SPEC" datasets, for the purification preset:
-// purification.go).
+// purification.go), and "emulator:densenet" on the "lagfield" dataset
+// (concept/lagfield) runs the feature-importance study of the
+// feature-importance preset (featimp.go): the emulator trained in PyTorch
+// (tools/train_emulator.py), imported, every attribution method of
+// importer/analysis scored against the known truth, the
+// model-randomisation check and integrated gradients' completeness, with
+// importance-against-lag and -distance plots.
 // The report (report.md) and the plots (PNG, each with an SVG twin) are
 // built from results.jsonl alone, so a merged set of shards gives the same
 // report as an unsharded run.

@@ -35,6 +35,9 @@ var featimpMethods = []string{"saliency", "gxi", "ig", "smoothgrad", "occlusion"
 // featimpGradMethods are re-run on the randomised model.
 var featimpGradMethods = []string{"saliency", "gxi", "ig", "smoothgrad"}
 
+// randomSuffix marks the profiles of the randomised model.
+const randomSuffix = " (random weights)"
+
 // featimpIGSteps are the step counts of the completeness sweep.
 var featimpIGSteps = []int{8, 16, 32, 64, 128}
 
@@ -160,7 +163,13 @@ func checkLagfieldONNX(s lagfield.Spec, dir string, m map[string]any) error {
 
 // studyConfig is the size of the study (cell options, defaults).
 type studyConfig struct {
-	Explain, Targets, Occlude, Permute, IGSteps, SmoothSamples, IGCheck int
+	Explain       int `json:"explain"`        // examples explained by the gradient methods
+	Targets       int `json:"targets"`        // output points explained (lagfield's Targets, in order)
+	Occlude       int `json:"occlude"`        // examples explained by occlusion (a pass per element)
+	Permute       int `json:"permute"`        // examples shuffled by permutation importance
+	IGSteps       int `json:"ig_steps"`       // integrated gradients' steps for the scores
+	SmoothSamples int `json:"smooth_samples"` // SmoothGrad's samples
+	IGCheck       int `json:"ig_check"`       // examples of the completeness sweep
 }
 
 func newStudyConfig(c Cell) studyConfig {
@@ -288,11 +297,12 @@ func featimpStudy(ctx context.Context, c Cell, s lagfield.Spec, path string, d D
 			}
 			rmaps = append(rmaps, meanAbs(a, s.InputSize()))
 		}
-		r, err := randomisationScores(s, targets, maps[meth], rmaps)
+		r, pr, err := randomisationScores(s, targets, maps[meth], rmaps)
 		if err != nil {
 			return err
 		}
 		rnd[meth] = finite(r)
+		profiles[meth+randomSuffix] = pr
 	}
 	m["randomisation"] = rnd
 	m["randomised_params"] = len(randomised)
@@ -337,7 +347,8 @@ func meanAbs(a *importer.Tensor, d int) []float64 {
 
 // scoreMaps scores importance maps (one per target) against the truth:
 // Spearman rank correlation of the lag, distance, location and element
-// profiles, top-k precision of locations and elements (k = the number
+// profiles and of the elements on the truth's support (nonzero truth:
+// over all elements the many tied zeros cap the correlation), top-k precision of locations and elements (k = the number
 // with nonzero truth), and the share of the total on distractor channels;
 // each the mean over targets. It also returns the lag and distance
 // profiles averaged over targets (each normalised to a maximum of 1).
@@ -372,6 +383,11 @@ func scoreMaps(s lagfield.Spec, targets []lagfield.Point, maps [][]float64) (map
 		if err := add("spearman_element", rho, err); err != nil {
 			return nil, nil, err
 		}
+		a, b := onSupport(maps[k], truth, truth)
+		rho, err = analysis.Spearman(a, b)
+		if err := add("spearman_support", rho, err); err != nil {
+			return nil, nil, err
+		}
 		prec, err := analysis.TopKPrecision(pr.Location, tr.Location, nonzero(tr.Location))
 		if err := add("topk_location", prec, err); err != nil {
 			return nil, nil, err
@@ -385,6 +401,17 @@ func scoreMaps(s lagfield.Spec, targets []lagfield.Point, maps [][]float64) (map
 		addNormalised(dist, pr.Distance, len(targets))
 	}
 	return sc, map[string][]float64{"lag": lag, "distance": dist}, nil
+}
+
+// onSupport keeps the entries of a and b where truth is nonzero.
+func onSupport(a, b, truth []float64) ([]float64, []float64) {
+	var x, y []float64
+	for i, t := range truth {
+		if t != 0 {
+			x, y = append(x, a[i]), append(y, b[i])
+		}
+	}
+	return x, y
 }
 
 func nonzero(v []float64) int {
@@ -521,34 +548,44 @@ func permutationStudy(s lagfield.Spec, md *analysis.Model, x *importer.Tensor, y
 // randomisationScores compares a method's maps on the trained and on the
 // randomised model: Spearman rank correlation of the element maps and of
 // the location profiles (mean over targets), and the randomised maps'
-// own agreement with the truth on lags and elements.
-func randomisationScores(s lagfield.Spec, targets []lagfield.Point, trained, random [][]float64) (map[string]float64, error) {
+// own agreement with the truth on lags and elements, and their profiles
+// (stored under the method's name and randomSuffix).
+func randomisationScores(s lagfield.Spec, targets []lagfield.Point, trained, random [][]float64) (map[string]float64, map[string][]float64, error) {
 	out := map[string]float64{}
 	for k, p := range targets {
 		rho, err := analysis.Spearman(trained[k], random[k])
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out["rank_corr_element"] += rho / float64(len(targets))
+		ta, ra := onSupport(trained[k], random[k], s.Truth(p))
+		rho, err = analysis.Spearman(ta, ra)
+		if err != nil {
+			return nil, nil, err
+		}
+		out["rank_corr_support"] += rho / float64(len(targets))
 		a, _ := s.Aggregate(trained[k], p)
 		b, _ := s.Aggregate(random[k], p)
 		rho, _ = analysis.Spearman(a.Location, b.Location)
 		out["rank_corr_location"] += rho / float64(len(targets))
 	}
-	sc, _, err := scoreMaps(s, targets, random)
+	sc, pr, err := scoreMaps(s, targets, random)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out["random_spearman_lag"] = sc["spearman_lag"]
 	out["random_spearman_element"] = sc["spearman_element"]
-	return out, nil
+	out["random_spearman_support"] = sc["spearman_support"]
+	return out, pr, nil
 }
 
 // igCompleteness runs integrated gradients (zero baseline) at each step
 // count of featimpIGSteps on the check examples (the ones among x with
 // the largest |f(x) - f(0)|, so that the relative gap is meaningful) for
 // output element o, and returns the largest |sum of attributions - (f(x)
-// - f(0))| / |f(x) - f(0)| per step count and the fewest steps within 1%.
+// - f(0))| / |f(x) - f(0)| per step count and the fewest steps from which
+// every count tried stays within 1% (-1: none; the midpoint rule on a ReLU
+// network does not converge monotonically).
 func igCompleteness(md *analysis.Model, x *importer.Tensor, o, nCheck int) (map[string]any, error) {
 	d := md.Dim()
 	y, err := md.Predict(x)
@@ -591,7 +628,10 @@ func igCompleteness(md *analysis.Model, x *importer.Tensor, o, nCheck int) (map[
 		if !math.IsInf(worst, 0) && !math.IsNaN(worst) {
 			gaps[fmt.Sprint(steps)] = worst
 		}
-		if need < 0 && worst < 0.01 {
+		switch {
+		case !(worst < 0.01):
+			need = -1
+		case need < 0:
 			need = steps
 		}
 	}

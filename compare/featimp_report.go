@@ -16,13 +16,14 @@ import (
 // featimpScoreKeys are the columns of the agreement table.
 var featimpScoreKeys = []struct{ key, what string }{
 	{"spearman_lag", "lag ρ"}, {"spearman_distance", "distance ρ"}, {"spearman_location", "location ρ"},
-	{"spearman_element", "element ρ"}, {"topk_location", "top-k locations"}, {"topk_element", "top-k elements"},
+	{"spearman_element", "element ρ"}, {"spearman_support", "element ρ on the support"}, {"topk_location", "top-k locations"}, {"topk_element", "top-k elements"},
 	{"distractor_share", "share on the distractor"},
 }
 
 var featimpRandomKeys = []struct{ key, what string }{
-	{"rank_corr_element", "ρ(trained, randomised), elements"}, {"rank_corr_location", "ρ(trained, randomised), locations"},
-	{"random_spearman_lag", "randomised: lag ρ with truth"}, {"random_spearman_element", "randomised: element ρ with truth"},
+	{"rank_corr_element", "ρ(trained, randomised), elements"}, {"rank_corr_support", "ρ(trained, randomised), support"},
+	{"rank_corr_location", "ρ(trained, randomised), locations"},
+	{"random_spearman_lag", "randomised: lag ρ with truth"}, {"random_spearman_support", "randomised: support ρ with truth"},
 }
 
 // nested reads m[k1][k2]... as a number (NaN when absent); a key of
@@ -99,7 +100,8 @@ func writeFeatureImportance(w io.Writer, gs []*group) {
 			medIQR(statOf(g, "data_onnx_native_max_rel_diff")), medIQR(statOf(g, "data_onnx_ort_max_rel_diff")))
 		fmt.Fprintf(w, "Agreement with the ground truth: Spearman rank correlation ρ of the importance profiles with the truth's "+
 			"(lags: total per lag; distance: mean per distance bin round(|q-p|) from the explained point; locations: total per grid cell; "+
-			"elements: every input value), top-k precision (k = the number with nonzero truth), and the share of the total importance "+
+			"elements: every input value; the support: the inputs with nonzero truth, where the ranking within the acting inputs is judged, "+
+			"while over all elements the tied zeros of the truth cap ρ), top-k precision (k = the number with nonzero truth), and the share of the total importance "+
 			"on the distractor channel (truth 0); each averaged over the explained points. Permutation importance is computed for "+
 			"groups (lags, channels, distance rings) only.\n\n| method |")
 		for _, k := range featimpScoreKeys {
@@ -132,7 +134,8 @@ func writeFeatureImportance(w io.Writer, gs []*group) {
 		for _, st := range featimpIGSteps {
 			fmt.Fprintf(w, "| %d | %s |\n", st, medIQR(statOf(g, "ig_completeness", fmt.Sprint(st))))
 		}
-		fmt.Fprintf(w, "\nSteps needed for a gap within 1%% (-1: none of those tried): %s.\n\n", medIQR(statOf(g, "ig_steps_within_1pct")))
+		fmt.Fprintf(w, "\nSteps needed for a gap within 1%% (the fewest from which every count tried stays within 1%%; -1: none), per seed: %s.\n\n",
+			strings.Join(igStepsNeeded(g), ", "))
 	}
 }
 
@@ -155,7 +158,8 @@ func plotFeatureImportance(dir string, gs []*group) ([]string, error) {
 			p.X.Label.Text = axis.xlabel
 			p.Y.Label.Text = "importance / its maximum"
 			var ss []series
-			for i, meth := range append([]string{"truth"}, featimpMethods...) {
+			curves := append(append([]string{"truth"}, featimpMethods...), "saliency"+randomSuffix, "ig"+randomSuffix)
+			for i, meth := range curves {
 				var pts []point
 				for x := 0; ; x++ {
 					s := statOf(g, "profiles", meth, axis.key, fmt.Sprint(x))
@@ -208,4 +212,24 @@ func compactJSON(v any) string {
 		return fmt.Sprint(v)
 	}
 	return "`" + string(b) + "`"
+}
+
+// igStepsNeeded is, per seed, the fewest steps of the completeness sweep
+// from which every larger count tried has a gap under 1% ("-1": none).
+func igStepsNeeded(g *group) []string {
+	var out []string
+	for _, r := range g.Results {
+		need := -1
+		for _, st := range featimpIGSteps {
+			gap := nested(r.Metrics, "ig_completeness", fmt.Sprint(st))
+			switch {
+			case !(gap < 0.01):
+				need = -1
+			case need < 0:
+				need = st
+			}
+		}
+		out = append(out, fmt.Sprint(need))
+	}
+	return out
 }
