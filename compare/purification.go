@@ -59,13 +59,10 @@ func checkDataset(name string) error {
 }
 
 // sparseCoding returns a sparse-coding cell's training set (N points from
-// the cell's seed) and test set (NTest points from testSeed).
+// the cell's seed) and test set (NTest points from testSeed), each sampled
+// once per run (at the preset's size, 16 MB a training set).
 func (dc *dataCache) sparseCoding(c Cell, spec concept.SparseCodingSpec) (Data, error) {
 	key := "sc/" + spec.String()
-	if _, ok := dc.sets[key+"/marker"]; !ok {
-		dc.concepts = map[string]*concept.Concept{}
-		dc.sets = map[string]*concept.Dataset{key + "/marker": {}}
-	}
 	sc, err := concept.NewSparseCoding(spec)
 	if err != nil {
 		return Data{}, err
