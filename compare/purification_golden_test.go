@@ -23,7 +23,7 @@ func purificationResult(learner string, seed uint64, pgd []float64, mix float64)
 	if mix > 0 {
 		dec := func(ratio float64) map[string]any {
 			return map[string]any{"mixture_ratio": ratio, "median_ratio": ratio, "median_effective": 10 * ratio, "top_mass": 1 / (1 + ratio*ratio),
-				"median_cos_init": 0.5, "profile": []any{0.8, 0.2 * ratio}, "neurons": []any{map[string]any{"Ratio": ratio}}}
+				"median_cos_init": 0.5, "profile": []any{0.8, 0.2 * ratio}, "neurons": []any{map[string]any{"ratio": ratio}}}
 		}
 		m["init"], m["final"], m["bias"] = dec(2), dec(mix), -0.1
 	}

@@ -84,7 +84,7 @@ func neuronRatios(g *group, which string) []float64 {
 		ns, _ := m["neurons"].([]any)
 		for _, n := range ns {
 			nm, _ := n.(map[string]any)
-			if v, ok := nm["Ratio"].(float64); ok {
+			if v, ok := nm["ratio"].(float64); ok {
 				out = append(out, v)
 			}
 		}

@@ -22,7 +22,9 @@ type Neuron struct {
 	Bias float64 `json:"bias"`
 	// Pure and Dense are the l2 norms of the top-k coefficients and of the
 	// remainder; Ratio = Dense/Pure, the dense-mixture ratio.
-	Pure, Dense, Ratio float64
+	Pure  float64 `json:"pure"`
+	Dense float64 `json:"dense"`
+	Ratio float64 `json:"ratio"`
 	// Effective is the participation number (sum c_i^2)^2 / sum c_i^4:
 	// 1 for a single atom, d for equal weight on all.
 	Effective float64 `json:"effective"`
