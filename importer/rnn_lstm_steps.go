@@ -5,6 +5,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas32"
 
 	"github.com/hierlearn/hierlearn/internal/numeric/sgemm"
+	"github.com/hierlearn/hierlearn/internal/numeric/vec"
 )
 
 // lstmStepUnit is the granularity, in hidden units, of the ranges the
@@ -57,7 +58,8 @@ func (s *rnnShape) packedStepsSize() int {
 // units into ranges over workers: a worker multiplies the previous h by
 // its rows of the four gate blocks of R, then updates the cell and the
 // new h of its units, so one hand-off per step; h is double-buffered,
-// since every worker reads all of the previous h.
+// since every worker reads all of the previous h. The activations run
+// vectorised (vec.Sigmoid; tanh as 2σ(2x)-1, as tanh32).
 func (s *rnnShape) lstmSteps(d int, proj, r, h, cell, hNext, gates, pk, y []float32, lens []int, rev bool) {
 	H, B, T := s.hidden, s.batch, s.seq
 	gh := 4 * H
@@ -112,12 +114,27 @@ func (s *rnnShape) lstmSteps(d int, proj, r, h, cell, hNext, gates, pk, y []floa
 				p := proj[s.xRow(t, b)*gh : (s.xRow(t, b)+1)*gh]
 				g := gates[b*gh : (b+1)*gh]
 				cb := cell[b*H : (b+1)*H]
+				// The gates' sums, then σ over each block's range (the
+				// cell candidate's tanh as 2σ(2x)-1), vectorised.
+				for q := 0; q < 4; q++ {
+					scale := float32(1)
+					if q == 3 {
+						scale = 2
+					}
+					gq, pq := g[q*H+lo:q*H+hi], p[q*H+lo:q*H+hi]
+					for j := range gq {
+						gq[j] = scale * (gq[j] + pq[j])
+					}
+					vec.Sigmoid(gq, gq)
+				}
 				for j := lo; j < hi; j++ {
-					i := sigmoid32(p[j] + g[j])
-					f := sigmoid32(p[2*H+j] + g[2*H+j])
-					c := f*cb[j] + i*tanh32(p[3*H+j]+g[3*H+j])
+					c := g[2*H+j]*cb[j] + g[j]*(2*g[3*H+j]-1)
 					cb[j] = c
-					hn[j] = sigmoid32(p[H+j]+g[H+j]) * tanh32(c)
+					hn[j] = 2 * c
+				}
+				vec.Sigmoid(hn[lo:hi], hn[lo:hi])
+				for j := lo; j < hi; j++ {
+					hn[j] = g[H+j] * (2*hn[j] - 1)
 				}
 				if y != nil {
 					copy(y[s.yAt(t, d, b)+lo:s.yAt(t, d, b)+hi], hn[lo:hi])

@@ -37,3 +37,9 @@ func window3s2AVX2(dst, src *float32, n int)
 //
 //go:noescape
 func deinterleaveAVX2(even, odd, src *float32, n int)
+
+// sigmoidAVX2 sets dst[i] = 1/(1+e^-src[i]) for i < n, n a multiple of 8
+// (sigmoid_amd64.s).
+//
+//go:noescape
+func sigmoidAVX2(dst, src *float32, n int)

@@ -14,3 +14,5 @@ func max3AVX2(dst, a, b, c *float32, n int) { panic("vec: no AVX2 on this platfo
 func window3s2AVX2(dst, src *float32, n int) { panic("vec: no AVX2 on this platform") }
 
 func deinterleaveAVX2(even, odd, src *float32, n int) { panic("vec: no AVX2 on this platform") }
+
+func sigmoidAVX2(dst, src *float32, n int) { panic("vec: no AVX2 on this platform") }
