@@ -2,6 +2,7 @@ package importer
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -349,4 +350,50 @@ func ifGradCases(r *rand.Rand) []gradCase {
 // FuzzLoadBytes).
 func controlFlowModels() [][]byte {
 	return [][]byte{ifModel(false), whileModel(false), forModel(), nestedModel(), scanModel()}
+}
+
+// TestControlFlowConcurrent runs one session of each control-flow model
+// from several goroutines at once (run it with -race): every run gives
+// the single-threaded result.
+func TestControlFlowConcurrent(t *testing.T) {
+	for i, b := range controlFlowModels() {
+		m, err := LoadBytes(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shape := append([]int{}, m.Inputs[0].Shape...)
+		x := &Tensor{DType: Float32, Shape: shape, F: make([]float32, numel(shape))}
+		for j := range x.F {
+			x.F[j] = float32(j%5) - 1.5
+		}
+		s := NewSession(m)
+		want, err := s.Run(map[string]*Tensor{"x": x})
+		if err != nil {
+			t.Fatalf("model %d: %v", i, err)
+		}
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() {
+				for range 20 {
+					got, err := s.Run(map[string]*Tensor{"x": x})
+					if err != nil {
+						errs <- err
+						return
+					}
+					for name, w := range want {
+						if !slices.Equal(got[name].F, w.F) {
+							errs <- fmt.Errorf("model %d output %s: %v, want %v", i, name, got[name].F, w.F)
+							return
+						}
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+	}
 }
