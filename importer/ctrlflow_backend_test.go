@@ -12,6 +12,7 @@ import (
 var controlFlowBackendTests = []string{
 	"node/test_if", "node/test_loop11", "node/test_scan9_sum", "node/test_scan_sum",
 	"node/test_scan9_scalar", "node/test_scan9_multi_state", "node/test_range_int32_type_negative_delta_expanded",
+	"node/test_range_float_type_positive_delta_expanded", "node/test_range_float16_type_positive_delta_expanded",
 	"node/test_affine_grid_2d_expanded", "node/test_affine_grid_3d_align_corners_expanded",
 	"node/test_linear_attention_gated_delta_expanded", "node/test_linear_attention_prefill_with_past_expanded",
 }

@@ -98,8 +98,10 @@
 // backward through time in grad_rnn.go). Shapes are fixed when a plan is built, so an
 // input that sets an output's shape (Resize's scales, Range's bounds,
 // TopK's K) must be known then: a constant, a value computed from shapes,
-// or a small graph input that the entry names in planInputs (folded into
-// each plan). A shape that depends on run-time data (NonZero of a
+// or computed from small graph inputs (at most 64 elements, at most one
+// dimension), which are then folded into each plan (the entry names
+// such inputs in planInputs; plan_inputs.go follows them back to the
+// graph inputs). A shape that depends on run-time data (NonZero of a
 // computed tensor) is refused with ErrUnsupported. TestONNXBackendTests
 // runs the ONNX 1.22 backend tests: each passes, is refused with the
 // importer's reason, or is listed with its reason.

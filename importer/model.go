@@ -74,7 +74,7 @@ type Model struct {
 	origOps map[string]int     // operator histogram before simplification
 	keepBN  bool               // LoadOptions.NoFold: BatchNormalization stays a node
 	inits   map[string]bool    // names of the file's initializers
-	planIn  map[string]bool    // graph inputs some node reads at plan time (opDef.planInputs)
+	planIn  map[string]bool    // values some node reads at plan time (opDef.planInputs), and those they are computed from
 }
 
 // Load reads an ONNX model file. External data files are looked up
@@ -328,14 +328,7 @@ func load(b []byte, dir string, opt LoadOptions) (*Model, error) {
 		return nil, err
 	}
 	m.pruneConsts()
-	m.planIn = map[string]bool{}
-	for _, n := range m.nodes {
-		for _, j := range registry[n.Op].planInputs {
-			if j < len(n.Inputs) {
-				m.planIn[n.Inputs[j]] = true
-			}
-		}
-	}
+	m.planIn = m.planInputNames()
 	if err := m.validate(); err != nil {
 		return nil, err
 	}

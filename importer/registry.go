@@ -231,7 +231,7 @@ func init() {
 		"QLinearConv":           {versions: []int64{10}, check: checkAutoPad, build: buildQLinearConv, noBack: true},
 		// Control flow (subgraph.go): If differentiates its taken branch.
 		"If":   {versions: []int64{1, 11, 13, 16, 19, 21, 23, 24, 25}, check: checkIf, build: buildIf, back: backIf},
-		"Loop": {versions: []int64{1, 11, 13, 16, 19, 21, 23, 24, 25}, check: checkLoop, build: buildLoop, noBack: true},
+		"Loop": {versions: []int64{1, 11, 13, 16, 19, 21, 23, 24, 25}, check: checkLoop, build: buildLoop, noBack: true, planInputs: []int{0}},
 		"Scan": {versions: []int64{8, 9, 11, 16, 19, 21, 23, 24, 25}, check: checkScan, build: buildScan, noBack: true},
 		// Recurrent nets (#13), with backward through time.
 		"RNN":  {versions: []int64{7, 14, 22}, check: checkRNN(kindRNN), build: buildRNN(kindRNN), back: backRNN(kindRNN)},
