@@ -63,6 +63,7 @@ type Summary struct {
 	Inputs, Outputs           []Value   // graph inputs (initializers excluded) and outputs
 	Ops                       []OpCount // operator histogram, most used first
 	Nodes                     int
+	SubgraphNodes             int // nodes inside If, Loop and Scan bodies (counted in Ops too)
 	Params                    int64 // elements of float initializers (the weights)
 	FloatInits                int   // number of float initializers
 	OtherInitElems            int64 // elements of other initializers (shapes, indices)
@@ -121,6 +122,7 @@ func Inspect(model *Model) *Summary {
 	hist := map[string]int{}
 	for _, n := range g.GetNode() {
 		hist[opName(n)]++
+		s.SubgraphNodes += countSubgraphOps(n, hist)
 	}
 	for op, c := range hist {
 		s.Ops = append(s.Ops, OpCount{op, c})
@@ -135,6 +137,26 @@ func Inspect(model *Model) *Summary {
 		s.Metadata = append(s.Metadata, [2]string{e.GetKey(), e.GetValue()})
 	}
 	return s
+}
+
+// countSubgraphOps adds the operators of the nodes inside n's graph
+// attributes (If branches, Loop and Scan bodies, at any depth) to hist
+// and returns how many there are.
+func countSubgraphOps(n *onnxpb.NodeProto, hist map[string]int) int {
+	count := 0
+	for _, a := range n.GetAttribute() {
+		gs := a.GetGraphs()
+		if a.GetG() != nil {
+			gs = append(gs, a.GetG())
+		}
+		for _, g := range gs {
+			for _, sn := range g.GetNode() {
+				hist[opName(sn)]++
+				count += 1 + countSubgraphOps(sn, hist)
+			}
+		}
+	}
+	return count
 }
 
 // WriteText writes the summary as aligned text.
@@ -166,7 +188,11 @@ func (s *Summary) WriteText(w io.Writer) error {
 	}
 	values("inputs", s.Inputs)
 	values("outputs", s.Outputs)
-	fmt.Fprintf(&b, "operators (%d nodes):\n", s.Nodes)
+	if s.SubgraphNodes > 0 {
+		fmt.Fprintf(&b, "operators (%d nodes, and %d in subgraphs):\n", s.Nodes, s.SubgraphNodes)
+	} else {
+		fmt.Fprintf(&b, "operators (%d nodes):\n", s.Nodes)
+	}
 	width := 0
 	for _, o := range s.Ops {
 		width = max(width, len(o.Op))
