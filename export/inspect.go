@@ -63,7 +63,7 @@ type Summary struct {
 	Inputs, Outputs           []Value   // graph inputs (initializers excluded) and outputs
 	Ops                       []OpCount // operator histogram, most used first
 	Nodes                     int
-	SubgraphNodes             int // nodes inside If, Loop and Scan bodies (counted in Ops too)
+	SubgraphNodes             int   // nodes inside If, Loop and Scan bodies (counted in Ops too)
 	Params                    int64 // elements of float initializers (the weights)
 	FloatInits                int   // number of float initializers
 	OtherInitElems            int64 // elements of other initializers (shapes, indices)
