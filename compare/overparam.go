@@ -37,6 +37,11 @@ var (
 		{"conv_rate", "linear-convergence rate (per step)"},
 		{"test_rel_mse", "test relative MSE"},
 		{"conv_r2", "R² of the rate fit"},
+		{"lin_conv_rate", "rate of the linearised network (initial NTK)"},
+		{"inf_conv_rate", "infinite-width rate (analytic NTK)"},
+		{"inf_rate_gap", "gap of the rate to the infinite width |r-r∞|/r∞"},
+		{"lin_rate_gap", "gap of the rate to the linearised network"},
+		{"lin_inf_gap", "gap of the linearised network's rate to the infinite width"},
 	}
 	alphaMetrics = []deepnetMetric{
 		{"test_rel_mse", "test relative MSE"},
@@ -49,8 +54,24 @@ var (
 	}
 )
 
-// deepnetValue reads a metric; "name.i" is entry i of a list.
+// rateGaps are the derived metrics |a - b| / b of two rates.
+var rateGaps = map[string][2]string{
+	"inf_rate_gap": {"conv_rate", "inf_conv_rate"},
+	"lin_rate_gap": {"conv_rate", "lin_conv_rate"},
+	"lin_inf_gap":  {"lin_conv_rate", "inf_conv_rate"},
+}
+
+// deepnetValue reads a metric; "name.i" is entry i of a list; the keys of
+// rateGaps are computed from two rates.
 func deepnetValue(r Result, key string) (float64, bool) {
+	if pair, ok := rateGaps[key]; ok {
+		a, okA := r.Number(pair[0])
+		b, okB := r.Number(pair[1])
+		if !okA || !okB || !(b > 0) {
+			return 0, false
+		}
+		return math.Abs(a-b) / b, true
+	}
 	name, idx, ok := strings.Cut(key, ".")
 	if !ok {
 		return r.Number(name)
@@ -195,36 +216,7 @@ func logSlopeF(xs, ys []float64) float64 {
 // alpha sweeps of the deepnet learners.
 func writeDeepnetSweeps(w io.Writer, gs []*group) {
 	for _, f := range deepnetFamilies(gs, true, widthMetrics) {
-		fmt.Fprintf(w, "### %s against width (n=%d, %s)\n\n", f.Label, f.N, f.Concept)
-		fmt.Fprintf(w, "Median over seeds [IQR]. The rate is the slope of -ln(training loss) against step over the second half of training; ")
-		fmt.Fprintf(w, "its change is relative to the previous width.\n\n| width | seeds | rel. weight change | input layer | NTK movement | patterns changed | rate | rate change | R² of the rate fit | test rel MSE |\n|---|---|---|---|---|---|---|---|---|---|\n")
-		prev := math.NaN()
-		for _, x := range f.X {
-			short := func(k string) string {
-				s := f.stat(x, k)
-				if s.N < 2 {
-					return fmtNum(s.Median)
-				}
-				return fmt.Sprintf("%s [%s, %s]", fmtNum(s.Median), fmtNum(s.Q1), fmtNum(s.Q3))
-			}
-			rate := f.stat(x, "conv_rate").Median
-			change := "-"
-			if !math.IsNaN(prev) && prev != 0 {
-				change = fmt.Sprintf("%+.1f%%", 100*(rate/prev-1))
-			}
-			prev = rate
-			fmt.Fprintf(w, "| %g | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", x, f.stat(x, "rel_change_all").N, short("rel_change_all"), short("rel_change.0"),
-				short("ntk_move"), short("pattern_change"), short("conv_rate"), change, fmtNum(f.stat(x, "conv_r2").Median), short("test_rel_mse"))
-		}
-		fmt.Fprintf(w, "\nLog-log slopes against width from %d on (bootstrap 95%% interval):\n\n| metric | slope | 95%% interval |\n|---|---|---|\n", overparamFitFrom)
-		for _, m := range widthMetrics {
-			if m.key == "conv_r2" {
-				continue
-			}
-			s, lo, hi := f.slope(m.key, overparamFitFrom)
-			fmt.Fprintf(w, "| %s | %s | %s |\n", m.what, fmtSlope(s), ciText(lo, hi))
-		}
-		fmt.Fprintln(w)
+		writeWidthSweep(w, f)
 	}
 	for _, f := range deepnetFamilies(gs, false, alphaMetrics) {
 		fmt.Fprintf(w, "### %s against the output scale alpha (n=%d, %s)\n\n", f.Label, f.N, f.Concept)
@@ -248,6 +240,77 @@ func writeDeepnetSweeps(w io.Writer, gs []*group) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// stableRateGap is what "the rate stabilises as the width grows" asks of
+// a width sweep (issue 17): the median gap |r - r∞| / r∞ between the
+// network's rate and the infinite-width rate is below it at the two
+// largest widths, and its log-log slope against width is negative with a
+// bootstrap interval below 0.
+const stableRateGap = 0.05
+
+// short is a metric's median over seeds [IQR] at x.
+func (f *sweepFamily) short(x float64, key string) string {
+	s := f.stat(x, key)
+	if s.N < 2 {
+		return fmtNum(s.Median)
+	}
+	return fmt.Sprintf("%s [%s, %s]", fmtNum(s.Median), fmtNum(s.Q1), fmtNum(s.Q3))
+}
+
+// writeWidthSweep prints a width sweep: the movement table, the rate
+// table against the linearised and infinite-width rates, the log-log
+// slopes and whether the rate stabilises.
+func writeWidthSweep(w io.Writer, f *sweepFamily) {
+	fmt.Fprintf(w, "### %s against width (n=%d, %s)\n\n", f.Label, f.N, f.Concept)
+	fmt.Fprintf(w, "Median over seeds [IQR].\n\n| width | seeds | rel. weight change | input layer | NTK movement | patterns changed | test rel MSE |\n|---|---|---|---|---|---|---|\n")
+	for _, x := range f.X {
+		fmt.Fprintf(w, "| %g | %d | %s | %s | %s | %s | %s |\n", x, f.stat(x, "rel_change_all").N, f.short(x, "rel_change_all"), f.short(x, "rel_change.0"),
+			f.short(x, "ntk_move"), f.short(x, "pattern_change"), f.short(x, "test_rel_mse"))
+	}
+	fmt.Fprintf(w, "\nThe rate is the slope of -ln(training loss) against step over the second half of training (its change is relative to the previous width). ")
+	fmt.Fprintf(w, "The linearised and infinite-width rates are those of gradient descent with the same step size and steps from the same initial residual ")
+	fmt.Fprintf(w, "on the linear model with the network's initial NTK and with the analytic infinite-width NTK, fitted the same way; the gaps are |r - r_ref| / r_ref per seed.\n\n")
+	fmt.Fprintf(w, "| width | rate | rate change | R² of the fit | linearised rate | infinite-width rate | gap to infinite width | gap to linearised | linearised to infinite |\n|---|---|---|---|---|---|---|---|---|\n")
+	prev := math.NaN()
+	for _, x := range f.X {
+		rate := f.stat(x, "conv_rate").Median
+		change := "-"
+		if !math.IsNaN(prev) && prev != 0 {
+			change = fmt.Sprintf("%+.1f%%", 100*(rate/prev-1))
+		}
+		prev = rate
+		fmt.Fprintf(w, "| %g | %s | %s | %s | %s | %s | %s | %s | %s |\n", x, f.short(x, "conv_rate"), change, fmtNum(f.stat(x, "conv_r2").Median),
+			f.short(x, "lin_conv_rate"), f.short(x, "inf_conv_rate"), f.short(x, "inf_rate_gap"), f.short(x, "lin_rate_gap"), f.short(x, "lin_inf_gap"))
+	}
+	fmt.Fprintf(w, "\nLog-log slopes against width from %d on (bootstrap 95%% interval):\n\n| metric | slope | 95%% interval |\n|---|---|---|\n", overparamFitFrom)
+	for _, m := range widthMetrics {
+		if m.key == "conv_r2" {
+			continue
+		}
+		s, lo, hi := f.slope(m.key, overparamFitFrom)
+		fmt.Fprintf(w, "| %s | %s | %s |\n", m.what, fmtSlope(s), ciText(lo, hi))
+	}
+	if ok, why := f.rateStabilises(); why != "" {
+		verdict := "does not stabilise"
+		if ok {
+			verdict = "stabilises"
+		}
+		fmt.Fprintf(w, "\nThe rate %s as the width grows: %s (criterion: slope of the gap with its interval below 0, gap below %g at the two largest widths).\n", verdict, why, stableRateGap)
+	}
+	fmt.Fprintln(w)
+}
+
+// rateStabilises applies the stableRateGap criterion; why is empty when
+// the sweep has no infinite-width rates.
+func (f *sweepFamily) rateStabilises() (ok bool, why string) {
+	s, lo, hi := f.slope("inf_rate_gap", overparamFitFrom)
+	if math.IsNaN(s) || len(f.X) < 2 {
+		return false, ""
+	}
+	g1, g2 := f.stat(f.X[len(f.X)-2], "inf_rate_gap").Median, f.stat(f.X[len(f.X)-1], "inf_rate_gap").Median
+	ok = hi < 0 && g1 < stableRateGap && g2 < stableRateGap
+	return ok, fmt.Sprintf("gap slope %s (%s), gap %s at width %g and %s at %g", fmtSlope(s), ciText(lo, hi), fmtNum(g1), f.X[len(f.X)-2], fmtNum(g2), f.X[len(f.X)-1])
 }
 
 // plotDeepnetSweeps draws, per width sweep, the movement metrics against
@@ -300,7 +363,16 @@ func plotDeepnetSweeps(dir string, gs []*group) ([]string, error) {
 		if err := draw(f, name(f, "movement"), f.Label+": distance from initialisation", "width", "median over seeds", ms, true); err != nil {
 			return files, err
 		}
-		if err := draw(f, name(f, "rate"), f.Label+": linear-convergence rate", "width", "rate per step", widthMetrics[4:5], false); err != nil {
+		rates := []deepnetMetric{widthMetrics[4], widthMetrics[7], widthMetrics[8]}
+		if err := draw(f, name(f, "rate"), f.Label+": linear-convergence rate", "width", "rate per step", rates, false); err != nil {
+			return files, err
+		}
+		var gaps []deepnetMetric
+		for _, m := range widthMetrics[9:] {
+			s, lo, hi := f.slope(m.key, overparamFitFrom)
+			gaps = append(gaps, deepnetMetric{m.key, fmt.Sprintf("%s: slope %s (%s)", m.what, fmtSlope(s), ciText(lo, hi))})
+		}
+		if err := draw(f, name(f, "rate-gap"), f.Label+": rate gaps", "width", "median over seeds", gaps, true); err != nil {
 			return files, err
 		}
 	}

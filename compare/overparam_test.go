@@ -67,8 +67,10 @@ func TestDeepnetPresets(t *testing.T) {
 }
 
 // sweepResults are synthetic deepnet results: relative change c w^-0.5,
-// NTK movement c w^-1, times a seed factor, at every width of ws.
-func sweepResults(ws []int, seeds int) []Result {
+// NTK movement c w^-1, times a seed factor, a rate whose gap to the
+// infinite-width rate is gap(w) and to the linearised rate 1/w, at every
+// width of ws.
+func sweepResults(ws []int, seeds int, gap func(w float64) float64) []Result {
 	var rs []Result
 	spec := fillSpec(concept.Spec{Family: concept.FamilyReLU, D: 10, Layers: 2, Widths: []int{8, 8}})
 	for _, w := range ws {
@@ -78,7 +80,8 @@ func sweepResults(ws []int, seeds int) []Result {
 			f := 0.8 + 0.1*float64(s%5)
 			x := float64(w)
 			m := map[string]any{"rel_change_all": 3 * f / math.Sqrt(x), "rel_change": []any{2 * f / math.Sqrt(x), 1.0},
-				"ntk_move": 5 * f / x, "pattern_change": f / math.Sqrt(x), "conv_rate": 0.002 * f, "test_rel_mse": 0.5}
+				"ntk_move": 5 * f / x, "pattern_change": f / math.Sqrt(x), "conv_rate": 0.002 * f, "test_rel_mse": 0.5,
+				"inf_conv_rate": 0.002 * f / (1 - gap(x)), "lin_conv_rate": 0.002 * f / (1 - 1/x)}
 			rs = append(rs, Result{Key: c.Key(), Cell: c, Metrics: m, Seconds: 1})
 		}
 	}
@@ -86,15 +89,31 @@ func sweepResults(ws []int, seeds int) []Result {
 }
 
 func TestWidthSlopes(t *testing.T) {
-	rs := sweepResults([]int{64, 256, 1024, 4096}, 5)
+	rs := sweepResults([]int{64, 256, 1024, 4096}, 5, func(w float64) float64 { return 1 / math.Sqrt(w) })
 	fams := deepnetFamilies(groups(rs), true, widthMetrics)
 	if len(fams) != 1 || len(fams[0].X) != 4 {
 		t.Fatalf("%d families, want one of 4 widths", len(fams))
 	}
-	for key, want := range map[string]float64{"rel_change_all": -0.5, "rel_change.0": -0.5, "ntk_move": -1, "pattern_change": -0.5, "conv_rate": 0} {
+	for key, want := range map[string]float64{"rel_change_all": -0.5, "rel_change.0": -0.5, "ntk_move": -1, "pattern_change": -0.5, "conv_rate": 0,
+		"inf_rate_gap": -0.5, "lin_rate_gap": -1} {
 		s, lo, hi := fams[0].slope(key, overparamFitFrom)
 		if math.Abs(s-want) > 1e-9 || !(lo <= s && s <= hi) {
 			t.Errorf("%s: slope %v (CI %v..%v), want %v", key, s, lo, hi, want)
+		}
+	}
+	// The gap 1/sqrt(w) is 1.6% at 4096: the rate stabilises.
+	if ok, why := fams[0].rateStabilises(); !ok {
+		t.Errorf("gap w^-0.5: does not stabilise: %s", why)
+	}
+	// A gap of 6% at every width, or one that shrinks but stays above 5%,
+	// does not.
+	for _, gap := range []func(float64) float64{
+		func(float64) float64 { return 0.06 },
+		func(w float64) float64 { return 0.05 + 1/w },
+	} {
+		fam := deepnetFamilies(groups(sweepResults([]int{64, 256, 1024, 4096}, 5, gap)), true, widthMetrics)[0]
+		if ok, why := fam.rateStabilises(); ok || why == "" {
+			t.Errorf("gap %v at 4096: stabilises (%s)", gap(4096), why)
 		}
 	}
 	// The alpha families hold none of these (one alpha).
@@ -130,12 +149,12 @@ func TestDeepnetReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"### deepnet:ntk:2xW:a1 against width", "### deepnet:ntk:2x16 against the output scale alpha",
-		"movement-overparam-ntk-2xW-a1.png", "lazy-error-lazy-ntk-2x16.png", "distance to the linearised network"} {
+		"movement-overparam-ntk-2xW-a1.png", "lazy-error-lazy-ntk-2x16.png", "distance to the linearised network", "| infinite-width rate |"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
-	for _, f := range []string{"movement-overparam-ntk-2xW-a1.png", "rate-overparam-ntk-2xW-a1.png", "lazy-movement-lazy-ntk-2x16.png"} {
+	for _, f := range []string{"movement-overparam-ntk-2xW-a1.png", "rate-overparam-ntk-2xW-a1.png", "rate-gap-overparam-ntk-2xW-a1.png", "lazy-movement-lazy-ntk-2x16.png"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("plot: %v", err)
 		}

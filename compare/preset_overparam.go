@@ -46,7 +46,8 @@ func overparamPreset() Config {
 	return Config{Name: "overparam", Description: "Over-parameterised convergence (issue 17): a ReLU network with one hidden layer of width 16..8192 " +
 		"(NTK parameterisation, full-batch GD, lr 2, 1,500 steps, seeds 1-5; mean-field at widths 64..4096, seeds 1-3) on a relu-teacher " +
 		"(d=10, depth 2, width 8), n=128. Linear-convergence rate, relative weight change, activation-pattern change and NTK movement " +
-		"against width, with log-log slopes fitted from width 256.",
+		"against width, with log-log slopes fitted from width 256; the rate against the rates of the linearised network (initial NTK) " +
+		"and of the infinite-width limit (analytic NTK) from the same initial residual, and the gap |r - r∞|/r∞ against width.",
 		Sweeps: []Sweep{
 			{Experiment: "overparam", Concepts: []concept.Spec{spec}, Learners: deepnetLearners("ntk", 2, overparamWidths, nil),
 				N: []int{128}, Seeds: seeds1to5, NTest: 2000, Options: opt},

@@ -19,8 +19,10 @@ type Result struct {
 	FinalLoss     float64   `json:"final_train_loss"`
 	ConvRate      *float64  `json:"conv_rate,omitempty"` // nil when fewer than two points qualify
 	ConvR2        *float64  `json:"conv_r2,omitempty"`
-	RelChange     []float64 `json:"rel_change"`     // per layer, input layer first
-	RelChangeAll  float64   `json:"rel_change_all"` // the whole parameter vector
+	LinConvRate   *float64  `json:"lin_conv_rate,omitempty"` // full-batch GD: the linearised network's rate
+	InfConvRate   *float64  `json:"inf_conv_rate,omitempty"` // full-batch GD, NTK parameterisation: the infinite-width rate
+	RelChange     []float64 `json:"rel_change"`              // per layer, input layer first
+	RelChangeAll  float64   `json:"rel_change_all"`          // the whole parameter vector
 	PatternChange float64   `json:"pattern_change"`
 	NTKMove       float64   `json:"ntk_move"`
 	TestRelMSE    float64   `json:"test_rel_mse"`
@@ -156,6 +158,11 @@ func Train(ctx context.Context, cfg Config, tr, te *concept.Dataset) (*Result, e
 		res.ConvRate, res.ConvR2 = &rate, &r2
 	}
 	res.FinalLoss = losses[len(losses)-1]
+	if full {
+		if err := referenceRates(net0, cfg, tr, f0, res); err != nil {
+			return nil, err
+		}
+	}
 	res.LossSteps, res.Loss = thin(steps, losses, maxLogPoints)
 
 	ws, w0s := make([][]float64, len(net.Layers)), make([][]float64, len(net.Layers))
