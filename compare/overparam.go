@@ -291,26 +291,36 @@ func writeWidthSweep(w io.Writer, f *sweepFamily) {
 		s, lo, hi := f.slope(m.key, overparamFitFrom)
 		fmt.Fprintf(w, "| %s | %s | %s |\n", m.what, fmtSlope(s), ciText(lo, hi))
 	}
-	if ok, why := f.rateStabilises(); why != "" {
-		verdict := "does not stabilise"
-		if ok {
-			verdict = "stabilises"
-		}
-		fmt.Fprintf(w, "\nThe rate %s as the width grows: %s (criterion: slope of the gap with its interval below 0, gap below %g at the two largest widths).\n", verdict, why, stableRateGap)
+	if verdict, why := f.rateStabilises(); why != "" {
+		fmt.Fprintf(w, "\nAgainst the infinite-width rate: %s; %s (criterion for \"stabilises\": a gap slope with its interval below 0 and a gap below %g at the two largest widths).\n", verdict, why, stableRateGap)
 	}
 	fmt.Fprintln(w)
 }
 
-// rateStabilises applies the stableRateGap criterion; why is empty when
-// the sweep has no infinite-width rates.
-func (f *sweepFamily) rateStabilises() (ok bool, why string) {
+// The verdicts of rateStabilises.
+const (
+	rateStable      = "the rate stabilises"
+	rateApproaching = "the gap shrinks with width but is not yet below the threshold"
+	rateNotShown    = "no shrinking gap is shown"
+)
+
+// rateStabilises applies the stableRateGap criterion; why (the slope of
+// the gap and its values at the two largest widths) is empty when the
+// sweep has no infinite-width rates.
+func (f *sweepFamily) rateStabilises() (verdict, why string) {
 	s, lo, hi := f.slope("inf_rate_gap", overparamFitFrom)
 	if math.IsNaN(s) || len(f.X) < 2 {
-		return false, ""
+		return "", ""
 	}
 	g1, g2 := f.stat(f.X[len(f.X)-2], "inf_rate_gap").Median, f.stat(f.X[len(f.X)-1], "inf_rate_gap").Median
-	ok = hi < 0 && g1 < stableRateGap && g2 < stableRateGap
-	return ok, fmt.Sprintf("gap slope %s (%s), gap %s at width %g and %s at %g", fmtSlope(s), ciText(lo, hi), fmtNum(g1), f.X[len(f.X)-2], fmtNum(g2), f.X[len(f.X)-1])
+	why = fmt.Sprintf("gap slope %s (%s), median gap %s at width %g and %s at %g", fmtSlope(s), ciText(lo, hi), fmtNum(g1), f.X[len(f.X)-2], fmtNum(g2), f.X[len(f.X)-1])
+	switch {
+	case !(hi < 0):
+		return rateNotShown, why
+	case g1 < stableRateGap && g2 < stableRateGap:
+		return rateStable, why
+	}
+	return rateApproaching, why
 }
 
 // plotDeepnetSweeps draws, per width sweep, the movement metrics against
