@@ -397,3 +397,38 @@ func TestControlFlowConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestLoopScanNoGradient: a gradient that reaches a Loop or a Scan is
+// ErrNoGradient naming the node, never a silent zero.
+func TestLoopScanNoGradient(t *testing.T) {
+	for name, c := range map[string]struct {
+		model []byte
+		x     []float32
+		shape []int
+		out   string
+	}{
+		"Loop": {whileModel(false), []float32{1, 2}, []int{2}, "y"},
+		"Scan": {scanModel(), []float32{1, 2, 3, 4, 5, 6}, []int{2, 3}, "s"},
+	} {
+		m, err := LoadBytes(c.model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs, err := NewGradSession(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, _ := NewFloat32(c.x, c.shape...)
+		tape, err := gs.Forward(map[string]*Tensor{"x": x})
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, _ := tape.Output(c.out)
+		seed := &Tensor{DType: Float32, Shape: y.Shape, F: make([]float32, len(y.F))}
+		if _, err := tape.Backward(map[string]*Tensor{c.out: seed}); !errors.Is(err, ErrNoGradient) {
+			t.Errorf("%s: got %v, want ErrNoGradient", name, err)
+		} else {
+			t.Log(err)
+		}
+	}
+}
