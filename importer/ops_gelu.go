@@ -1,10 +1,15 @@
 package importer
 
-import "math"
+import (
+	"math"
+
+	"github.com/hierlearn/hierlearn/internal/numeric/vec"
+)
 
 // geluImpl runs the Gelu nodes that fuseGelu makes from the Erf form of
-// GELU: in float32 with erf32 (math.Erf in float64 was a sixth of a
-// BERT-base run).
+// GELU: in float32, vectorised (vec.GeluErf: erf as erf32 computes it;
+// math.Erf in float64 was a sixth of a BERT-base run), split over the
+// session's workers.
 var geluImpl = &opDef{build: buildFastGelu, back: backFastGelu}
 
 // buildFastGelu is 0.5·x·(1 + erf(x/√2)).
@@ -15,14 +20,20 @@ func buildFastGelu(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error)
 	if err := wantFloat(in, 0); err != nil {
 		return nil, nil, err
 	}
+	workers := env.workers()
 	k := &kernel{run: func(in, o []*Tensor, _ []float32) {
-		y := o[0].F
-		for i, v := range in[0].F {
-			y[i] = 0.5 * v * (1 + erf32(v*invSqrt2))
-		}
+		x, y := in[0].F, o[0].F
+		chunks := (len(x) + geluChunk - 1) / geluChunk
+		parallel(workers, chunks, chunks > 1, func(_, c0, c1 int) {
+			lo, hi := c0*geluChunk, min(c1*geluChunk, len(x))
+			vec.GeluErf(y[lo:hi], x[lo:hi])
+		})
 	}}
 	return []*info{{dt: Float32, shape: in[0].shape}}, k, nil
 }
+
+// geluChunk is the unit, in elements, that Gelu splits over workers.
+const geluChunk = 1 << 14
 
 // backFastGelu: d/dx = 0.5·(1 + erf(x/√2)) + x·exp(-x²/2)/√(2π).
 func backFastGelu(c *backCtx) error {

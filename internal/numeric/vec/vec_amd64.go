@@ -43,3 +43,9 @@ func deinterleaveAVX2(even, odd, src *float32, n int)
 //
 //go:noescape
 func sigmoidAVX2(dst, src *float32, n int)
+
+// geluErfAVX2 sets dst[i] = x/2·(1 + erf(x/√2)) for x = src[i], i < n, n
+// a multiple of 8 (gelu_amd64.s).
+//
+//go:noescape
+func geluErfAVX2(dst, src *float32, n int)
