@@ -218,7 +218,11 @@ func RobustAccuracy(m Model, a Attack, x, y []float64, rows int) float64 {
 	for lo := 0; lo < rows; lo += 512 {
 		hi := min(rows, lo+512)
 		adv := a.Perturb(m, x[lo*d:hi*d], y[lo:hi], hi-lo)
-		ok += int(math.Round(Accuracy(m, adv, y[lo:hi], hi-lo) * float64(hi-lo)))
+		for t, v := range m.Scores(adv, hi-lo) {
+			if y[lo+t]*v > 0 {
+				ok++
+			}
+		}
 	}
 	return float64(ok) / float64(rows)
 }
