@@ -251,12 +251,12 @@ func checkRobustONNX(path string, model robust.Model, test *concept.Dataset, met
 func purificationPreset() Config {
 	spec := concept.SparseCodingSpec{D: 100, Noise: 0.1, Margin: 1, Seed: 1}
 	learners := []string{"robust:net", "robust:net:pgd-l2", "robust:net:fgm-l2", "robust:net:pgd-linf", "robust:net:fgm-linf",
-		"robust:ntk", "robust:ntk:pgd-l2", "robust:linear", "robust:linear:pgd-l2", "robust:poly:3"}
+		"robust:ntk", "robust:ntk:pgd-l2", "robust:ntk:pgd-linf", "robust:linear", "robust:linear:pgd-l2", "robust:linear:pgd-linf", "robust:poly:3"}
 	return Config{Name: "purification", Description: "Feature purification (issue 16; arXiv 2005.10190): sparse-coding data x = M z + xi " +
 		"(d=100, about 10 non-zero codes, noise norm 0.1, label margin |<w*, z>| >= 1), n=10,000, 1,000 test points, seeds 1-5. " +
 		"A two-layer symmetric ReLU network (width 200, Adam, 3,000 steps of batch 100) trained clean and adversarially " +
-		"(PGD and FGM, l2 radius 0.3 and l-infinity radius 0.04), the same network in the NTK regime (alpha 100, SGD), " +
-		"logistic regression and a degree-3 polynomial kernel (2,000 points); accuracy under PGD-10 and FGM against the radius, " +
+		"(PGD and FGM, l2 radius 0.3 and l-infinity radius 0.04), the same network in the NTK regime (alpha 100, SGD) and " +
+		"logistic regression, each clean and PGD-trained under both norms, and a degree-3 polynomial kernel (2,000 points); accuracy under PGD-10 and FGM against the radius, " +
 		"and the decomposition of the neurons in the dictionary's basis (pure top-3 part against the dense mixture).",
 		Sweeps: []Sweep{{Experiment: "purification", Dataset: SparseCodingDataset(spec), Learners: learners,
 			N: []int{10000}, Seeds: seeds1to5, NTest: 1000}}}

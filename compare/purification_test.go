@@ -60,7 +60,7 @@ func TestPurificationPreset(t *testing.T) {
 			t.Errorf("%s: %v", c, err)
 		}
 	}
-	if len(seeds) < 5 || len(p.Cells) != 10*5 {
+	if len(seeds) < 5 || len(p.Cells) != 12*5 {
 		t.Errorf("%d cells over %d seeds", len(p.Cells), len(seeds))
 	}
 }
