@@ -32,7 +32,7 @@ func featimpResult(t *testing.T, seed uint64) Result {
 		profiles[m+randomSuffix] = map[string][]float64{"lag": {0.9, 1, 0.95}, "distance": {1, 0.9, 0.6, 0.3}}
 	}
 	m := map[string]any{"learner": "emulator:densenet", "spec": lagfield.DefaultSpec(), "study": newStudyConfig(Cell{}),
-		"torch": map[string]any{"test_rel_mse_torch": 0.007 + d/10, "train_seconds": 200 + 10*float64(seed)},
+		"torch":        map[string]any{"test_rel_mse_torch": 0.007 + d/10, "train_seconds": 200 + 10*float64(seed)},
 		"test_rel_mse": 0.007 + d/10, "ort_max_rel_diff": 1e-6, "data_onnx_native_max_rel_diff": 8e-7, "data_onnx_ort_max_rel_diff": 5e-7,
 		"scores": scores, "randomisation": rnd, "profiles": profiles,
 		"ig_completeness": map[string]float64{"8": 0.0115 - d/10, "16": 0.008, "32": 0.004, "64": 0.002, "128": 0.001}}
