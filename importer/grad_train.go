@@ -64,12 +64,12 @@ func (g *GradSession) updateRunningStats(gp *gradPlan, ws *workspace) error {
 			continue
 		}
 		x := ws.stepIn[si][0]
-		spec := bnSpec(x.Shape, float64(n.attrFloat("epsilon", 1e-5)))
-		count := numel(x.Shape) / spec.groups
+		bp := newBNPlanes(x.Shape, float64(n.attrFloat("epsilon", 1e-5)))
+		count := bp.count()
 		if count < 2 {
 			return fmt.Errorf("importer: node %q (BatchNormalization): training mode needs more than one value per channel, got input %v", n.Name, x.Shape)
 		}
-		mean, inv := spec.stats(x.F)
+		mean, inv := bp.stats(x.F)
 		mom := float64(n.attrFloat("momentum", 0.9))
 		for j, name := range n.Inputs[3:5] {
 			cur, ok := g.m.consts[name]
@@ -81,7 +81,7 @@ func (g *GradSession) updateRunningStats(gp *gradPlan, ws *workspace) error {
 				batch := mean[c]
 				if j == 1 {
 					// biased variance back from 1/sqrt(var+eps), made unbiased
-					batch = (1/(inv[c]*inv[c]) - spec.eps) * float64(count) / float64(count-1)
+					batch = (1/(inv[c]*inv[c]) - bp.eps) * float64(count) / float64(count-1)
 				}
 				upd.F[c] = float32(mom*float64(cur.F[c]) + (1-mom)*batch)
 			}
@@ -92,14 +92,6 @@ func (g *GradSession) updateRunningStats(gp *gradPlan, ws *workspace) error {
 	return nil
 }
 
-// bnSpec is BatchNormalization's normalisation seen as a normSpec: one
-// group, scale and bias element per channel (dim 1).
-func bnSpec(shape []int, eps float64) *normSpec {
-	st := make([]int, len(shape))
-	st[1] = 1
-	return &normSpec{shape: shape, gst: st, pst: st, bst: st, groups: shape[1], eps: eps}
-}
-
 // buildBatchNormTrain is the training-mode kernel: each channel is
 // normalised with the mean and biased variance of the batch. A node with
 // training_mode=1 (opset 14) may also output the running statistics
@@ -108,9 +100,9 @@ func bnSpec(shape []int, eps float64) *normSpec {
 func buildBatchNormTrain(n *Node, x *info) ([]*info, *kernel, error) {
 	eps := float64(n.attrFloat("epsilon", 1e-5))
 	mom := float64(n.attrFloat("momentum", 0.9))
-	spec := bnSpec(x.shape, eps)
+	bp := newBNPlanes(x.shape, eps)
 	k := &kernel{run: func(in, o []*Tensor, _ []float32) {
-		mean, inv := spec.run(in[0].F, o[0].F, in[1].F, in[2].F)
+		mean, inv := bp.run(in[0].F, o[0].F, in[1].F, in[2].F)
 		for j := 1; j < min(len(o), 3); j++ {
 			if o[j] == nil || o[j].F == nil {
 				continue
@@ -134,7 +126,7 @@ func buildBatchNormTrain(n *Node, x *info) ([]*info, *kernel, error) {
 // do not enter the output).
 func backBatchNormTrain(c *backCtx) error {
 	x := c.in[0]
-	spec := bnSpec(x.Shape, float64(c.n.attrFloat("epsilon", 1e-5)))
-	spec.back(x.F, c.gout[0], c.in[1].F, c.gin[0], c.gin[1], c.gin[2])
+	bp := newBNPlanes(x.Shape, float64(c.n.attrFloat("epsilon", 1e-5)))
+	bp.back(x.F, c.gout[0], c.in[1].F, c.gin[0], c.gin[1], c.gin[2])
 	return nil
 }
