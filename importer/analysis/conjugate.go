@@ -35,8 +35,8 @@ func (c *Conjugate) Features(x kernel.Matrix) (kernel.Matrix, error) {
 	if bs <= 0 {
 		bs = 64
 	}
-	if c.M.perExample {
-		bs = 1
+	if c.M.fixedBatch > 0 {
+		bs = c.M.fixedBatch
 	}
 	var out kernel.Matrix
 	for i0 := 0; i0 < x.Rows; i0 += bs {

@@ -28,10 +28,13 @@ func (md *Model) Grad(x *importer.Tensor, wrt string, target int) (*importer.Ten
 	if err := md.checkBatch(x, "the input"); err != nil {
 		return nil, err
 	}
-	if md.perExample && x.Shape[0] > 1 {
+	if cs, err := md.chunks(x); err != nil || len(cs) > 1 {
+		if err != nil {
+			return nil, err
+		}
 		var gs []*importer.Tensor
-		for i := 0; i < x.Shape[0]; i++ {
-			g, err := md.Grad(md.example(x, i), wrt, target)
+		for _, c := range cs {
+			g, err := md.Grad(c, wrt, target)
 			if err != nil {
 				return nil, err
 			}

@@ -22,9 +22,13 @@ type Model struct {
 	// gradient (params do: through Gather, the embeddings).
 	IDs bool
 
-	// perExample: the model's batch dim is fixed at 1 (an export without
-	// a dynamic axis), so batches run one example at a time.
-	perExample bool
+	// fixedBatch is the batch the model's input is fixed at (an export
+	// without a dynamic axis), 0 when it is dynamic. Batches of another
+	// size run as consecutive chunks of fixedBatch examples: for a batch
+	// of 1 one example at a time, for a larger one as the model itself
+	// groups them (per-example results then hold only where the model
+	// keeps the examples of its batch apart, which it cannot promise).
+	fixedBatch int
 }
 
 // New prepares m: output "" is the first graph output; params are the
@@ -36,9 +40,6 @@ func New(m *importer.Model, output string, params []string) (*Model, error) {
 	vi := m.Inputs[0]
 	if vi.DType != importer.Float32 && vi.DType != importer.Int64 || len(vi.Shape) < 1 {
 		return nil, fmt.Errorf("analysis: input %q is %v of shape %v; want a float32 or int64 input with a batch dim", vi.Name, vi.DType, vi.Shape)
-	}
-	if vi.Shape[0] > 1 {
-		return nil, fmt.Errorf("analysis: input %q has a fixed batch of %d; want a dynamic batch (or 1)", vi.Name, vi.Shape[0])
 	}
 	for _, d := range vi.Shape[1:] {
 		if d < 0 {
@@ -60,7 +61,7 @@ func New(m *importer.Model, output string, params []string) (*Model, error) {
 		return nil, fmt.Errorf("analysis: %w", err)
 	}
 	return &Model{GS: gs, Input: vi.Name, Shape: append([]int{}, vi.Shape[1:]...), Output: output,
-		IDs: vi.DType == importer.Int64, perExample: vi.Shape[0] == 1}, nil
+		IDs: vi.DType == importer.Int64, fixedBatch: max(vi.Shape[0], 0)}, nil
 }
 
 // SelectParams returns the float32 initializers of m whose names match
@@ -107,16 +108,28 @@ func (md *Model) batch(x []float32, n int) *importer.Tensor {
 	return &importer.Tensor{DType: importer.Float32, Shape: shape, F: x}
 }
 
-// example returns example i of the batch x as a batch of one (a view).
-func (md *Model) example(x *importer.Tensor, i int) *importer.Tensor {
-	d := md.Dim()
-	e := &importer.Tensor{DType: x.DType, Shape: append([]int{1}, md.Shape...)}
-	if x.DType == importer.Int64 {
-		e.I = x.I[i*d : (i+1)*d]
-	} else {
-		e.F = x.F[i*d : (i+1)*d]
+// chunks splits the batch x into the model's fixed batch (views): x
+// itself when the batch is dynamic or x has exactly that many examples.
+func (md *Model) chunks(x *importer.Tensor) ([]*importer.Tensor, error) {
+	n, b := x.Shape[0], md.fixedBatch
+	if b == 0 || n == b {
+		return []*importer.Tensor{x}, nil
 	}
-	return e
+	if n%b != 0 {
+		return nil, fmt.Errorf("analysis: the model's input %q has its batch fixed at %d; %d examples do not divide into batches of %d", md.Input, b, n, b)
+	}
+	d := md.Dim()
+	var out []*importer.Tensor
+	for i := 0; i < n; i += b {
+		c := &importer.Tensor{DType: x.DType, Shape: append([]int{b}, md.Shape...)}
+		if x.DType == importer.Int64 {
+			c.I = x.I[i*d : (i+b)*d]
+		} else {
+			c.F = x.F[i*d : (i+b)*d]
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // concat stacks batches along axis 0.
@@ -178,10 +191,13 @@ func (md *Model) Forward(x *importer.Tensor) (*importer.Tape, *importer.Tensor, 
 
 // Predict returns the outputs of a batch, n x outDim flattened.
 func (md *Model) Predict(x *importer.Tensor) (*importer.Tensor, error) {
-	if md.perExample && x.Shape[0] > 1 {
+	if cs, err := md.chunks(x); err != nil || len(cs) > 1 {
+		if err != nil {
+			return nil, err
+		}
 		var ys []*importer.Tensor
-		for i := 0; i < x.Shape[0]; i++ {
-			y, err := md.Predict(md.example(x, i))
+		for _, c := range cs {
+			y, err := md.Predict(c)
 			if err != nil {
 				return nil, err
 			}
@@ -200,15 +216,21 @@ func (md *Model) Predict(x *importer.Tensor) (*importer.Tensor, error) {
 // InputGrad returns, for every example of the batch x, the gradient of
 // seed·output with respect to its input, where seed(i, y_i) gives the
 // per-example output weights (len = output elements per example), and the
-// outputs themselves.
+// outputs themselves. For a model whose batch is fixed above 1 the
+// gradient is that of the seeded outputs of the whole fixed batch: each
+// example's own only where the model keeps its examples apart.
 func (md *Model) InputGrad(x *importer.Tensor, seed func(i int, y []float32) []float32) (*importer.Tensor, *importer.Tensor, error) {
 	if md.IDs {
 		return nil, nil, fmt.Errorf("analysis: input %q holds integer token ids: %w", md.Input, importer.ErrNoGradient)
 	}
-	if md.perExample && x.Shape[0] > 1 {
+	if cs, err := md.chunks(x); err != nil || len(cs) > 1 {
+		if err != nil {
+			return nil, nil, err
+		}
 		var gs, ys []*importer.Tensor
-		for i := 0; i < x.Shape[0]; i++ {
-			g, y, err := md.InputGrad(md.example(x, i), func(_ int, y []float32) []float32 { return seed(i, y) })
+		for k, c := range cs {
+			i0 := k * c.Shape[0]
+			g, y, err := md.InputGrad(c, func(i int, y []float32) []float32 { return seed(i0+i, y) })
 			if err != nil {
 				return nil, nil, err
 			}
@@ -270,11 +292,12 @@ func (md *Model) NumParams() int {
 
 // OutputSize is the number of output elements per example.
 func (md *Model) OutputSize() (int, error) {
-	y, err := md.Predict(md.batch(make([]float32, md.Dim()), 1))
+	b := max(md.fixedBatch, 1)
+	y, err := md.Predict(md.batch(make([]float32, b*md.Dim()), b))
 	if err != nil {
 		return 0, err
 	}
-	return len(y.F), nil
+	return len(y.F) / b, nil
 }
 
 // ParamGrads returns the gradients of output elements outs of every
@@ -282,6 +305,9 @@ func (md *Model) OutputSize() (int, error) {
 // GS.Params() order: row i*len(outs)+k holds d f_outs[k](x_i) / d theta.
 // Examples run at batch 1, split over GOMAXPROCS goroutines.
 func (md *Model) ParamGrads(x kernel.Matrix, outs []int) (kernel.Matrix, error) {
+	if md.fixedBatch > 1 {
+		return kernel.Matrix{}, fmt.Errorf("analysis: per-example parameter gradients need a model whose batch is dynamic or 1; input %q has its batch fixed at %d", md.Input, md.fixedBatch)
+	}
 	xs, err := md.floats(x)
 	if err != nil {
 		return kernel.Matrix{}, err
