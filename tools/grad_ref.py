@@ -10,6 +10,8 @@ Runs on Debian's python3 with torch 1.13 (and torchvision for resnet18):
       x [N,3,H,W] and r [N,classes] from in.npz, and writes the logits,
       the gradient of L = sum(logits * r) with respect to x ("grad_input")
       and to the first convolution's weight ("grad_conv1") to ref.npz.
+      With --onnx PATH it also exports that model (eval mode, BN kept) with
+      its batch fixed at x's N (no dynamic axis) to PATH.
 
   grad_ref.py mlp --width 32 --depth 3 --outputs 3 --d 5 --n 6 --seed 0 \
           --onnx m.onnx --out ref.npz [--ntk-param]
@@ -72,6 +74,12 @@ def cmd_resnet(a):
     z = np.load(getattr(a, "in"))
     x = torch.tensor(z["x"], dtype=torch.float32, requires_grad=True)
     r = torch.tensor(z["r"], dtype=torch.float32)
+    if a.onnx:
+        fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=os.path.dirname(os.path.abspath(a.onnx)))
+        os.close(fd)
+        torch.onnx.export(model, x.detach(), tmp, opset_version=13, input_names=["input"], output_names=["logits"],
+                          training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True)
+        os.replace(tmp, a.onnx)
     logits = model(x)
     loss = (logits * r).sum()
     loss.backward()
@@ -230,6 +238,7 @@ def main():
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--in", required=True)
     r.add_argument("--out", required=True)
+    r.add_argument("--onnx", default="", help="also export the model with its batch fixed at x's N here")
     m = sub.add_parser("mlp")
     m.add_argument("--width", type=int, default=32)
     m.add_argument("--depth", type=int, default=3)

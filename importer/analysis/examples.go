@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/hierlearn/hierlearn/concept"
+	"github.com/hierlearn/hierlearn/internal/errkind"
 )
 
 // examples serves a dataset's inputs in the model's input shape, one
@@ -37,12 +38,12 @@ func (md *Model) examplesFor(ds *concept.Dataset) (*examples, error) {
 	}
 	h, w := greyImage(ds)
 	if len(md.Shape) != 3 || h == 0 {
-		return nil, fmt.Errorf("analysis: the data's examples are %v, the model's input %q takes %v, and the data is not a grey image that could be padded to it",
-			ds.ExampleShape(), md.Input, md.Shape)
+		return nil, errkind.Mark(ErrShape, fmt.Errorf("analysis: the data's examples are %v, the model's input %q takes %v, and the data is not a grey image that could be padded to it",
+			ds.ExampleShape(), md.Input, md.Shape))
 	}
 	C, H, W := md.Shape[0], md.Shape[1], md.Shape[2]
 	if H < h || W < w || (H-h)%2 != 0 || (W-w)%2 != 0 {
-		return nil, fmt.Errorf("analysis: the data's %dx%d images cannot be padded evenly to the model's input %q of %v", h, w, md.Input, md.Shape)
+		return nil, errkind.Mark(ErrShape, fmt.Errorf("analysis: the data's %dx%d images cannot be padded evenly to the model's input %q of %v", h, w, md.Input, md.Shape))
 	}
 	e.h, e.w, e.c, e.pad = h, w, C, [2]int{(H - h) / 2, (W - w) / 2}
 	e.Note = fmt.Sprintf("%dx%d grey images zero-padded by %d rows and %d columns on each side to %dx%d and copied to %d channel(s)",
