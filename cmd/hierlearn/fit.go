@@ -14,7 +14,6 @@ import (
 	"github.com/hierlearn/hierlearn/importer"
 	"github.com/hierlearn/hierlearn/importer/analysis"
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
-	"github.com/hierlearn/hierlearn/internal/npy"
 	"github.com/hierlearn/hierlearn/internal/version"
 )
 
@@ -159,7 +158,7 @@ atomically.`,
 				return fmt.Errorf("fit: writing %s: %w", logPath, err)
 			}
 			if saveBt != "" {
-				if err := writeBatches(saveBt, res.Batches); err != nil {
+				if err := analysis.WriteBatches(saveBt, res.Batches); err != nil {
 					return err
 				}
 			}
@@ -221,27 +220,4 @@ func fitProgress(w io.Writer) func(step, steps int, loss float64) {
 		bar.Describe(fmt.Sprintf("fit loss %.4f", loss))
 		bar.Set(step)
 	}
-}
-
-// writeBatches writes the example indices of every step as int64
-// [steps, batch] (.npy, atomically), -1 padding shorter batches.
-func writeBatches(path string, batches [][]int) error {
-	b := 0
-	for _, idx := range batches {
-		b = max(b, len(idx))
-	}
-	data := make([]int64, len(batches)*b)
-	for s, idx := range batches {
-		for k := range b {
-			data[s*b+k] = -1
-			if k < len(idx) {
-				data[s*b+k] = int64(idx[k])
-			}
-		}
-	}
-	err := atomicfile.Write(path, func(w io.Writer) error { return npy.Write(w, npy.NewInt64(data, len(batches), b)) })
-	if err != nil {
-		return fmt.Errorf("fit: writing %s: %w", path, err)
-	}
-	return nil
 }

@@ -7,8 +7,11 @@
 // importance without gradients; Spearman rank correlation and top-k
 // precision to score them against a ground truth, and the
 // model-randomisation sanity check's RandomizeWeights), FGSM/PGD
-// adversarial attacks, and fine-tuning of selected initializers with the
-// result written back into the ONNX file.
+// adversarial attacks, and training (Fit: SGD with momentum or Nesterov,
+// Adam, AdamW, weight decay, a cosine schedule, seeded batch order,
+// training-mode BatchNormalization with running statistics, as PyTorch
+// does it; Finetune: Fit with BatchNormalization frozen) of all or
+// selected initializers, with the result written back into the ONNX file.
 //
 //	m, err := importer.LoadWith("model.onnx", importer.LoadOptions{NoFold: true})
 //	md, err := analysis.New(m, "logits", nil)        // output; params nil: none
@@ -21,6 +24,9 @@
 // input's per-example shape. Examples are assumed independent within a
 // batch (true of inference-mode networks), so one backward pass over a
 // batch seeded per example yields every example's input gradient.
+// A model whose batch is fixed in the file runs batches of other sizes
+// as consecutive runs of its own batch (a fixed batch of 1: one example
+// at a time); above 1, per-example parameter gradients are refused.
 // Parameter gradients are per example, so they are taken at batch 1, one
 // example per goroutine. The NTK is computed in blocks of examples and,
 // for the trace over outputs, groups of outputs, sized so that one side's

@@ -2,11 +2,14 @@ package analysis
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 
 	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/importer"
+	"github.com/hierlearn/hierlearn/internal/atomicfile"
+	"github.com/hierlearn/hierlearn/internal/npy"
 )
 
 // FitOptions configures Fit. The update rules are PyTorch's (torch.optim
@@ -297,4 +300,28 @@ func SelectTrainable(m *importer.Model, pattern string) ([]string, error) {
 		return nil, fmt.Errorf("analysis: the initializers matching %q are all BatchNormalization running statistics, which are not trained by gradient", pattern)
 	}
 	return out, nil
+}
+
+// WriteBatches writes the example indices of every step of a Fit run
+// (FitResult.Batches) as int64 [steps, batch] to path (.npy, atomically),
+// -1 padding shorter batches: the file tools/fit_ref.py replays.
+func WriteBatches(path string, batches [][]int) error {
+	b := 0
+	for _, idx := range batches {
+		b = max(b, len(idx))
+	}
+	data := make([]int64, len(batches)*b)
+	for s, idx := range batches {
+		for k := range b {
+			data[s*b+k] = -1
+			if k < len(idx) {
+				data[s*b+k] = int64(idx[k])
+			}
+		}
+	}
+	err := atomicfile.Write(path, func(w io.Writer) error { return npy.Write(w, npy.NewInt64(data, len(batches), b)) })
+	if err != nil {
+		return fmt.Errorf("analysis: writing %s: %w", path, err)
+	}
+	return nil
 }
