@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/testutil"
 )
 
@@ -35,6 +36,36 @@ func TestBenchGradSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal(b, &rep); err != nil || len(rep.Rows) != 1 || !(rep.Rows[0].Ratio > 0) || rep.Version == "" {
+		t.Errorf("report %s: %v", b, err)
+	}
+}
+
+// TestBenchFitSmoke times 2 steps of batch 8 and checks the report and
+// --max-ratio.
+func TestBenchFitSmoke(t *testing.T) {
+	if _, err := runCLI(t, "bench", "fit", "--batch", "0"); err == nil {
+		t.Error("--batch 0: no error")
+	}
+	testutil.Python(t, "torch", "torchvision", "onnx")
+	testutil.File(t, filepath.Join(concept.FashionMNISTDir(), "train-images-idx3-ubyte.gz"), "Fashion-MNIST (dataset-fashion-mnist)")
+	js := filepath.Join(t.TempDir(), "bench.json")
+	out, err := runCLI(t, "bench", "fit", "--steps", "2", "--batch", "8", "--json", js, "--max-ratio", "1e-9")
+	if err == nil || !strings.Contains(err.Error(), "max-ratio") {
+		t.Errorf("--max-ratio 1e-9: err %v", err)
+	}
+	if !strings.Contains(out, "per epoch") || !strings.Contains(out, "ratio") {
+		t.Errorf("output:\n%s", out)
+	}
+	var rep struct {
+		Ratio      float64 `json:"ratio"`
+		StepsTimed int     `json:"steps_timed"`
+		Version    string  `json:"version"`
+	}
+	b, err := os.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil || rep.StepsTimed != 2 || !(rep.Ratio > 0) || rep.Version == "" {
 		t.Errorf("report %s: %v", b, err)
 	}
 }

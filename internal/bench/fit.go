@@ -113,19 +113,34 @@ func Fit(w io.Writer, cfg FitConfig) (*FitReport, error) {
 	rep.StepsTimed = res.Steps
 	rep.GoFinalLoss = res.StepLoss[len(res.StepLoss)-1]
 
-	// torch replays the same batches of the same images (float32 npz).
+	// torch replays the same batches of the same images: the examples the
+	// timed steps used, renumbered, as a float32 npz.
 	data, batches, out := filepath.Join(tmp, "train.npz"), filepath.Join(tmp, "b.npy"), filepath.Join(tmp, "torch.json")
-	z := npy.NewArchive()
-	x := make([]float32, len(train.X))
-	for i, v := range train.X {
-		x[i] = float32(v)
+	used := map[int]int{}
+	var x []float32
+	var y []int64
+	renum := make([][]int, len(res.Batches))
+	for s, idx := range res.Batches {
+		for _, i := range idx {
+			j, ok := used[i]
+			if !ok {
+				j = len(used)
+				used[i] = j
+				for _, v := range train.X[i*train.D : (i+1)*train.D] {
+					x = append(x, float32(v))
+				}
+				y = append(y, train.Labels[i])
+			}
+			renum[s] = append(renum[s], j)
+		}
 	}
-	z.Add("x", npy.NewFloat32(x, train.N, train.D))
-	z.Add("y", npy.NewInt64(train.Labels, train.N))
+	z := npy.NewArchive()
+	z.Add("x", npy.NewFloat32(x, len(y), train.D))
+	z.Add("y", npy.NewInt64(y, len(y)))
 	if err := npy.WriteNPZ(data, z); err != nil {
 		return nil, err
 	}
-	if err := analysis.WriteBatches(batches, res.Batches); err != nil {
+	if err := analysis.WriteBatches(batches, renum); err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(py, script, "--arch", cfg.Model, "--onnx", path, "--train", data, "--batches", batches,
