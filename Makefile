@@ -25,6 +25,8 @@ demo: setup-demo build
 	./$(BIN) demo -o demo-out/
 
 vet:
+	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './tools/node/*')); \
+		if [ -n "$$unformatted" ]; then echo "gofmt -w needed: $$unformatted" >&2; exit 1; fi
 	$(GO) vet $(GOFLAGS_TAGS) ./...
 	$(GO) vet ./...
 
