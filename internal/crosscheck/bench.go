@@ -107,9 +107,11 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 		}
 		defer cpupath.Set(prev)
 	}
-	var resnets, seqs, recs, vits []string
+	var resnets, seqs, recs, vits, tvs []string
 	for _, name := range cfg.Models {
-		if isVisionTransformer(name) {
+		if isTorchvisionModel(name) {
+			tvs = append(tvs, name)
+		} else if isVisionTransformer(name) {
 			vits = append(vits, name)
 		} else if isRecurrentModel(name) {
 			recs = append(recs, name)
@@ -141,6 +143,11 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 			return nil, err
 		}
 	}
+	if len(tvs) > 0 {
+		if dir, err = ExportTorchvision(strings.Join(tvs, ",")); err != nil {
+			return nil, err
+		}
+	}
 	rep := &BenchReport{Version: version.Full(), BLAS: numeric.BLASName(), Kernel: cpupath.Active().String(), Config: cfg}
 	prev := runtime.GOMAXPROCS(0)
 	defer func() {
@@ -156,6 +163,9 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 		path := filepath.Join(dir, fmt.Sprintf("%s_op%d_%s.onnx", name, cfg.Opset, cfg.BN))
 		if isSequenceModel(name) || isVisionTransformer(name) {
 			path = filepath.Join(dir, fmt.Sprintf("%s_op%d.onnx", name, cfg.Opset))
+		}
+		if isTorchvisionModel(name) {
+			path = filepath.Join(dir, "tv_"+name+".onnx")
 		}
 		m, err := importer.Load(path)
 		if err != nil {

@@ -1,0 +1,9 @@
+//go:build amd64 && !purego
+
+package vec
+
+// axpyAVX2 sets dst[i] += a·x[i] (fused) for i < n, n a multiple of 8
+// (axpy_amd64.s).
+//
+//go:noescape
+func axpyAVX2(dst, x *float32, a float32, n int)

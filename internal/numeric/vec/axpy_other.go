@@ -1,0 +1,5 @@
+//go:build !amd64 || purego
+
+package vec
+
+func axpyAVX2(dst, x *float32, a float32, n int) { panic("vec: no AVX2 on this platform") }
