@@ -56,17 +56,17 @@ func naiveDepthwise(x []float32, N, C, H, W int, f []float32, M, KH, KW int, b [
 func TestDepthwiseConvMatchesReference(t *testing.T) {
 	cases := []convCase{
 		// N, C, H, W, M (multiple of C), KH, KW, strides, dilations, pads before, pads after
-		{1, 16, 112, 112, 16, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true, false},  // mobilenet 3x3 s1
-		{2, 8, 28, 28, 8, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, false, false},     // 3x3 s2
-		{1, 8, 15, 15, 8, 5, 5, [2]int{1, 1}, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, true, true, false},      // 5x5 s1
-		{3, 4, 15, 14, 4, 5, 5, [2]int{2, 2}, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, false, true, false},     // 5x5 s2, odd and even widths
-		{1, 4, 7, 7, 4, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, false, false},       // 7x7 plane
-		{2, 3, 11, 10, 6, 3, 3, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, [2]int{2, 2}, true, true, false},      // dilated, multiplier 2
-		{1, 5, 12, 9, 5, 5, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 0}, [2]int{2, 1}, false, false, false},     // asymmetric pads
-		{2, 4, 13, 17, 12, 3, 4, [2]int{3, 3}, [2]int{1, 1}, [2]int{1, 2}, [2]int{0, 1}, true, true, false},     // stride 3, multiplier 3
-		{1, 6, 9, 9, 6, 3, 3, [2]int{2, 1}, [2]int{1, 2}, [2]int{0, 0}, [2]int{0, 0}, true, false, false},       // mixed strides, no pads
-		{2, 4, 6, 6, 4, 1, 1, [2]int{2, 2}, [2]int{1, 1}, [2]int{0, 0}, [2]int{0, 0}, true, true, false},        // 1x1 strided
-		{1, 2, 5, 5, 2, 5, 5, [2]int{2, 2}, [2]int{1, 1}, [2]int{4, 4}, [2]int{4, 4}, true, true, false},        // pads wider than the kernel's reach
+		{1, 16, 112, 112, 16, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true, false}, // mobilenet 3x3 s1
+		{2, 8, 28, 28, 8, 3, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, false, false},    // 3x3 s2
+		{1, 8, 15, 15, 8, 5, 5, [2]int{1, 1}, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, true, true, false},     // 5x5 s1
+		{3, 4, 15, 14, 4, 5, 5, [2]int{2, 2}, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, false, true, false},    // 5x5 s2, odd and even widths
+		{1, 4, 7, 7, 4, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, false, false},      // 7x7 plane
+		{2, 3, 11, 10, 6, 3, 3, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, [2]int{2, 2}, true, true, false},     // dilated, multiplier 2
+		{1, 5, 12, 9, 5, 5, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 0}, [2]int{2, 1}, false, false, false},    // asymmetric pads
+		{2, 4, 13, 17, 12, 3, 4, [2]int{3, 3}, [2]int{1, 1}, [2]int{1, 2}, [2]int{0, 1}, true, true, false},    // stride 3, multiplier 3
+		{1, 6, 9, 9, 6, 3, 3, [2]int{2, 1}, [2]int{1, 2}, [2]int{0, 0}, [2]int{0, 0}, true, false, false},      // mixed strides, no pads
+		{2, 4, 6, 6, 4, 1, 1, [2]int{2, 2}, [2]int{1, 1}, [2]int{0, 0}, [2]int{0, 0}, true, true, false},       // 1x1 strided
+		{1, 2, 5, 5, 2, 5, 5, [2]int{2, 2}, [2]int{1, 1}, [2]int{4, 4}, [2]int{4, 4}, true, true, false},       // pads wider than the kernel's reach
 	}
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, c := range cases {
