@@ -210,6 +210,9 @@ func buildMath(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if fn == nil {
 		return nil, nil, fmt.Errorf("no elementwise function %s", n.Op)
 	}
+	if k := hardSigmoidKernel(n); k != nil {
+		return []*info{{dt: Float32, shape: in[0].shape}}, k, nil
+	}
 	k := &kernel{run: func(in, out []*Tensor, _ []float32) {
 		d := out[0].F
 		for i, v := range in[0].F {

@@ -7,3 +7,9 @@ package vec
 //
 //go:noescape
 func axpyAVX2(dst, x *float32, a float32, n int)
+
+// hardSigmoidAVX2 is HardSigmoid for i < n, n a multiple of 8, swish 0
+// or 1 (hardsigmoid_amd64.s).
+//
+//go:noescape
+func hardSigmoidAVX2(dst, src *float32, alpha, beta float32, n int, swish int)
