@@ -109,8 +109,8 @@ func elemType(v *onnxpb.ValueInfoProto) dtype.DType {
 func (g *Graph) check() error {
 	var errs []error
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if err := CheckOpset(g.opset); err != nil {
-		errs = append(errs, err)
+	if _, ok := irVersion[g.opset]; !ok {
+		fail("%w %d (the builder writes 13 and 17-21)", ErrOpset, g.opset)
 	}
 	if g.name == "" {
 		fail("the graph has no name")

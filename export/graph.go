@@ -40,10 +40,12 @@ func CheckOpset(opset int) error {
 	return nil
 }
 
-// irVersion is the IR version written for each supported opset: the
-// lowest one that allows it (opset 13: IR 7, ONNX 1.8; opset 17: IR 8,
-// ONNX 1.12), so that older runtimes read the files too.
-var irVersion = map[int]int64{13: 7, 17: 8}
+// irVersion is the IR version written for each opset the builder writes:
+// the lowest one that allows it (opset 13: IR 7, ONNX 1.8; opset 17: IR 8,
+// ONNX 1.12; 18: IR 8; 19 and 20: IR 9; 21: IR 10), so that older runtimes
+// read the files too. The exporters write only Opsets; the newer ones are
+// for graphs built by hand, such as the importer's opset 18-21 tests.
+var irVersion = map[int]int64{13: 7, 17: 8, 18: 8, 19: 9, 20: 9, 21: 10}
 
 // Graph builds one ONNX model. Methods record what is added; Build checks
 // the whole graph and turns it into a Model. A Graph is not safe for
@@ -62,8 +64,9 @@ type Graph struct {
 // NewGraph starts a graph with the given name at opset 17.
 func NewGraph(name string) *Graph { return &Graph{name: name, opset: 17} }
 
-// SetOpset sets the default-domain opset version (13 or 17; Build rejects
-// others).
+// SetOpset sets the default-domain opset version: 13 or 17 (Opsets, what
+// the exporters write) or 18 to 21 for hand-built graphs of newer operator
+// versions; Build rejects others.
 func (g *Graph) SetOpset(v int) { g.opset = v }
 
 // Opset returns the opset version the graph is built for.

@@ -230,7 +230,7 @@ func backReduce(c *backCtx) error {
 	}
 	r := len(x.Shape)
 	red := make([]bool, r)
-	if len(axes) == 0 {
+	if len(axes) == 0 && !noopReduce(c.n, axes) {
 		for i := range red {
 			red[i] = true
 		}

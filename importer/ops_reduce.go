@@ -32,11 +32,20 @@ func buildReduce(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	r := len(x.shape)
 	red := make([]bool, r)
 	if len(axes) == 0 {
-		if n.attrInt("noop_with_empty_axes", 0) != 0 {
-			return []*info{{dt: x.dt, shape: x.shape}}, aliasKernel(), nil
-		}
-		for i := range red {
-			red[i] = true
+		if noopReduce(n, axes) {
+			// No axis is reduced; L1, L2, LogSum, LogSumExp and SumSquare
+			// still apply their elementwise parts (ONNX clarified this in
+			// 2025, onnx#7394; onnxruntime 1.24+ does so), the others are
+			// the identity.
+			switch op {
+			case "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare":
+			default:
+				return []*info{{dt: x.dt, shape: x.shape}}, aliasKernel(), nil
+			}
+		} else {
+			for i := range red {
+				red[i] = true
+			}
 		}
 	}
 	for _, a := range axes {
@@ -80,6 +89,12 @@ func buildReduce(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 		reduceInt(op, x.shape, ost, xt.I, o[0].I)
 	}}
 	return []*info{{dt: x.dt, shape: out}}, k, nil
+}
+
+// noopReduce reports whether a Reduce node with these axes reduces
+// nothing: no axes given and noop_with_empty_axes set.
+func noopReduce(n *Node, axes []int) bool {
+	return len(axes) == 0 && n.attrInt("noop_with_empty_axes", 0) != 0
 }
 
 // reduceFloat reduces x (of shape) into y, ost giving each input dim's
