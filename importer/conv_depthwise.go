@@ -32,6 +32,9 @@ func depthwiseConv(w *window, N, C, M int, relu bool, workers int) *kernel {
 	}
 	planes := N * M
 	big := planes*OH*OW*KH*KW >= 1<<15
+	if pp := newPhasePlanes(w); pp != nil {
+		return pp.kernel(N, C, M, relu, workers, big)
+	}
 	return &kernel{scratch: perWorker * min(workers, max(planes, 1)), run: func(in, o []*Tensor, sc []float32) {
 		src, wd, dst := in[0].F, in[1].F, o[0].F
 		var bias []float32
