@@ -404,6 +404,7 @@ func FuzzLoadBytes(f *testing.F) {
 	for _, b := range controlFlowModels() {
 		f.Add(b)
 	}
+	f.Add(quantModel())
 	for _, b := range hostile() {
 		f.Add(b)
 	}

@@ -38,11 +38,15 @@ func checkedNumel(dims []int64) (int, error) {
 // dtypeOf maps an ONNX element type to ours. INT32 tensors are widened to
 // int64 (they only appear as indices and shapes in the models we target);
 // FLOAT16 and BFLOAT16 ones to float32, in which they are computed (a
-// Cast to them rounds to their precision).
+// Cast to them rounds to their precision), and DOUBLE ones too (rounded
+// to float32 at the boundary). UINT8, INT8, UINT16 and INT16 are held in
+// int64 (narrowint.go).
 func dtypeOf(elem int32) (DType, error) {
 	switch onnxpb.TensorProto_DataType(elem) {
 	case onnxpb.TensorProto_FLOAT, onnxpb.TensorProto_FLOAT16, onnxpb.TensorProto_BFLOAT16:
 		return Float32, nil // 16-bit floats are widened at the boundary
+	case onnxpb.TensorProto_DOUBLE:
+		return Float32, nil // float64 is narrowed at the boundary (see doc.go)
 	case onnxpb.TensorProto_INT64, onnxpb.TensorProto_INT32:
 		return Int64, nil
 	case onnxpb.TensorProto_BOOL:
@@ -54,7 +58,7 @@ func dtypeOf(elem int32) (DType, error) {
 	if name == "" {
 		name = strconv.Itoa(int(elem))
 	}
-	return 0, fmt.Errorf("%w element type %s (float32, float16, bfloat16, int64, int32, int16, uint16, int8, uint8 and bool are supported)", ErrUnsupported, name)
+	return 0, fmt.Errorf("%w element type %s (float32, float64, float16, bfloat16, int64, int32, int16, uint16, int8, uint8 and bool are supported)", ErrUnsupported, name)
 }
 
 // tensorFromProto decodes an initializer or attribute tensor. dir is the
@@ -103,6 +107,11 @@ func tensorFromProto(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
 			for i := range t.F {
 				t.F[i] = float16At(et, binary.LittleEndian.Uint16(raw[2*i:]))
 			}
+		case onnxpb.TensorProto_DOUBLE:
+			t.F = make([]float32, n)
+			for i := range t.F {
+				t.F[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:])))
+			}
 		case onnxpb.TensorProto_INT64:
 			t.I = make([]int64, n)
 			for i := range t.I {
@@ -131,6 +140,14 @@ func tensorFromProto(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
 		have = len(tp.GetFloatData())
 		if have == n {
 			t.F = append([]float32{}, tp.GetFloatData()...)
+		}
+	case onnxpb.TensorProto_DOUBLE:
+		have = len(tp.GetDoubleData())
+		if have == n {
+			t.F = make([]float32, n)
+			for i, v := range tp.GetDoubleData() {
+				t.F[i] = float32(v)
+			}
 		}
 	case onnxpb.TensorProto_INT64:
 		have = len(tp.GetInt64Data())
@@ -175,7 +192,7 @@ func elemSize(elem int32) int {
 	switch onnxpb.TensorProto_DataType(elem) {
 	case onnxpb.TensorProto_FLOAT, onnxpb.TensorProto_INT32:
 		return 4
-	case onnxpb.TensorProto_INT64:
+	case onnxpb.TensorProto_INT64, onnxpb.TensorProto_DOUBLE:
 		return 8
 	case onnxpb.TensorProto_BOOL, onnxpb.TensorProto_UINT8, onnxpb.TensorProto_INT8:
 		return 1

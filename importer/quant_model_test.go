@@ -13,19 +13,36 @@ import (
 	"github.com/hierlearn/hierlearn/internal/testutil"
 )
 
-// quantLogitsTol bounds max|ours - onnxruntime| / max|logits| for the
-// quantized models' float outputs. Measured (AMD EPYC, AVX-512,
-// OpenBLAS, batch 1 and 4): see TestQuantizedMatchOnnxruntime's log.
-const quantLogitsTol = 1e-5
+// quantForms are the forms tools/quantize_onnx.py writes, with how
+// closely each must match onnxruntime: float outputs to tol of their
+// scale (max|ours - onnxruntime| / max|output|); integer outputs exactly,
+// except that the QuantizeLinear outputs named in flip (downstream of
+// float convolutions, whose last bits differ between the runtimes) may
+// differ by 1 in at most that share of their elements. Measured (AMD EPYC,
+// AVX-512, OpenBLAS, batch 1 and 4): float logits 1.1e-7 (small) and
+// 5.3e-7 (resnet18); QOperator: every integer output and the logits
+// identical; QDQ: second_quantized (after one float Conv) 2 of 200,704
+// values differ by 1 on resnet18 (1e-5), last_quantized (after all 20)
+// 12% of them, which moves the logits by 6.3e-3 (small CNN: none, 1.1e-7);
+// float16 (onnxruntime computing in float16, we in float32 on the float16
+// weights and input) 2.3e-5 on resnet18, within issue 12's 1e-2.
+var quantForms = map[string]struct {
+	tol  float64
+	flip map[string]float64
+}{
+	"float": {tol: 1e-5},
+	"qop":   {tol: 1e-6},
+	"qdq":   {tol: 5e-2, flip: map[string]float64{"second_quantized": 1e-4, "last_quantized": 0.25}},
+	"fp16":  {tol: 1e-2},
+}
 
-// TestQuantizedMatchOnnxruntime builds int8 models with
+// TestQuantizedMatchOnnxruntime builds int8 and float16 models with
 // tools/quantize_onnx.py (a small residual CNN; with HIERLEARN_LONG=1
 // torchvision's resnet18 too), each in QDQ form (QuantizeLinear /
 // DequantizeLinear around float Conv and Gemm, per-channel int8 weights,
-// int32 biases) and QOperator form (QLinearConv, MatMulInteger), and
-// checks them against onnxruntime at batch 1 and 4: the integer outputs
-// (the input's QuantizeLinear, the first and last QLinearConv, the
-// MatMulInteger) exactly, the logits to quantLogitsTol of their scale.
+// int32 biases), QOperator form (QLinearConv, MatMulInteger) and float16
+// form, and checks them against onnxruntime at batch 1 and 4 (see
+// quantForms).
 func TestQuantizedMatchOnnxruntime(t *testing.T) {
 	testutil.Node(t)
 	models := []string{"small"}
@@ -34,21 +51,25 @@ func TestQuantizedMatchOnnxruntime(t *testing.T) {
 	}
 	py := testutil.Python(t, "torch", "torchvision", "onnx")
 	script := testutil.Tool(t, "quantize_onnx.py")
-	dir := modelCache(t)
-	cmd := exec.Command(py, script, "--out", dir, "--models", strings.Join(models, ","))
-	if out, err := cmd.CombinedOutput(); err != nil {
+	cmd := exec.Command(py, script, "--out", modelCache(t), "--models", strings.Join(models, ","))
+	out, err := cmd.Output()
+	if err != nil {
 		t.Fatalf("quantize_onnx.py: %v\n%s", err, out)
 	}
 	size := map[string]int{"small": 32, "resnet18": 224}
-	for _, m := range models {
-		for _, form := range []string{"float", "qdq", "qop"} {
-			path := filepath.Join(dir, "q_"+m+"_"+form+".onnx")
-			t.Run(m+"_"+form, func(t *testing.T) { checkQuantized(t, path, size[m]) })
-		}
+	for _, path := range strings.Fields(string(out)) {
+		base := strings.TrimSuffix(filepath.Base(path), ".onnx") // q<V>_<model>_<form>
+		parts := strings.Split(base, "_")
+		model, form := strings.Join(parts[1:len(parts)-1], "_"), parts[len(parts)-1]
+		t.Run(model+"_"+form, func(t *testing.T) { checkQuantized(t, path, size[model], form) })
 	}
 }
 
-func checkQuantized(t *testing.T, path string, size int) {
+func checkQuantized(t *testing.T, path string, size int, form string) {
+	want, ok := quantForms[form]
+	if !ok || size == 0 {
+		t.Fatalf("%s: unknown form %q or model", path, form)
+	}
 	mdl, err := importer.Load(path)
 	if err != nil {
 		t.Fatal(err)
@@ -77,8 +98,8 @@ func checkQuantized(t *testing.T, path string, size int) {
 					scale = math.Max(scale, math.Abs(float64(w[i])))
 				}
 				t.Logf("batch %d, %s: max|diff| %.3g, max|out| %.3g (%.2g relative)", batch, o.Name, maxAbs, scale, maxAbs/scale)
-				if !(maxAbs <= quantLogitsTol*scale) {
-					t.Errorf("batch %d, %s: max|diff| %.3g > %g * max|out| (%.3g)", batch, o.Name, maxAbs, quantLogitsTol, scale)
+				if !(maxAbs <= want.tol*scale) {
+					t.Errorf("batch %d, %s: max|diff| %.3g > %g * max|out| (%.3g)", batch, o.Name, maxAbs, want.tol, scale)
 				}
 				continue
 			}
@@ -91,8 +112,8 @@ func checkQuantized(t *testing.T, path string, size int) {
 				}
 			}
 			t.Logf("batch %d, %s (%v, %d values): %d differ (by at most %g)", batch, o.Name, g.DType, len(w), differ, maxDiff)
-			if differ > 0 {
-				t.Errorf("batch %d, %s: %d of %d integers differ from onnxruntime (by at most %g)", batch, o.Name, differ, len(w), maxDiff)
+			if share := want.flip[o.Name]; maxDiff > 1 || float64(differ) > share*float64(len(w)) {
+				t.Errorf("batch %d, %s: %d of %d integers differ from onnxruntime (by at most %g; allowed: %g of them by 1)", batch, o.Name, differ, len(w), maxDiff, share)
 			}
 		}
 	}

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Build int8 quantized CNNs for hierlearn's importer tests
-(importer/quant_model_test.go): a float model exported from torch, and the
-same model quantized in onnxruntime's two forms.
+"""Build int8 quantized and float16 CNNs for hierlearn's importer tests
+(importer/quant_model_test.go): a float model exported from torch, the
+same model quantized in onnxruntime's two forms, and in float16.
 
 Runs on Debian's python3 with torch 1.13, torchvision 0.14 and onnx 1.12
 (there is no onnxruntime python package here, so this does what
@@ -17,9 +17,14 @@ the convolutions, eval mode, opset 13, batch axis dynamic, input "input"
             conv, a residual block, global average pooling, linear (10)
   resnet18  torchvision's, 224x224, 1000 classes
 
-Each model gives three files in DIR: q_<model>_float.onnx (the export),
-q_<model>_qdq.onnx and q_<model>_qop.onnx (existing files are left alone;
-each is written atomically). Quantization:
+Each model gives four files in DIR, whose paths are printed:
+q<V>_<model>_float.onnx (the export), q<V>_<model>_qdq.onnx,
+q<V>_<model>_qop.onnx and q<V>_<model>_fp16.onnx, V being this script's
+version (existing files are left alone; each is written atomically).
+float16: every float initializer converted, a Cast to float16 after the
+input and one back to float before the output (what onnxruntime's
+float16 converter writes with keep_io_types), so that onnxruntime
+computes in float16. Quantization:
   - calibration: the float graph is evaluated node by node with
     torch.nn.functional (Conv, Relu, Add, MaxPool, GlobalAveragePool,
     Flatten, Gemm: what these models hold) on --calib-batches batches of
@@ -38,8 +43,11 @@ each is written atomically). Quantization:
     quantized input and transposed weights, then Cast, Mul by
     x_scale * w_scale and Add of the bias; other operators run in float,
     fed by DequantizeLinear where their input is quantized.
-Both quantized forms also output, for exact comparison, the uint8 tensors
-"input_quantized" (the first QuantizeLinear) and, in the QOperator form,
+Both quantized forms also output the uint8 tensor "input_quantized" (the
+first QuantizeLinear); the QDQ form "second_quantized" (the
+QuantizeLinear of the second Conv's input, downstream of one float Conv)
+and "last_quantized" (that of the Gemm's input, downstream of every float
+Conv), the QOperator form
 "conv_first" and "conv_last" (the first and last QLinearConv outputs) and
 "matmul_int32" (MatMulInteger's output). Every file records the model,
 seed, form and calibration in its metadata_props.
@@ -57,7 +65,7 @@ import torch.nn.functional as F
 import torchvision
 from onnx import TensorProto, helper, numpy_helper
 
-VERSION = "1"
+VERSION = "3"  # in the file names: files of an older version are not reused
 
 
 class Small(nn.Module):
@@ -275,7 +283,9 @@ def quantize_qdq(graph, lo, hi):
         m.CopyFrom(n)
         m.input[:] = [x + "_dequantized", w + "_dequantized", bias + "_dequantized"]
         b.nodes.append(m)
-    return b, ["input_quantized"]
+    convs = [n.input[0] for n in graph.node if n.op_type == "Conv"]
+    last = [n for n in graph.node if n.op_type == "Gemm"][-1].input[0]
+    return b, ["input_quantized", ("second_quantized", b.quantized[convs[1]]), ("last_quantized", b.quantized[last])]
 
 
 def quantize_qop(graph, lo, hi):
@@ -343,13 +353,42 @@ def write_quantized(fpath, path, form, meta, batches, batch, size):
         name, src = (e, e) if isinstance(e, str) else e
         if name != src:
             nodes.append(helper.make_node("Identity", [src], [name], name=name + "_Identity"))
-        et, rank = (TensorProto.INT32, 2) if name == "matmul_int32" else (TensorProto.UINT8, 4)
+        et = TensorProto.INT32 if name == "matmul_int32" else TensorProto.UINT8
+        rank = 2 if name in ("matmul_int32", "last_quantized") else 4
         outputs.append(helper.make_tensor_value_info(name, et, ["%s_%d" % (name, i) for i in range(rank)]))
     graph = helper.make_graph(nodes, g.name + "_" + form, list(g.input), outputs, inits)
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="hierlearn quantize_onnx.py")
     m.ir_version = 7
     meta = dict(meta, form=form, calibration="%d batches of %d standard normal inputs, min/max, uint8 activations, int8 per-channel weights" % (batches, batch))
     save(m, path, meta)
+
+
+def write_float16(fpath, path, meta):
+    """The float model with float16 weights and activations: initializers
+    converted, a Cast to float16 after the input and one to float before
+    each output (onnxruntime's float16 converter with keep_io_types)."""
+    model = onnx.load(fpath)
+    g = model.graph
+    inits = []
+    for t in g.initializer:
+        a = numpy_helper.to_array(t)
+        inits.append(numpy_helper.from_array(a.astype(np.float16) if a.dtype == np.float32 else a, t.name))
+    rename = {i.name: i.name + "_fp16" for i in g.input}
+    outs = {o.name: o.name + "_fp16" for o in g.output}
+    nodes = [helper.make_node("Cast", [i], [r], name=r + "_Cast", to=TensorProto.FLOAT16) for i, r in rename.items()]
+    for n in g.node:
+        if n.op_type == "Constant" or any(a.type == onnx.AttributeProto.TENSOR for a in n.attribute):
+            raise SystemExit("Constant nodes are not converted")
+        m = onnx.NodeProto()
+        m.CopyFrom(n)
+        m.input[:] = [rename.get(i, i) for i in n.input]
+        m.output[:] = [outs.get(o, o) for o in n.output]
+        nodes.append(m)
+    nodes += [helper.make_node("Cast", [r], [o], name=o + "_Cast", to=TensorProto.FLOAT) for o, r in outs.items()]
+    graph = helper.make_graph(nodes, g.name + "_fp16", list(g.input), list(g.output), inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="hierlearn quantize_onnx.py")
+    m.ir_version = 7
+    save(m, path, dict(meta, form="fp16"))
 
 
 def main():
@@ -366,13 +405,16 @@ def main():
         if name not in MODELS:
             raise SystemExit("unknown model %r (have %s)" % (name, ", ".join(MODELS)))
         size = MODELS[name][1]
-        fpath = os.path.join(a.out, "q_%s_float.onnx" % name)
+        fpath = os.path.join(a.out, "q%s_%s_float.onnx" % (VERSION, name))
         if not os.path.exists(fpath):
             export_float(name, fpath, a.seed)
+        print(fpath)
         meta = {"hierlearn.tool": "quantize_onnx.py " + VERSION, "model": name, "seed": a.seed}
-        for form in ("qdq", "qop"):
-            path = os.path.join(a.out, "q_%s_%s.onnx" % (name, form))
-            if not os.path.exists(path):
+        for form in ("qdq", "qop", "fp16"):
+            path = os.path.join(a.out, "q%s_%s_%s.onnx" % (VERSION, name, form))
+            if form == "fp16" and not os.path.exists(path):
+                write_float16(fpath, path, meta)
+            elif not os.path.exists(path):
                 write_quantized(fpath, path, form, meta, a.calib_batches, a.calib_batch, size)
             print(path)
         sys.stdout.flush()
