@@ -154,7 +154,8 @@
 // integers, exact below 2^53) and requantize as onnxruntime does
 // (multiplier in float32, round half to even, saturate), so their integer
 // outputs equal onnxruntime's. Data movement, comparisons and the Where
-// select take narrow integers as they are; integer arithmetic (Add, Mul,
+// select take narrow integers as they are, MaxPool, GlobalMaxPool and
+// Clip run their float32 kernels on them (exact); integer arithmetic (Add, Mul,
 // ReduceSum, Bitwise*...) wraps its results to the output type, as C and
 // numpy do; every other operator refuses them with ErrUnsupported. Other
 // element types (uint32, uint64, float8, 4-bit and 2-bit types, strings)

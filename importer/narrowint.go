@@ -131,7 +131,7 @@ func narrowKernel(n *Node, ins, outs []*info, k *kernel) (*kernel, error) {
 		}
 	}
 	switch {
-	case narrow == 0 || k == nil || narrowQuant[n.Op] || narrowExact[n.Op]:
+	case narrow == 0 || k == nil || narrowQuant[n.Op] || narrowExact[n.Op] || narrowViaFloat[n.Op]:
 		return k, nil
 	case !narrowWrapped[n.Op]:
 		return nil, fmt.Errorf("%w element type %v for operator %s (the quantization operators, data movement, comparisons and integer arithmetic take it)", ErrUnsupported, narrow, n.Op)
@@ -148,4 +148,72 @@ func narrowKernel(n *Node, ins, outs []*info, k *kernel) (*kernel, error) {
 		}
 	}
 	return &wrapped, nil
+}
+
+// narrowViaFloat are the operators that take narrow integers by running
+// their float32 kernel on them: every narrow integer is exact in float32
+// and these only select or clamp values, so the results are exact too.
+var narrowViaFloat = map[string]bool{"MaxPool": true, "GlobalMaxPool": true, "Clip": true}
+
+// buildNode builds n: through buildViaFloat for a narrowViaFloat operator
+// on narrow integers, else with its registry entry.
+func buildNode(n *Node, ins []*info, env *buildEnv) ([]*info, *kernel, error) {
+	if narrowViaFloat[n.Op] && len(ins) > 0 && ins[0] != nil && isNarrow(ins[0].dt) {
+		return buildViaFloat(n, ins, env)
+	}
+	return n.def().build(n, ins, env)
+}
+
+// buildViaFloat builds n's float32 kernel for its narrow integer inputs
+// (all of one type) and wraps it to convert them in and output 0 back.
+func buildViaFloat(n *Node, ins []*info, env *buildEnv) ([]*info, *kernel, error) {
+	dt := ins[0].dt
+	fin := make([]*info, len(ins))
+	conv := make([]bool, len(ins))
+	for i, x := range ins {
+		fin[i] = x
+		if x == nil || !isNarrow(x.dt) {
+			continue
+		}
+		if x.dt != dt {
+			return nil, nil, fmt.Errorf("input types %v and %v differ", dt, x.dt)
+		}
+		fin[i], conv[i] = &info{dt: Float32, shape: x.shape}, true
+		if x.c != nil {
+			fin[i].c = toFloat32(x.c)
+		}
+	}
+	outs, k, err := n.def().build(n, fin, env)
+	if err != nil || len(outs) == 0 || outs[0].dt != Float32 {
+		return outs, k, err
+	}
+	outs[0] = &info{dt: dt, shape: outs[0].shape}
+	if k == nil {
+		return outs, nil, fmt.Errorf("%w: %s folded on %v", ErrUnsupported, n.Op, dt)
+	}
+	run := k.run
+	return outs, &kernel{scratch: k.scratch, run: func(in, out []*Tensor, sc []float32) {
+		fi := make([]*Tensor, len(in))
+		for i, t := range in {
+			fi[i] = t
+			if t != nil && conv[i] {
+				fi[i] = toFloat32(t)
+			}
+		}
+		fo := append([]*Tensor{}, out...)
+		fo[0] = &Tensor{DType: Float32, Shape: out[0].Shape, F: make([]float32, len(out[0].I))}
+		run(fi, fo, sc)
+		for i, v := range fo[0].F {
+			out[0].I[i] = int64(v)
+		}
+	}}, nil
+}
+
+// toFloat32 converts an integer tensor to float32.
+func toFloat32(t *Tensor) *Tensor {
+	f := &Tensor{DType: Float32, Shape: t.Shape, F: make([]float32, len(t.I))}
+	for i, v := range t.I {
+		f.F[i] = float32(v)
+	}
+	return f
 }

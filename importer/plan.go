@@ -288,7 +288,7 @@ func safeBuild(n *Node, ins []*info, env *buildEnv) (outs []*info, k *kernel, er
 			err = fmt.Errorf("node %q (%s, opset %d): malformed node: %v", n.Name, n.Op, n.Opset, r)
 		}
 	}()
-	outs, k, err = n.def().build(n, ins, env)
+	outs, k, err = buildNode(n, ins, env)
 	if err != nil {
 		return nil, nil, fmt.Errorf("node %q (%s, opset %d): %w", n.Name, n.Op, n.Opset, err)
 	}

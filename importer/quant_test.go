@@ -91,8 +91,8 @@ func TestQuantizeLinearValues(t *testing.T) {
 		// x / 0.5 = 2.5 -> 2, 3.5 -> 4, -2.5 -> -2 (+ zero point 10); 1000 saturates.
 		{"uint8 half to even", rawInit("z", u8, []int8{10}), []float32{0.5}, nil, []float32{1.25, 1.75, -1.25, 1000, -1000, 0}, []int64{12, 14, 8, 255, 0, 10}},
 		{"int8 saturation", rawInit("z", i8, []int8{-1}), []float32{1}, nil, []float32{200, -200, 0.5, -0.5, 1.5, -127.5}, []int64{127, -128, -1, -1, 1, -128}},
-		// axis 1 of [2, 3]: scales 1, 2, 4.
-		{"per axis", rawInit("z", i8, []int8{0, 1, 2}, 3), []float32{1, 2, 4}, []int64{3}, []float32{3, 3, 3, -3, -3, -3}, []int64{3, 3, 3, -3, 0, 1}},
+		// axis 1 of [2, 3]: scales 1, 2, 4, zero points 0, 1, 2 (-3/2 = -1.5 -> -2).
+		{"per axis", rawInit("z", i8, []int8{0, 1, 2}, 3), []float32{1, 2, 4}, []int64{3}, []float32{3, 3, 3, -3, -3, -3}, []int64{3, 3, 3, -3, -1, 1}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			b := model(13, []*onnxpb.NodeProto{node("QuantizeLinear", []string{"x", "s", "z"}, []string{"y"})},
