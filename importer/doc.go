@@ -130,7 +130,7 @@
 //
 // # Element types
 //
-// Everything float is computed in float32; int32 values are widened to
+// Float32 and 16-bit floats are computed in float32; int32 values are widened to
 // int64 (they are indices and shapes), bool values are 0 or 1 in int64.
 // FLOAT16 and BFLOAT16 inputs, initializers and outputs are float32
 // tensors: decoded at the boundary and computed in float32, so results
@@ -139,11 +139,14 @@
 // 16-bit type rounds to its precision, a CastLike does not. Values are
 // not rounded to 16 bits after each operator as a float16 runtime would:
 // a resnet18 converted to float16 matches onnxruntime (computing in
-// float16) to 2.3e-5 of the output scale. DOUBLE values are rounded to
-// float32 at the boundary and computed in float32 too (outputs are
-// float32 tensors): about 7 significant digits, not 16; a kernel
-// predictor that hierlearn exports (float64 inside the graph) then
-// differs from onnxruntime by up to 1e-4 relative.
+// float16) to 2.3e-5 of the output scale. DOUBLE (Float64) tensors hold
+// the bits of their values in I (f64.go; NewFloat64 and Float64s make and
+// read them), which data-movement kernels copy as they are; elementwise
+// arithmetic, comparisons and functions, MatMul, ReduceSum and Cast
+// compute in float64, and any other operator computes in float32 on
+// converted copies, its float outputs converted back to float64. The
+// kernel predictors hierlearn exports (float64 inside the graph) match
+// onnxruntime exactly.
 //
 // Quantized models: UINT8, INT8, UINT16 and INT16 tensors are held in
 // int64 (I), always within their type's range (narrowint.go). The

@@ -155,9 +155,13 @@ func narrowKernel(n *Node, ins, outs []*info, k *kernel) (*kernel, error) {
 // and these only select or clamp values, so the results are exact too.
 var narrowViaFloat = map[string]bool{"MaxPool": true, "GlobalMaxPool": true, "Clip": true}
 
-// buildNode builds n: through buildViaFloat for a narrowViaFloat operator
-// on narrow integers, else with its registry entry.
+// buildNode builds n: through buildFloat64 when it reads or writes
+// float64 values, through buildViaFloat for a narrowViaFloat operator on
+// narrow integers, else with its registry entry.
 func buildNode(n *Node, ins []*info, env *buildEnv) ([]*info, *kernel, error) {
+	if usesFloat64(n, ins) {
+		return buildFloat64(n, ins, env)
+	}
 	if narrowViaFloat[n.Op] && len(ins) > 0 && ins[0] != nil && isNarrow(ins[0].dt) {
 		return buildViaFloat(n, ins, env)
 	}

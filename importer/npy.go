@@ -72,6 +72,22 @@ func fromNPY(a *npy.Array, want DType) (*Tensor, error) {
 		default:
 			return nil, fmt.Errorf("cannot cast %v to float32", a.DType)
 		}
+	case Float64:
+		t.I = make([]int64, n)
+		for i := range t.I {
+			switch a.DType {
+			case npy.Float64:
+				t.I[i] = f64bits(a.F64[i])
+			case npy.Float32:
+				t.I[i] = f64bits(float64(a.F32[i]))
+			case npy.Int64:
+				t.I[i] = f64bits(float64(a.I64[i]))
+			case npy.Uint8:
+				t.I[i] = f64bits(float64(a.U8[i]))
+			default:
+				return nil, fmt.Errorf("cannot cast %v to float64", a.DType)
+			}
+		}
 	case Int64, Bool, Uint8, Int8, Uint16, Int16:
 		t.I = make([]int64, n)
 		switch a.DType {
@@ -124,6 +140,8 @@ func (t *Tensor) toNPY() *npy.Array {
 	switch t.DType {
 	case Float32:
 		return npy.NewFloat32(append([]float32{}, t.F...), shape...)
+	case Float64:
+		return npy.NewFloat64(t.Float64s(), shape...)
 	case Bool, Uint8:
 		b := make([]byte, len(t.I))
 		for i, v := range t.I {

@@ -80,7 +80,7 @@ func (m *Model) planKey(in []*Tensor) string {
 // Range's bounds: opDef.planInputs) are folded whatever their type.
 func (m *Model) foldableInput(i int, t *Tensor) bool {
 	small := t.Len() <= 64 && (m.Inputs[i].Shape == nil || len(m.Inputs[i].Shape) <= 1)
-	return small && (t.DType != Float32 || m.planIn[m.Inputs[i].Name])
+	return small && ((t.DType != Float32 && t.DType != Float64) || m.planIn[m.Inputs[i].Name])
 }
 
 // buildPlan specialises the model to the given inputs (Model.Inputs order;

@@ -38,15 +38,15 @@ func checkedNumel(dims []int64) (int, error) {
 // dtypeOf maps an ONNX element type to ours. INT32 tensors are widened to
 // int64 (they only appear as indices and shapes in the models we target);
 // FLOAT16 and BFLOAT16 ones to float32, in which they are computed (a
-// Cast to them rounds to their precision), and DOUBLE ones too (rounded
-// to float32 at the boundary). UINT8, INT8, UINT16 and INT16 are held in
-// int64 (narrowint.go).
+// Cast to them rounds to their precision). DOUBLE tensors hold their bits
+// in int64 (f64.go); UINT8, INT8, UINT16 and INT16 are held in int64
+// (narrowint.go).
 func dtypeOf(elem int32) (DType, error) {
 	switch onnxpb.TensorProto_DataType(elem) {
 	case onnxpb.TensorProto_FLOAT, onnxpb.TensorProto_FLOAT16, onnxpb.TensorProto_BFLOAT16:
 		return Float32, nil // 16-bit floats are widened at the boundary
 	case onnxpb.TensorProto_DOUBLE:
-		return Float32, nil // float64 is narrowed at the boundary (see doc.go)
+		return Float64, nil // its bits held in int64 (f64.go)
 	case onnxpb.TensorProto_INT64, onnxpb.TensorProto_INT32:
 		return Int64, nil
 	case onnxpb.TensorProto_BOOL:
@@ -108,9 +108,9 @@ func tensorFromProto(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
 				t.F[i] = float16At(et, binary.LittleEndian.Uint16(raw[2*i:]))
 			}
 		case onnxpb.TensorProto_DOUBLE:
-			t.F = make([]float32, n)
-			for i := range t.F {
-				t.F[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:])))
+			t.I = make([]int64, n)
+			for i := range t.I {
+				t.I[i] = int64(binary.LittleEndian.Uint64(raw[8*i:]))
 			}
 		case onnxpb.TensorProto_INT64:
 			t.I = make([]int64, n)
@@ -144,9 +144,9 @@ func tensorFromProto(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
 	case onnxpb.TensorProto_DOUBLE:
 		have = len(tp.GetDoubleData())
 		if have == n {
-			t.F = make([]float32, n)
+			t.I = make([]int64, n)
 			for i, v := range tp.GetDoubleData() {
-				t.F[i] = float32(v)
+				t.I[i] = f64bits(v)
 			}
 		}
 	case onnxpb.TensorProto_INT64:

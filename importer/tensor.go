@@ -101,8 +101,11 @@ func clampInt(v int64) int {
 
 // floatAt returns element i as float64 whatever the type.
 func (t *Tensor) floatAt(i int) float64 {
-	if t.DType == Float32 {
+	switch t.DType {
+	case Float32:
 		return float64(t.F[i])
+	case Float64:
+		return f64at(t.I[i])
 	}
 	return float64(t.I[i])
 }

@@ -175,8 +175,11 @@ func compare(engine, name string, got, ref *importer.Tensor) Diff {
 }
 
 func at(t *importer.Tensor, i int) float64 {
-	if t.DType == importer.Float32 {
+	switch t.DType {
+	case importer.Float32:
 		return float64(t.F[i])
+	case importer.Float64:
+		return math.Float64frombits(uint64(t.I[i]))
 	}
 	return float64(t.I[i])
 }
