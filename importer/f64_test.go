@@ -19,12 +19,12 @@ func doubleInit(name string, data []float64, dims ...int64) *onnxpb.TensorProto 
 // in float32 it is 1.1e-2 (the 2^20 offset drops x's low bits; checked).
 const f64Tol = 1e-12
 
-// A float64 graph computes in float64: x is cast to double, shifted by
-// 2^20 and back (exact in float64, not in float32), multiplied by a
-// double matrix, square-rooted and summed over rows, then cast to float.
-func TestFloat64GraphComputesInFloat64(t *testing.T) {
+// float64Model casts x [batch, 3] to double, adds and subtracts 2^20,
+// multiplies by a double [3, 2] matrix, squares, takes the square root,
+// sums over the batch and casts back (a seed for FuzzLoadBytes too).
+func float64Model() []byte {
 	f, d := onnxpb.TensorProto_FLOAT, onnxpb.TensorProto_DOUBLE
-	b := model(13, []*onnxpb.NodeProto{
+	return model(13, []*onnxpb.NodeProto{
 		node("Cast", []string{"x"}, []string{"x64"}, aInt("to", int64(d))),
 		node("Add", []string{"x64", "c"}, []string{"a"}), node("Sub", []string{"a", "c"}, []string{"s"}),
 		node("MatMul", []string{"s", "w"}, []string{"m"}), node("Mul", []string{"m", "m"}, []string{"q"}),
@@ -35,7 +35,13 @@ func TestFloat64GraphComputesInFloat64(t *testing.T) {
 		[]*onnxpb.TensorProto{doubleInit("c", []float64{1 << 20}), doubleInit("w", []float64{1, -2, 0.5, 3, 1e-3, -1}, 3, 2),
 			int64Init("axes", []int64{0}, 1)},
 		[]*onnxpb.ValueInfoProto{vinfo("x", f, -1, 3)}, []*onnxpb.ValueInfoProto{vinfo("y", f, 2), vinfo("y64", d, 2)})
-	m, err := LoadBytes(b)
+}
+
+// A float64 graph computes in float64: x is cast to double, shifted by
+// 2^20 and back (exact in float64, not in float32), multiplied by a
+// double matrix, square-rooted and summed over rows, then cast to float.
+func TestFloat64GraphComputesInFloat64(t *testing.T) {
+	m, err := LoadBytes(float64Model())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -405,6 +405,7 @@ func FuzzLoadBytes(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add(quantModel())
+	f.Add(float64Model())
 	for _, b := range hostile() {
 		f.Add(b)
 	}
