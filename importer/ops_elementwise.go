@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/hierlearn/hierlearn/internal/numeric/vec"
 	"github.com/hierlearn/hierlearn/internal/onnxpb"
 )
 
@@ -142,6 +143,12 @@ func rowF(op binOp, o []float32, a []float32, ai, sa int, b []float32, bi, sb in
 				o[i] = a[i] / y
 			}
 		}
+		return
+	}
+	if (op == opAdd || op == opMul) && sa == 0 && sb == 1 {
+		// A scalar times a row (squeeze-and-excitation's scale * x):
+		// commutative, so the row-times-scalar loop above.
+		rowF(op, o, b, bi, 1, a, ai, 0, n)
 		return
 	}
 	for i := range o {
@@ -363,11 +370,7 @@ func buildUnary(op string) buildFn {
 				}
 			}
 		case "Sigmoid":
-			f = func(d, s []float32) {
-				for i, v := range s {
-					d[i] = sigmoid32(v)
-				}
-			}
+			f = vec.Sigmoid // vectorised: SiLU is x*Sigmoid(x)
 		default:
 			g := map[string]func(float64) float64{"Tanh": math.Tanh, "Sqrt": math.Sqrt, "Exp": math.Exp,
 				"Log": math.Log, "Neg": func(v float64) float64 { return -v }, "Abs": math.Abs}[op]
