@@ -59,6 +59,7 @@ func (p *phasePlanes) kernel(N, C, M int, relu bool, workers int, big bool) *ker
 	mult, planes, per, s, wq := M/C, N*M, p.perWorker(), p.s, p.wq
 	size := p.hq * wq
 	n := (OH-1)*wq + OW // wide output elements every tap updates
+	const block = 2048  // wide output elements per pass of the taps (8 KB)
 	return &kernel{scratch: per * min(workers, max(planes, 1)), run: func(in, o []*Tensor, sc []float32) {
 		src, wd, dst := in[0].F, in[1].F, o[0].F
 		var bias []float32
@@ -81,10 +82,15 @@ func (p *phasePlanes) kernel(N, C, M int, relu bool, workers int, big bool) *ker
 				}
 				fill(wide[:n], bv)
 				f := wd[q%M*KH*KW : (q%M+1)*KH*KW]
-				for kh := 0; kh < KH; kh++ {
-					for kw := 0; kw < KW; kw++ {
-						at := (kh%s*s+kw%s)*size + kh/s*wq + kw/s
-						vec.Axpy(wide[:n], f[kh*KW+kw], ph[at:])
+				// Blocks of rows whose wide output stays in L1 while
+				// every tap passes over it.
+				for r0 := 0; r0 < n; r0 += block {
+					r1 := min(n, r0+block)
+					for kh := 0; kh < KH; kh++ {
+						for kw := 0; kw < KW; kw++ {
+							at := (kh%s*s+kw%s)*size + kh/s*wq + kw/s
+							vec.Axpy(wide[r0:r1], f[kh*KW+kw], ph[at+r0:])
+						}
 					}
 				}
 				y := dst[q*OH*OW : (q+1)*OH*OW]

@@ -105,13 +105,9 @@ func rowF(op binOp, o []float32, a []float32, ai, sa int, b []float32, bi, sb in
 		a, b = a[ai:ai+n], b[bi:bi+n]
 		switch op {
 		case opAdd:
-			for i := range o {
-				o[i] = a[i] + b[i]
-			}
+			vec.Add(o, a, b)
 		case opMul:
-			for i := range o {
-				o[i] = a[i] * b[i]
-			}
+			vec.Mul(o, a, b)
 		case opSub:
 			for i := range o {
 				o[i] = a[i] - b[i]
