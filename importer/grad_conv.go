@@ -200,6 +200,7 @@ func backPool(c *backCtx) error {
 	planes := x.Shape[0] * x.Shape[1]
 	ID, IH, IW := w.in[0], w.in[1], w.in[2]
 	forPlanes(planes, planes*osz*w.kSize(), func(lo, hi int) {
+		var taps []int // dilated AveragePool's window
 		for p := lo; p < hi; p++ {
 			src, dst := x.F[p*isz:(p+1)*isz], gx[p*isz:(p+1)*isz]
 			yo, go_ := y.F[p*osz:(p+1)*osz], gy[p*osz:(p+1)*osz]
@@ -231,6 +232,13 @@ func backPool(c *backCtx) error {
 											break found
 										}
 									}
+								}
+							}
+						} else if w.d[0] != 1 || w.d[1] != 1 || w.d[2] != 1 {
+							var cnt int
+							if taps, cnt = dilatedWindow(w, d0, h0, w0, includePad, taps); cnt > 0 {
+								for _, i := range taps {
+									dst[i] += g / float32(cnt)
 								}
 							}
 						} else {

@@ -190,6 +190,12 @@ func gradCases() []gradCase {
 		nodes: one("AveragePool", []string{"X"}, aInts("kernel_shape", 3, 3), aInts("strides", 2, 2), aInts("pads", 1, 1, 1, 1))})
 	add(gradCase{name: "AveragePool/include_pad", xShape: []int64{1, 2, 5, 5},
 		nodes: one("AveragePool", []string{"X"}, aInts("kernel_shape", 2, 3), aInts("pads", 1, 0, 0, 1), aInt("count_include_pad", 1))})
+	add(gradCase{name: "AveragePool/dilations,ceil_mode", opset: 19, xShape: []int64{1, 2, 7, 6},
+		nodes: one("AveragePool", []string{"X"}, aInts("kernel_shape", 3, 2), aInts("dilations", 2, 3), aInts("strides", 2, 1), aInts("pads", 1, 0, 1, 1), aInt("ceil_mode", 1))})
+	add(gradCase{name: "AveragePool/dilations,include_pad", opset: 19, xShape: []int64{1, 2, 6, 6},
+		nodes: one("AveragePool", []string{"X"}, aInts("kernel_shape", 2, 2), aInts("dilations", 2, 2), aInts("pads", 1, 1, 1, 1), aInt("count_include_pad", 1))})
+	add(gradCase{name: "ReduceL2/noop_with_empty_axes", opset: 18, xShape: []int64{2, 3},
+		nodes: one("ReduceL2", []string{"X", "axes"}, aInt("noop_with_empty_axes", 1)), inits: []*onnxpb.TensorProto{int64Init("axes", nil, 0)}})
 	add(gradCase{name: "GlobalAveragePool", xShape: []int64{2, 3, 2, 2}, nodes: one("GlobalAveragePool", []string{"X"})})
 	add(gradCase{name: "GlobalMaxPool", xShape: []int64{2, 3, 2, 2}, nodes: one("GlobalMaxPool", []string{"X"})})
 	add(gradCase{name: "Gemm/transB,alpha,beta", xShape: []int64{3, 4},

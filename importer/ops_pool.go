@@ -28,8 +28,8 @@ func checkPool(n *Node) error {
 	if n.Op == "MaxPool" && len(n.Outputs) > 1 && n.Outputs[1] != "" {
 		return fmt.Errorf("the Indices output is not supported")
 	}
-	if n.Op == "AveragePool" && slices.ContainsFunc(n.attrInts("dilations"), func(d int) bool { return d != 1 }) {
-		return fmt.Errorf("AveragePool dilations are not supported")
+	if n.Op == "AveragePool" && n.Opset < 19 && slices.ContainsFunc(n.attrInts("dilations"), func(d int) bool { return d != 1 }) {
+		return fmt.Errorf("AveragePool dilations before opset 19")
 	}
 	return nil
 }
@@ -165,6 +165,8 @@ func poolPlane(w *window, src, dst []float32, isMax, includePad bool) {
 						}
 					}
 					dst[o] = m
+				} else if w.d[0] != 1 || w.d[1] != 1 || w.d[2] != 1 {
+					dst[o] = dilatedAverage(w, src, d0, h0, w0, includePad)
 				} else {
 					// Window clipped to the padded input, then to the input.
 					de, he, we := min(d0+w.k[0], ID+w.pe[0]), min(h0+w.k[1], IH+w.pe[1]), min(w0+w.k[2], IW+w.pe[2])
@@ -194,6 +196,58 @@ func poolPlane(w *window, src, dst []float32, isMax, includePad bool) {
 			}
 		}
 	}
+}
+
+// dilatedWindow lists, into taps (reused), the offsets of the dilated
+// window starting at (d0, h0, w0) that fall inside the input, and returns
+// AveragePool's divisor: their number, or with includePad the number of
+// taps inside the padded input (taps past the padding, from ceil_mode,
+// never count), as in ONNX's reference.
+func dilatedWindow(w *window, d0, h0, w0 int, includePad bool, taps []int) ([]int, int) {
+	ID, IH, IW := w.in[0], w.in[1], w.in[2]
+	taps = taps[:0]
+	padCnt := 0
+	for kd := 0; kd < w.k[0]; kd++ {
+		id := d0 + kd*w.d[0]
+		if id >= ID+w.pe[0] {
+			break
+		}
+		for kh := 0; kh < w.k[1]; kh++ {
+			ih := h0 + kh*w.d[1]
+			if ih >= IH+w.pe[1] {
+				break
+			}
+			for kw := 0; kw < w.k[2]; kw++ {
+				iw := w0 + kw*w.d[2]
+				if iw >= IW+w.pe[2] {
+					break
+				}
+				padCnt++
+				if id >= 0 && id < ID && ih >= 0 && ih < IH && iw >= 0 && iw < IW {
+					taps = append(taps, (id*IH+ih)*IW+iw)
+				}
+			}
+		}
+	}
+	if includePad {
+		return taps, padCnt
+	}
+	return taps, len(taps)
+}
+
+// dilatedAverage is AveragePool's value for the dilated window starting at
+// (d0, h0, w0).
+func dilatedAverage(w *window, src []float32, d0, h0, w0 int, includePad bool) float32 {
+	var buf [64]int
+	taps, cnt := dilatedWindow(w, d0, h0, w0, includePad, buf[:0])
+	if cnt == 0 {
+		return 0
+	}
+	var s float32
+	for _, i := range taps {
+		s += src[i]
+	}
+	return s / float32(cnt)
 }
 
 // buildGlobalPool handles GlobalAveragePool and GlobalMaxPool.

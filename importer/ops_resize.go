@@ -23,9 +23,6 @@ type resizePlan struct {
 }
 
 func checkResize(n *Node) error {
-	if n.attrInt("antialias", 0) != 0 {
-		return fmt.Errorf("antialias=1 is not supported")
-	}
 	switch m := n.attrString("mode", "nearest"); m {
 	case "nearest", "linear", "cubic":
 	default:
@@ -155,6 +152,7 @@ func resizeOf(n *Node, in []*info) (*resizePlan, error) {
 	nearest := n.attrString("nearest_mode", "round_prefer_floor")
 	a := float64(n.attrFloat("cubic_coeff_a", -0.75))
 	exclude := n.attrInt("exclude_outside", 0) != 0
+	antialias := n.attrInt("antialias", 0) != 0
 	p := &resizePlan{in: x.shape, out: out, taps: make([][][]tap, r), outside: make([][]bool, r),
 		extrap: n.attrFloat("extrapolation_value", 0)}
 	for d := 0; d < r; d++ {
@@ -205,6 +203,10 @@ func resizeOf(n *Node, in []*info) (*resizePlan, error) {
 					p.outside[d][o] = true
 					continue
 				}
+			}
+			if antialias && s < 1 && mode != "nearest" {
+				p.taps[d][o] = antialiasTaps(xi, inLen, mode, s, a, exclude)
+				continue
 			}
 			p.taps[d][o] = resizeTaps(xi, inLen, mode, nearest, a, exclude)
 		}
@@ -297,8 +299,8 @@ func (p *resizePlan) each(fn func(o, i int, w float64)) {
 }
 
 // buildResize handles Resize from opset 11 (nearest, linear and cubic,
-// every coordinate transformation, axes and keep_aspect_ratio_policy;
-// not antialias). Scales or sizes must be known when the model is
+// every coordinate transformation, axes, keep_aspect_ratio_policy and
+// antialias). Scales or sizes must be known when the model is
 // planned.
 func buildResize(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if err := wantInputs(in, 1); err != nil {

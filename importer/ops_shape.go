@@ -578,6 +578,11 @@ func checkPad(n *Node) error {
 	switch m := n.attrString("mode", "constant"); m {
 	case "constant", "reflect", "edge":
 		return nil
+	case "wrap":
+		if n.Opset < 19 {
+			return fmt.Errorf("pad mode \"wrap\" before opset 19")
+		}
+		return nil
 	default:
 		return fmt.Errorf("pad mode %q", m)
 	}
@@ -628,8 +633,8 @@ func buildPad(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 		if mode == "reflect" && (pads[i] >= x.shape[i] || pads[r+i] >= x.shape[i]) && (pads[i] > 0 || pads[r+i] > 0) {
 			return nil, nil, fmt.Errorf("reflect pad %v too large for shape %v", pads, x.shape)
 		}
-		if mode == "edge" && x.shape[i] == 0 && out[i] > 0 {
-			return nil, nil, fmt.Errorf("edge pad of an empty dim")
+		if (mode == "edge" || mode == "wrap") && x.shape[i]+min(0, pads[i])+min(0, pads[r+i]) <= 0 && out[i] > 0 {
+			return nil, nil, fmt.Errorf("%s pad of an empty dim", mode)
 		}
 	}
 	allZero := true
@@ -711,6 +716,11 @@ func buildPad(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 						inside = false
 					case "edge":
 						j = clamp(j, 0, n-1)
+					case "wrap":
+						// Around what negative pads leave, [lo, lo+m).
+						lo := max(0, -pads[d])
+						m := n - lo - max(0, -pads[r+d])
+						j = lo + ((j-lo)%m+m)%m
 					case "reflect":
 						for j < 0 || j >= n {
 							if j < 0 {
