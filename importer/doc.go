@@ -192,6 +192,12 @@
 //     subsampled input first), written in place (conv_pointwise.go;
 //     every float buffer of a workspace has sgemm.PanelN zeroed floats of
 //     slack for the kernel's whole-tile reads);
+//   - depthwise convolutions (group = input channels, any channel
+//     multiplier; MobileNet, EfficientNet), on every path: undilated ones
+//     with strides 1x1 or 2x2 zero-pad each input plane into its phase
+//     images, and each tap is one vec.Axpy over the plane's output rows
+//     (computed as wide as the phase image, then copied out); others sum
+//     taps row by row (conv_depthwise.go, conv_depthwise_planes.go);
 //   - the rest (dilated, other strides, small outputs at batch > 1):
 //     im2col one row at a time into sgemm's packed layout, then
 //     sgemm.Packed; small outputs stack several images along the columns.

@@ -14,4 +14,9 @@
 //   - Add and AddReLU: the store of a convolution fused with a residual
 //     connection. The ReLU clears every value whose sign bit is set (as
 //     the importer's scalar ReLU does: -0 and negative NaNs become +0).
+//   - Axpy (fused multiply-add on the vector paths): one tap of a
+//     depthwise convolution over a plane or row. Mul: same-shape products
+//     (SiLU's x*sigmoid(x)).
+//   - Sigmoid, GeluErf, and HardSigmoid (HardSwish with swish): MobileNetV3
+//     and EfficientNet activations; NaN stays NaN.
 package vec
