@@ -219,6 +219,24 @@ func newOpsetCases() []newOpsetCase {
 		b.out(b.node("CenterCropPad", []string{x, b.constInts([]int64{3, 7, 3}, 3)}), f32)
 		b.out(b.node("CenterCropPad", []string{x, b.constInts([]int64{2, 6}, 2)}, aInts("axes", 1, 0)), f32)
 	})
+	// QuantizeLinear and DequantizeLinear: per-axis (19) and blocked
+	// (21: block_size) scales, uint8 outputs (no zero point given).
+	for _, opset := range []int{19, 21} {
+		add("QuantizeLinear_DequantizeLinear", opset, func(b *caseBuilder) {
+			x := b.floats(2, 2, 4, 3)
+			perAxis := b.constFloats([]float32{0.02, 0.05, 0.03, 0.1}, 4)
+			q := b.node("QuantizeLinear", []string{x, perAxis}, aInt("axis", 1))
+			b.out(q, dtype.Uint8)
+			b.out(b.node("DequantizeLinear", []string{q, perAxis}, aInt("axis", 1)), f32)
+			b.out(b.node("QuantizeLinear", []string{x, b.constFloats([]float32{0.04})}), dtype.Uint8)
+			if opset >= 21 {
+				blocked := b.constFloats([]float32{0.02, 0.05, 0.03, 0.1, 0.04, 0.06, 0.01, 0.08, 0.07, 0.05, 0.02, 0.03}, 2, 2, 3)
+				qb := b.node("QuantizeLinear", []string{x, blocked}, aInt("axis", 1), aInt("block_size", 2))
+				b.out(qb, dtype.Uint8)
+				b.out(b.node("DequantizeLinear", []string{qb, blocked}, aInt("axis", 1), aInt("block_size", 2)), f32)
+			}
+		})
+	}
 	// The type-widening versions (19, 21) of the layout operators and
 	// Cast, with the types the importer computes.
 	for _, opset := range []int{19, 21} {

@@ -184,7 +184,8 @@ func buildCases(t *testing.T, opset int, cases []newOpsetCase) ([]byte, map[stri
 // Resize axes / keep_aspect_ratio_policy / antialias / half_pixel_symmetric,
 // Resize antialias, Scatter* max/min, LpPool ceil_mode, GroupNormalization
 // 18 vs 21, AveragePool dilations, Gelu, IsInf/IsNaN, ReduceMax on bool,
-// Mish, the bitwise operators, CenterCropPad, the type
+// Mish, the bitwise operators, CenterCropPad, per-axis and blocked
+// QuantizeLinear/DequantizeLinear, the type
 // widening of Cast, Reshape, Shape, Squeeze, Unsqueeze, Flatten,
 // Transpose), runs each in Go and all the cases of one opset as one model
 // in onnxruntime-node, and compares: integer and bool outputs exactly,
