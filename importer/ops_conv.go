@@ -264,6 +264,9 @@ func buildConv(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 		k.residual = func(relu bool) *kernel { return conv(n, w, N, C, M, wt.c, b, relu, true, workers) }
 		return []*info{{dt: Float32, shape: out}}, k, nil
 	}
+	if !env.opt.NoShiftedConv && w.vectorSuits(g, wt) {
+		return []*info{{dt: Float32, shape: out}}, vectorConv(wt.c, N, C, M, n.fuseRelu), nil
+	}
 	if !env.opt.NoShiftedConv && w.depthwiseSuits(g, C, M) {
 		return []*info{{dt: Float32, shape: out}}, depthwiseConv(w, N, C, M, n.fuseRelu, env.workers()), nil
 	}
