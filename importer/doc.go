@@ -198,6 +198,9 @@
 //     images, and each tap is one vec.Axpy over the plane's output rows
 //     (computed as wide as the phase image, then copied out); others sum
 //     taps row by row (conv_depthwise.go, conv_depthwise_planes.go);
+//   - 1x1 convolutions over a single pixel (squeeze-and-excitation):
+//     one vec.Axpy per input channel over the transposed weights
+//     (conv_vector.go);
 //   - the rest (dilated, other strides, small outputs at batch > 1):
 //     im2col one row at a time into sgemm's packed layout, then
 //     sgemm.Packed; small outputs stack several images along the columns.
