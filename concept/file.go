@@ -109,23 +109,31 @@ func (c *Concept) Save(path string) error {
 
 // Load reads a concept.json file written by Save, validating it.
 func Load(path string) (*Concept, error) {
+	return loadFile(path, "concept", ErrFile, Decode)
+}
+
+// loadFile reads at most maxFileSize bytes of path and decodes them,
+// wrapping every error with "load WHAT PATH" (tooBig marks a file over
+// the limit).
+func loadFile[T any](path, what string, tooBig error, decode func([]byte) (T, error)) (T, error) {
+	var zero T
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("load concept: %w", err)
+		return zero, fmt.Errorf("load %s: %w", what, err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("load concept %s: %w", path, err)
+		return zero, fmt.Errorf("load %s %s: %w", what, path, err)
 	}
 	if len(data) > maxFileSize {
-		return nil, fmt.Errorf("load concept %s: %w: larger than %d bytes", path, ErrFile, maxFileSize)
+		return zero, fmt.Errorf("load %s %s: %w: larger than %d bytes", what, path, tooBig, maxFileSize)
 	}
-	c, err := Decode(data)
+	v, err := decode(data)
 	if err != nil {
-		return nil, fmt.Errorf("load concept %s: %w", path, err)
+		return zero, fmt.Errorf("load %s %s: %w", what, path, err)
 	}
-	return c, nil
+	return v, nil
 }
 
 // Decode parses and validates the bytes of a concept.json file.

@@ -6,9 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
-	"os"
 
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
 	"github.com/hierlearn/hierlearn/internal/version"
@@ -69,23 +67,7 @@ func (sc *SparseCoding) Save(path string) error {
 
 // LoadSparseCoding reads a file written by SparseCoding.Save.
 func LoadSparseCoding(path string) (*SparseCoding, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("load sparse-coding model: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("load sparse-coding model %s: %w", path, err)
-	}
-	if len(data) > maxFileSize {
-		return nil, fmt.Errorf("load sparse-coding model %s: %w: larger than %d bytes", path, ErrSparseCoding, maxFileSize)
-	}
-	sc, err := DecodeSparseCoding(data)
-	if err != nil {
-		return nil, fmt.Errorf("load sparse-coding model %s: %w", path, err)
-	}
-	return sc, nil
+	return loadFile(path, "sparse-coding model", ErrSparseCoding, DecodeSparseCoding)
 }
 
 // DecodeSparseCoding parses and validates the bytes of a sparse-coding
