@@ -3,8 +3,6 @@ package compare
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/hierlearn/hierlearn/concept/lagfield"
@@ -59,22 +57,7 @@ func TestFeatureImportanceReportGolden(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	writeFeatureImportance(&buf, groups(rs))
-	path := filepath.Join("testdata", "feature-importance-report.golden")
-	if *updateGolden {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("report section differs from %s:\n%s", path, buf.String())
-	}
+	checkGolden(t, "feature-importance-report.golden", buf.Bytes())
 	files, err := plotFeatureImportance(t.TempDir(), groups(rs))
 	if err != nil || len(files) != 2 {
 		t.Errorf("plots %v, %v", files, err)

@@ -46,12 +46,25 @@ func TestPurificationReportGolden(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	writePurification(&buf, groups(rs))
-	path := filepath.Join("testdata", "purification-report.golden")
+	checkGolden(t, "purification-report.golden", buf.Bytes())
+	// The plots of the same results are drawn.
+	dir := t.TempDir()
+	files, err := plotPurification(dir, groups(rs))
+	if err != nil || len(files) != 4 {
+		t.Errorf("plots %v, %v", files, err)
+	}
+}
+
+// checkGolden compares a rendered report section with testdata/name, or
+// rewrites that file under -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
 	if *updateGolden {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -59,13 +72,7 @@ func TestPurificationReportGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("report section differs from %s:\n%s", path, buf.String())
-	}
-	// The plots of the same results are drawn.
-	dir := t.TempDir()
-	files, err := plotPurification(dir, groups(rs))
-	if err != nil || len(files) != 4 {
-		t.Errorf("plots %v, %v", files, err)
+	if !bytes.Equal(got, want) {
+		t.Errorf("report section differs from %s:\n%s", path, got)
 	}
 }
