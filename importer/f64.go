@@ -246,53 +246,14 @@ func matmulFloat64(ins []*info) ([]*info, *kernel, error) {
 // reduceSumFloat64 is ReduceSum in float64.
 func reduceSumFloat64(n *Node, ins []*info) ([]*info, *kernel, error) {
 	x := ins[0]
-	var axes []int
-	var err error
-	if axesInput(n) {
-		axes, err = constInts(ins, 1, "axes")
-	} else {
-		axes = n.attrInts("axes")
-	}
+	out, ks, noop, err := reduceShape(n, ins)
 	if err != nil {
 		return nil, nil, err
 	}
+	if noop {
+		return []*info{{dt: Float64, shape: x.shape}}, aliasKernel(), nil
+	}
 	r := len(x.shape)
-	red := make([]bool, r)
-	if len(axes) == 0 {
-		if n.attrInt("noop_with_empty_axes", 0) != 0 {
-			return []*info{{dt: Float64, shape: x.shape}}, aliasKernel(), nil
-		}
-		for i := range red {
-			red[i] = true
-		}
-	}
-	for _, a := range axes {
-		a, err := normAxis(a, r)
-		if err != nil {
-			return nil, nil, err
-		}
-		red[a] = true
-	}
-	var out, kept []int
-	for i, d := range x.shape {
-		switch {
-		case !red[i]:
-			kept, out = append(kept, d), append(out, d)
-		case n.attrInt("keepdims", 1) != 0:
-			kept, out = append(kept, 1), append(out, 1)
-		default:
-			kept = append(kept, 1)
-		}
-	}
-	if out == nil {
-		out = []int{}
-	}
-	ks := stridesOf(kept)
-	for i := range ks {
-		if red[i] {
-			ks[i] = 0
-		}
-	}
 	k := &kernel{run: func(in, o []*Tensor, _ []float32) {
 		sum := make([]float64, numel(out))
 		coord := make([]int, r)

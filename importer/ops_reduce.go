@@ -19,64 +19,19 @@ func buildReduce(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	if (x.dt == Int64 && !intOK) || (x.dt == Bool && op != "ReduceMax" && op != "ReduceMin") {
 		return nil, nil, fmt.Errorf("%w: %s of %v", ErrUnsupported, op, x.dt)
 	}
-	var axes []int
-	var err error
-	if axesInput(n) {
-		axes, err = constInts(in, 1, "axes")
-	} else {
-		axes = n.attrInts("axes")
-	}
+	out, ost, noop, err := reduceShape(n, in)
 	if err != nil {
 		return nil, nil, err
 	}
-	r := len(x.shape)
-	red := make([]bool, r)
-	if len(axes) == 0 {
-		if noopReduce(n, axes) {
-			// No axis is reduced; L1, L2, LogSum, LogSumExp and SumSquare
-			// still apply their elementwise parts (ONNX clarified this in
-			// 2025, onnx#7394; onnxruntime 1.24+ does so), the others are
-			// the identity.
-			switch op {
-			case "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare":
-			default:
-				return []*info{{dt: x.dt, shape: x.shape}}, aliasKernel(), nil
-			}
-		} else {
-			for i := range red {
-				red[i] = true
-			}
-		}
-	}
-	for _, a := range axes {
-		a, err := normAxis(a, r)
-		if err != nil {
-			return nil, nil, err
-		}
-		red[a] = true
-	}
-	keep := n.attrInt("keepdims", 1) != 0
-	var out, kept []int
-	for i, d := range x.shape {
-		if red[i] {
-			kept = append(kept, 1)
-			if keep {
-				out = append(out, 1)
-			}
-		} else {
-			kept = append(kept, d)
-			out = append(out, d)
-		}
-	}
-	if out == nil {
-		out = []int{}
-	}
-	// Strides into the output for each input dim (0 where reduced).
-	ks := stridesOf(kept)
-	ost := make([]int, r)
-	for i := range ost {
-		if !red[i] {
-			ost[i] = ks[i]
+	if noop {
+		// No axis is reduced; L1, L2, LogSum, LogSumExp and SumSquare
+		// still apply their elementwise parts (ONNX clarified this in
+		// 2025, onnx#7394; onnxruntime 1.24+ does so), the others are
+		// the identity.
+		switch op {
+		case "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare":
+		default:
+			return []*info{{dt: x.dt, shape: x.shape}}, aliasKernel(), nil
 		}
 	}
 	cnt := numel(x.shape) / max(1, numel(out))
@@ -93,6 +48,62 @@ func buildReduce(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 
 // noopReduce reports whether a Reduce node with these axes reduces
 // nothing: no axes given and noop_with_empty_axes set.
+// reduceShape reads a Reduce node's axes (input or attribute) and
+// returns its output shape and each input dim's stride into the output
+// (0 where the dim is reduced); noop reports noop_with_empty_axes with no
+// axes given, where nothing is reduced.
+func reduceShape(n *Node, in []*info) (out, ost []int, noop bool, err error) {
+	x := in[0]
+	var axes []int
+	if axesInput(n) {
+		axes, err = constInts(in, 1, "axes")
+	} else {
+		axes = n.attrInts("axes")
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	r := len(x.shape)
+	red := make([]bool, r)
+	noop = noopReduce(n, axes)
+	if len(axes) == 0 && !noop {
+		for i := range red {
+			red[i] = true
+		}
+	}
+	for _, a := range axes {
+		a, err := normAxis(a, r)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		red[a] = true
+	}
+	keep := n.attrInt("keepdims", 1) != 0
+	var kept []int
+	for i, d := range x.shape {
+		if red[i] {
+			kept = append(kept, 1)
+			if keep {
+				out = append(out, 1)
+			}
+		} else {
+			kept = append(kept, d)
+			out = append(out, d)
+		}
+	}
+	if out == nil {
+		out = []int{}
+	}
+	ks := stridesOf(kept)
+	ost = make([]int, r)
+	for i := range ost {
+		if !red[i] {
+			ost[i] = ks[i]
+		}
+	}
+	return out, ost, noop, nil
+}
+
 func noopReduce(n *Node, axes []int) bool {
 	return len(axes) == 0 && n.attrInt("noop_with_empty_axes", 0) != 0
 }
