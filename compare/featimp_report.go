@@ -63,6 +63,22 @@ func featimpGroups(gs []*group) []*group {
 }
 
 // statOf collects a nested metric over a group's seeds (NaN left out).
+// writeMethodTable ends a "| method |" header with one column per key,
+// then writes a row per method of the median [IQR] of section/method/key.
+func writeMethodTable(w io.Writer, g *group, section string, methods []string, keys []struct{ key, what string }) {
+	for _, k := range keys {
+		fmt.Fprintf(w, " %s |", k.what)
+	}
+	fmt.Fprintf(w, "\n|---|%s\n", strings.Repeat("---|", len(keys)))
+	for _, meth := range methods {
+		fmt.Fprintf(w, "| %s |", meth)
+		for _, k := range keys {
+			fmt.Fprintf(w, " %s |", medIQR(statOf(g, section, meth, k.key)))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
 func statOf(g *group, keys ...string) stat {
 	var xs []float64
 	for _, r := range g.Results {
@@ -104,31 +120,11 @@ func writeFeatureImportance(w io.Writer, gs []*group) {
 			"while over all elements the tied zeros of the truth cap ρ), top-k precision (k = the number with nonzero truth), and the share of the total importance "+
 			"on the distractor channel (truth 0); each averaged over the explained points. Permutation importance is computed for "+
 			"groups (lags, channels, distance rings) only.\n\n| method |")
-		for _, k := range featimpScoreKeys {
-			fmt.Fprintf(w, " %s |", k.what)
-		}
-		fmt.Fprintf(w, "\n|---|%s\n", strings.Repeat("---|", len(featimpScoreKeys)))
-		for _, meth := range featimpMethods {
-			fmt.Fprintf(w, "| %s |", meth)
-			for _, k := range featimpScoreKeys {
-				fmt.Fprintf(w, " %s |", medIQR(statOf(g, "scores", meth, k.key)))
-			}
-			fmt.Fprintln(w)
-		}
+		writeMethodTable(w, g, "scores", featimpMethods, featimpScoreKeys)
 		fmt.Fprintf(w, "\nModel-randomisation check (every weight tensor redrawn from N(0, its trained variance); biases and "+
 			"normalisation kept): a method that explains the model must give different maps; ρ near 1 would mean the map "+
 			"reflects the architecture or the input, not what was learned.\n\n| method |")
-		for _, k := range featimpRandomKeys {
-			fmt.Fprintf(w, " %s |", k.what)
-		}
-		fmt.Fprintf(w, "\n|---|%s\n", strings.Repeat("---|", len(featimpRandomKeys)))
-		for _, meth := range featimpGradMethods {
-			fmt.Fprintf(w, "| %s |", meth)
-			for _, k := range featimpRandomKeys {
-				fmt.Fprintf(w, " %s |", medIQR(statOf(g, "randomisation", meth, k.key)))
-			}
-			fmt.Fprintln(w)
-		}
+		writeMethodTable(w, g, "randomisation", featimpGradMethods, featimpRandomKeys)
 		fmt.Fprintf(w, "\nIntegrated gradients' completeness (zero baseline, midpoint rule): the largest |Σ attributions - (f(x) - f(0))| / |f(x) - f(0)| "+
 			"over the checked examples.\n\n| steps | relative gap |\n|---|---|\n")
 		for _, st := range featimpIGSteps {
