@@ -2,13 +2,11 @@ package compare
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
-)
 
-var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	"github.com/hierlearn/hierlearn/internal/testutil"
+)
 
 // purificationResult is a synthetic robust:... result: clean accuracy 1,
 // PGD accuracy pgd[i] at l2 radius 0.1*(i+1) (FGM slightly higher), the
@@ -59,20 +57,5 @@ func TestPurificationReportGolden(t *testing.T) {
 // rewrites that file under -update.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *updateGolden {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("report section differs from %s:\n%s", path, got)
-	}
+	testutil.Golden(t, filepath.Join("testdata", name), got)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hierlearn/hierlearn/internal/npy"
+	"github.com/hierlearn/hierlearn/internal/testutil"
 )
 
 func TestDatasetRoundTrip(t *testing.T) {
@@ -182,7 +183,7 @@ func FuzzDecodeDataset(f *testing.F) {
 
 // TestWriteFuzzSeeds (re)writes the dataset seed corpus with -update.
 func TestWriteFuzzSeeds(t *testing.T) {
-	if !*update {
+	if !testutil.Update() {
 		t.Skip("run with -update to rewrite testdata/small*.npz")
 	}
 	c := mustNew(t, Spec{D: 3, Layers: 2, Widths: []int{2}, Seed: 1})

@@ -2,19 +2,17 @@ package export
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
 
 	"github.com/hierlearn/hierlearn/concept"
+	"github.com/hierlearn/hierlearn/internal/testutil"
 	"github.com/hierlearn/hierlearn/internal/version"
 	"github.com/hierlearn/hierlearn/train"
 	"github.com/hierlearn/hierlearn/train/kernel"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/export")
 
 // goldenDir holds the golden dumps shared with cmd/hierlearn's tests.
 const goldenDir = "../testdata/export"
@@ -30,20 +28,7 @@ func stable(b []byte) []byte {
 // -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join(goldenDir, name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./export -run Golden -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; review the change and rerun with -update.\n--- got ---\n%s", path, got)
-	}
+	testutil.Golden(t, filepath.Join(goldenDir, name), got)
 }
 
 // TestGoldenConceptDumps pins the graphs of two tiny concepts.

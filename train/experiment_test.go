@@ -2,14 +2,13 @@ package train
 
 import (
 	"bytes"
-	"flag"
 	"math"
 	"os"
 	"path/filepath"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/train")
+	"github.com/hierlearn/hierlearn/internal/testutil"
+)
 
 func ptr(v float64) *float64 { return &v }
 
@@ -71,7 +70,7 @@ func TestSeparationTableGolden(t *testing.T) {
 	var buf bytes.Buffer
 	rep.Table(&buf)
 	golden := filepath.Join("..", "testdata", "train", "bfc-table.golden")
-	if *update {
+	if testutil.Update() {
 		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}

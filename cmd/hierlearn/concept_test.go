@@ -2,45 +2,20 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hierlearn/hierlearn/concept"
+	"github.com/hierlearn/hierlearn/internal/testutil"
 )
 
-// The -update flag rewrites golden files; it is shared by every test file
-// of the package, whichever registers it first.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files")
-	}
-}
-
-func conceptUpdate() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
 // golden compares got with the file under testdata/concept/ at the
-// repository root (rewritten with -update).
+// repository root (rewritten with -update, see internal/testutil).
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("..", "..", "testdata", "concept", name)
-	if conceptUpdate() {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (rerun with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s; review and rerun with -update.\n--- got ---\n%s--- want ---\n%s", path, got, want)
-	}
+	testutil.Golden(t, filepath.Join("..", "..", "testdata", "concept", name), []byte(got))
 }
 
 func TestConceptNewInfoSample(t *testing.T) {

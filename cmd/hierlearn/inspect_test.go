@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,24 +11,12 @@ import (
 	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/dtype"
 	"github.com/hierlearn/hierlearn/export"
+	"github.com/hierlearn/hierlearn/internal/testutil"
 	"github.com/hierlearn/hierlearn/internal/version"
 )
 
 // The golden files of the export commands live in testdata/export at the
-// repository root. -update rewrites them. The flag is registered in init
-// unless another test file of this package already defines "update"
-// (package-level flag variables are initialised before init runs).
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files")
-	}
-}
-
-func exportUpdateGolden() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
+// repository root; -update (internal/testutil) rewrites them.
 const exportGoldenDir = "../../testdata/export"
 
 // exportStableText replaces what changes from build to build by placeholders.
@@ -40,20 +27,7 @@ func exportStableText(s string) string {
 
 func exportGoldenText(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join(exportGoldenDir, name)
-	if exportUpdateGolden() {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/hierlearn -run Inspect -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file; review and rerun with -update.\n--- got ---\n%s", path, got)
-	}
+	testutil.Golden(t, filepath.Join(exportGoldenDir, name), []byte(got))
 }
 
 func TestInspectGolden(t *testing.T) {

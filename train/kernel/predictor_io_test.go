@@ -3,16 +3,14 @@ package kernel
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/npy"
+	"github.com/hierlearn/hierlearn/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden predictor in testdata/kernel")
 
 const goldenPredictor = "../../testdata/kernel/predictor_v1_poly2.npz"
 
@@ -21,7 +19,7 @@ const goldenPredictor = "../../testdata/kernel/predictor_v1_poly2.npz"
 // the stored arrays: f(x) = sum_i alpha_i (<x, c_i>/d + 1)^2. A format
 // change that breaks old files fails here.
 func TestGoldenPredictor(t *testing.T) {
-	if *update {
+	if testutil.Update() {
 		train := regData(6, 3, 77)
 		res, err := fit(Poly{Degree: 2, C: 1}, train, Options{Ridge: 1e-2})
 		if err != nil {
