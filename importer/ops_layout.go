@@ -310,19 +310,9 @@ func buildHardmax(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) 
 	if err := wantFloat(in, 0); err != nil {
 		return nil, nil, err
 	}
-	x := in[0]
-	r := len(x.shape)
-	def := int64(-1)
-	if n.Opset < 13 {
-		def = 1
-	}
-	axis, err := normAxis(int(n.attrInt("axis", def)), max(r, 1))
+	outer, d, inner, err := softmaxAxes(n, in[0].shape)
 	if err != nil {
 		return nil, nil, err
-	}
-	outer, d, inner := numel(x.shape[:axis]), numel(x.shape[axis:]), 1
-	if n.Opset >= 13 {
-		outer, d, inner = axisInfo(x.shape, axis)
 	}
 	k := &kernel{run: func(in, out []*Tensor, _ []float32) {
 		s, o := in[0].F, out[0].F
@@ -344,7 +334,7 @@ func buildHardmax(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) 
 			}
 		}
 	}}
-	return []*info{{dt: Float32, shape: x.shape}}, k, nil
+	return []*info{{dt: Float32, shape: in[0].shape}}, k, nil
 }
 
 // buildCompress keeps the slices along axis (or the elements of the

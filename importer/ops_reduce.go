@@ -231,6 +231,26 @@ func forEachIndex(shape, ost []int, fn func(i, o int)) {
 	}
 }
 
+// softmaxAxes splits shape around the axis of a Softmax-like node
+// (Softmax, LogSoftmax, Hardmax): before opset 13 the input is coerced to
+// 2-D at axis (default 1), so length covers every dimension from axis on;
+// from 13 it is one axis (default -1).
+func softmaxAxes(n *Node, shape []int) (outer, length, inner int, err error) {
+	def := int64(-1)
+	if n.Opset < 13 {
+		def = 1
+	}
+	axis, err := normAxis(int(n.attrInt("axis", def)), max(len(shape), 1))
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if n.Opset < 13 {
+		return numel(shape[:axis]), numel(shape[axis:]), 1, nil
+	}
+	outer, length, inner = axisInfo(shape, axis)
+	return outer, length, inner, nil
+}
+
 // buildSoftmax handles Softmax and LogSoftmax: before opset 13 over the
 // input coerced to 2-D at axis (default 1), from 13 along one axis
 // (default -1).
@@ -243,20 +263,9 @@ func buildSoftmax(logOut bool) buildFn {
 			return nil, nil, err
 		}
 		x := in[0]
-		r := len(x.shape)
-		def := int64(-1)
-		if n.Opset < 13 {
-			def = 1
-		}
-		axis, err := normAxis(int(n.attrInt("axis", def)), max(r, 1))
+		outer, length, inner, err := softmaxAxes(n, x.shape)
 		if err != nil {
 			return nil, nil, err
-		}
-		var outer, length, inner int
-		if n.Opset < 13 {
-			outer, length, inner = numel(x.shape[:axis]), numel(x.shape[axis:]), 1
-		} else {
-			outer, length, inner = numel(x.shape[:axis]), x.shape[axis], numel(x.shape[axis+1:])
 		}
 		// One exp32 per element, stored and then scaled: math.Exp in
 		// float64, twice per element, was a tenth of a BERT run.

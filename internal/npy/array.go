@@ -125,23 +125,11 @@ func (a *Array) Float64s() []float64 {
 	case Float64:
 		return a.F64
 	case Float32:
-		out := make([]float64, len(a.F32))
-		for i, v := range a.F32 {
-			out[i] = float64(v)
-		}
-		return out
+		return convert[float64](a.F32)
 	case Int64:
-		out := make([]float64, len(a.I64))
-		for i, v := range a.I64 {
-			out[i] = float64(v)
-		}
-		return out
+		return convert[float64](a.I64)
 	case Uint8:
-		out := make([]float64, len(a.U8))
-		for i, v := range a.U8 {
-			out[i] = float64(v)
-		}
-		return out
+		return convert[float64](a.U8)
 	}
 	return nil
 }
@@ -152,25 +140,22 @@ func (a *Array) Float32s() []float32 {
 	case Float32:
 		return a.F32
 	case Float64:
-		out := make([]float32, len(a.F64))
-		for i, v := range a.F64 {
-			out[i] = float32(v)
-		}
-		return out
+		return convert[float32](a.F64)
 	case Int64:
-		out := make([]float32, len(a.I64))
-		for i, v := range a.I64 {
-			out[i] = float32(v)
-		}
-		return out
+		return convert[float32](a.I64)
 	case Uint8:
-		out := make([]float32, len(a.U8))
-		for i, v := range a.U8 {
-			out[i] = float32(v)
-		}
-		return out
+		return convert[float32](a.U8)
 	}
 	return nil
+}
+
+// convert returns a new slice holding src's values converted to D.
+func convert[D, S float32 | float64 | int64 | uint8](src []S) []D {
+	out := make([]D, len(src))
+	for i, v := range src {
+		out[i] = D(v)
+	}
+	return out
 }
 
 // Matrix returns the array as rows x cols float64 data, requiring a 2-D
