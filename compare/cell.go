@@ -40,6 +40,19 @@ func (c Cell) Family() string {
 	return f
 }
 
+// DecodeOptions decodes the cell's Options into v (a pointer to a struct
+// with json tags, holding the defaults), naming the learner on error.
+func (c Cell) DecodeOptions(v any) error {
+	b, err := json.Marshal(c.Options)
+	if err != nil {
+		return fmt.Errorf("options of %s: %w", c.Learner, err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("options of %s: %w", c.Learner, err)
+	}
+	return nil
+}
+
 // Key identifies the cell: equal cells have equal keys, whatever machine
 // or shard computes them.
 func (c Cell) Key() string {

@@ -2,7 +2,6 @@ package compare
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -56,10 +55,6 @@ func deepnetConfig(c Cell) (deepnet.Config, error) {
 		return deepnet.Config{}, err
 	}
 	cfg := deepnet.Config{Param: l.Param, Depth: l.Depth, Width: l.Width, Alpha: l.Alpha, LR: 1, Steps: 1000, Seed: c.Seed}
-	b, err := json.Marshal(c.Options)
-	if err != nil {
-		return cfg, err
-	}
 	var o struct {
 		LR     float64 `json:"lr"`
 		Steps  int     `json:"steps"`
@@ -68,8 +63,8 @@ func deepnetConfig(c Cell) (deepnet.Config, error) {
 		KRR    bool    `json:"krr"`
 		Probe  int     `json:"probe"`
 	}
-	if err := json.Unmarshal(b, &o); err != nil {
-		return cfg, fmt.Errorf("options of %s: %w", c.Learner, err)
+	if err := c.DecodeOptions(&o); err != nil {
+		return cfg, err
 	}
 	if o.LR > 0 {
 		cfg.LR = o.LR

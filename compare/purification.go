@@ -120,12 +120,8 @@ func defaultPurificationOptions() purificationOptions {
 // purificationExperiment builds the train/robust experiment of a cell.
 func purificationExperiment(c Cell) (robust.Experiment, error) {
 	o := defaultPurificationOptions()
-	b, err := json.Marshal(c.Options)
-	if err != nil {
+	if err := c.DecodeOptions(&o); err != nil {
 		return robust.Experiment{}, err
-	}
-	if err := json.Unmarshal(b, &o); err != nil {
-		return robust.Experiment{}, fmt.Errorf("options of %s: %w", c.Learner, err)
 	}
 	bad := fmt.Errorf("learner %q: want robust:net|ntk|linear[:pgd-l2|fgm-l2|pgd-linf|fgm-linf] or robust:poly:P", c.Learner)
 	parts := strings.Split(c.Learner, ":")

@@ -67,10 +67,6 @@ func trainConfig(c Cell) (train.Config, error) {
 	default:
 		return cfg, fmt.Errorf("learner %q is not a train learner", c.Learner)
 	}
-	b, err := json.Marshal(c.Options)
-	if err != nil {
-		return cfg, err
-	}
 	var o struct {
 		StepsPerStage int     `json:"steps_per_stage"`
 		Width         int     `json:"width"`
@@ -85,8 +81,8 @@ func trainConfig(c Cell) (train.Config, error) {
 		Restarts      int     `json:"restarts"`
 		ValFraction   float64 `json:"val_fraction"`
 	}
-	if err := json.Unmarshal(b, &o); err != nil {
-		return cfg, fmt.Errorf("options of %s: %w", c.Learner, err)
+	if err := c.DecodeOptions(&o); err != nil {
+		return cfg, err
 	}
 	if o.StepsPerStage > 0 {
 		cfg.StepsPerStage = o.StepsPerStage
