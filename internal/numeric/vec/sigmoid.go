@@ -12,9 +12,27 @@ func Sigmoid(dst, src []float32) {
 	i := 0
 	if useAVX2() && n >= 8 {
 		i = n &^ 7
-		sigmoidAVX2(&dst[0], &src[0], i)
+		sigmoidAVX2(&dst[0], &src[0], i, 0)
 	}
 	for ; i < n; i++ {
 		dst[i] = float32(1 / (1 + math.Exp(-float64(src[i]))))
+	}
+}
+
+// SiLU sets dst[i] = x·Sigmoid(x) for x = src[i], i < len(dst) (the
+// sigmoid rounded to float32, then the product, as the two ONNX nodes
+// Sigmoid and Mul that exporters write for it compute); src must be at
+// least as long as dst, and dst may be src.
+func SiLU(dst, src []float32) {
+	n := len(dst)
+	src = src[:n]
+	i := 0
+	if useAVX2() && n >= 8 {
+		i = n &^ 7
+		sigmoidAVX2(&dst[0], &src[0], i, 1)
+	}
+	for ; i < n; i++ {
+		x := src[i]
+		dst[i] = x * float32(1/(1+math.Exp(-float64(x))))
 	}
 }

@@ -17,17 +17,19 @@ DATA sigc<>+40(SB)/4, $0x3f800000 // 1
 DATA sigc<>+44(SB)/4, $127        // exponent bias (int32)
 GLOBL sigc<>(SB), RODATA|NOPTR, $48
 
-// func sigmoidAVX2(dst, src *float32, n int)
+// func sigmoidAVX2(dst, src *float32, n int, silu int)
 //
-// dst[i] = 1/(1+e^-x) for x = src[i], i < n (a multiple of 8), as
+// dst[i] = 1/(1+e^-x) for x = src[i], i < n (a multiple of 8), times x
+// when silu (rounded once more, as x*Sigmoid(x) in two steps), as
 // importer's sigmoid32: e = e^-|x| (never overflows; clamped at e^-87.33),
 // through t = -|x| = n·ln2 + r, |r| <= ln2/2, e^r by a degree-6
 // polynomial (FMA), 2^n built in the exponent bits; then 1/(1+e) where
 // x >= 0 and e/(1+e) where x < 0 (blended on x's sign). NaN stays NaN.
-TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-24
+TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ n+16(FP), CX
+	MOVQ silu+24(FP), BX
 	LEAQ sigc<>(SB), AX
 	VBROADCASTSS 0(AX), Y4
 	VBROADCASTSS 4(AX), Y5
@@ -67,6 +69,11 @@ loop:
 	VDIVPS  Y1, Y14, Y2     // 1/(1+e): x >= 0
 	VMULPS  Y2, Y3, Y3      // e/(1+e): x < 0
 	VBLENDVPS Y0, Y3, Y2, Y2
+	TESTQ   BX, BX
+	JZ      store
+	VMULPS  Y0, Y2, Y2      // x·sigmoid(x)
+
+store:
 	VMOVUPS Y2, (DI)
 	ADDQ    $32, SI
 	ADDQ    $32, DI

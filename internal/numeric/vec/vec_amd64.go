@@ -38,11 +38,11 @@ func window3s2AVX2(dst, src *float32, n int)
 //go:noescape
 func deinterleaveAVX2(even, odd, src *float32, n int)
 
-// sigmoidAVX2 sets dst[i] = 1/(1+e^-src[i]) for i < n, n a multiple of 8
-// (sigmoid_amd64.s).
+// sigmoidAVX2 sets dst[i] = 1/(1+e^-src[i]) for i < n, n a multiple of 8,
+// times src[i] when silu is 1 (sigmoid_amd64.s).
 //
 //go:noescape
-func sigmoidAVX2(dst, src *float32, n int)
+func sigmoidAVX2(dst, src *float32, n int, silu int)
 
 // geluErfAVX2 sets dst[i] = x/2·(1 + erf(x/√2)) for x = src[i], i < n, n
 // a multiple of 8 (gelu_amd64.s).

@@ -15,6 +15,6 @@ func window3s2AVX2(dst, src *float32, n int) { panic("vec: no AVX2 on this platf
 
 func deinterleaveAVX2(even, odd, src *float32, n int) { panic("vec: no AVX2 on this platform") }
 
-func sigmoidAVX2(dst, src *float32, n int) { panic("vec: no AVX2 on this platform") }
+func sigmoidAVX2(dst, src *float32, n int, silu int) { panic("vec: no AVX2 on this platform") }
 
 func geluErfAVX2(dst, src *float32, n int) { panic("vec: no AVX2 on this platform") }
