@@ -42,7 +42,7 @@ test: setup vet cross
 	# the convolution kernels and the ResNets against onnxruntime. (The
 	# sgemm and vec tests already run on every path the CPU has.)
 	HIERLEARN_KERNEL=avx2 $(GO) test $(GOFLAGS_TAGS) -count=1 -timeout 20m \
-		-run 'TestEnvHonoured|TestConvKernels|TestPointwise|TestGemmConstantB|TestMaxPool|TestResNetsMatchOnnxruntime' \
+		-run 'TestEnvHonoured|TestConvKernels|TestPointwise|TestDepthwise|TestFuseActivations|TestGemmConstantB|TestMaxPool|TestResNetsMatchOnnxruntime' \
 		./internal/numeric/cpupath/ ./importer/
 
 # The tree builds without cgo for the platforms users run (pure-Go

@@ -13,11 +13,12 @@ func (w *window) depthwiseSuits(g, C, M int) bool {
 
 // depthwiseConv computes a depthwise convolution: output channel m of
 // image n is input channel m/(M/C) correlated with its own kh×kw filter,
-// plus the bias, then ReLU if relu. Each output row accumulates one
-// vec.Axpy per tap over the valid columns; with stride 2 the input row
+// plus the bias, then the activation act. Undilated convolutions with
+// strides 1×1 or 2×2 run on phase planes (phasePlanes); the others
+// accumulate each output row by one vec.Axpy per tap over the valid columns; with stride 2 the input row
 // is first split into its even and odd columns so that every tap reads
 // contiguously. Planes (image, channel) are split over the worker pool.
-func depthwiseConv(w *window, N, C, M int, relu bool, workers int) *kernel {
+func depthwiseConv(w *window, N, C, M int, act activation, workers int) *kernel {
 	H, W := w.in[1], w.in[2]
 	OH, OW := w.out[1], w.out[2]
 	KH, KW := w.k[1], w.k[2]
@@ -33,7 +34,7 @@ func depthwiseConv(w *window, N, C, M int, relu bool, workers int) *kernel {
 	planes := N * M
 	big := planes*OH*OW*KH*KW >= 1<<15
 	if pp := newPhasePlanes(w); pp != nil {
-		return pp.kernel(N, C, M, relu, workers, big)
+		return pp.kernel(N, C, M, act, workers, big)
 	}
 	return &kernel{scratch: perWorker * min(workers, max(planes, 1)), run: func(in, o []*Tensor, sc []float32) {
 		src, wd, dst := in[0].F, in[1].F, o[0].F
@@ -98,11 +99,7 @@ func depthwiseConv(w *window, N, C, M int, relu bool, workers int) *kernel {
 							}
 						}
 					}
-					if relu {
-						for i, v := range yr {
-							yr[i] = relu32(v)
-						}
-					}
+					act.apply(yr, yr)
 				}
 			}
 		})

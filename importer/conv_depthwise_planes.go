@@ -6,9 +6,9 @@ import "github.com/hierlearn/hierlearn/internal/numeric/vec"
 // s×s, s 1 or 2, one plane at a time in whole-plane products: the padded
 // input plane is split into its s×s phase images (rows and columns of
 // the same parity), each Hq×Wq; the output is accumulated Wq wide (OW
-// valid columns, the rest thrown away), so that every tap (kh, kw) is one
-// vec.Axpy over the plane: out[oy·Wq+ox] += f[kh,kw] ·
-// phase[kh%s, kw%s][(oy+kh/s)·Wq + ox+kw/s].
+// valid columns, the rest thrown away), so that every tap (kh, kw) reads
+// the plane at one offset: out[oy·Wq+ox] = bias + Σ f[kh,kw] ·
+// phase[kh%s, kw%s][(oy+kh/s)·Wq + ox+kw/s], one vec.Taps call a plane.
 type phasePlanes struct {
 	w      *window
 	s      int
@@ -31,11 +31,12 @@ func newPhasePlanes(w *window) *phasePlanes {
 // wide output.
 func (p *phasePlanes) perWorker() int { return p.s*p.s*p.hq*p.wq + p.w.out[1]*p.wq }
 
-// load zero-pads plane x (H×W) into the phase images ph.
+// load copies plane x (H×W) into the phase images ph, whose padding
+// (the same elements for every plane) must already be zero: the kernel
+// clears ph once per run and worker, and no load writes there.
 func (p *phasePlanes) load(x, ph []float32) {
 	w := p.w
 	H, W, PH, PW := w.in[1], w.in[2], w.pb[1], w.pb[2]
-	clear(ph)
 	size := p.hq * p.wq
 	for iy := 0; iy < H; iy++ {
 		y := iy + PH // padded row
@@ -52,14 +53,22 @@ func (p *phasePlanes) load(x, ph []float32) {
 	}
 }
 
-// kernel is the depthwise convolution (see depthwiseConv) on phase planes.
-func (p *phasePlanes) kernel(N, C, M int, relu bool, workers int, big bool) *kernel {
+// kernel is the depthwise convolution (see depthwiseConv) on phase
+// planes: each plane's taps summed at once by vec.Taps over the wide
+// output, whose valid columns are copied out, then act applied to the
+// plane while it is in cache.
+func (p *phasePlanes) kernel(N, C, M int, act activation, workers int, big bool) *kernel {
 	w := p.w
 	H, W, OH, OW, KH, KW := w.in[1], w.in[2], w.out[1], w.out[2], w.k[1], w.k[2]
 	mult, planes, per, s, wq := M/C, N*M, p.perWorker(), p.s, p.wq
 	size := p.hq * wq
-	n := (OH-1)*wq + OW // wide output elements every tap updates
-	const block = 2048  // wide output elements per pass of the taps (8 KB)
+	n := (OH-1)*wq + OW // wide output elements
+	offs := make([]int, KH*KW)
+	for kh := 0; kh < KH; kh++ {
+		for kw := 0; kw < KW; kw++ {
+			offs[kh*KW+kw] = (kh%s*s+kw%s)*size + kh/s*wq + kw/s
+		}
+	}
 	return &kernel{scratch: per * min(workers, max(planes, 1)), run: func(in, o []*Tensor, sc []float32) {
 		src, wd, dst := in[0].F, in[1].F, o[0].F
 		var bias []float32
@@ -70,6 +79,7 @@ func (p *phasePlanes) kernel(N, C, M int, relu bool, workers int, big bool) *ker
 			buf := sc[wi*per : (wi+1)*per]
 			ph, wide := buf[:s*s*size], buf[s*s*size:]
 			prev := -1 // input plane now in ph
+			clear(ph)  // the padding, which no load writes
 			for q := lo; q < hi; q++ {
 				c := q/M*C + q%M/mult
 				if c != prev {
@@ -80,29 +90,12 @@ func (p *phasePlanes) kernel(N, C, M int, relu bool, workers int, big bool) *ker
 				if bias != nil {
 					bv = bias[q%M]
 				}
-				fill(wide[:n], bv)
-				f := wd[q%M*KH*KW : (q%M+1)*KH*KW]
-				// Blocks of rows whose wide output stays in L1 while
-				// every tap passes over it.
-				for r0 := 0; r0 < n; r0 += block {
-					r1 := min(n, r0+block)
-					for kh := 0; kh < KH; kh++ {
-						for kw := 0; kw < KW; kw++ {
-							at := (kh%s*s+kw%s)*size + kh/s*wq + kw/s
-							vec.Axpy(wide[r0:r1], f[kh*KW+kw], ph[at+r0:])
-						}
-					}
-				}
+				vec.Taps(wide[:n], bv, wd[q%M*KH*KW:(q%M+1)*KH*KW], offs, ph)
 				y := dst[q*OH*OW : (q+1)*OH*OW]
 				for oy := 0; oy < OH; oy++ {
-					yr := y[oy*OW : (oy+1)*OW]
-					copy(yr, wide[oy*wq:])
-					if relu {
-						for i, v := range yr {
-							yr[i] = relu32(v)
-						}
-					}
+					copy(y[oy*OW:(oy+1)*OW], wide[oy*wq:])
 				}
+				act.apply(y, y) // the whole plane: the vec loops' scalar tails are slow
 			}
 		})
 	}}

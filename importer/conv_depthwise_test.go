@@ -96,7 +96,7 @@ func TestDepthwiseConvMatchesReference(t *testing.T) {
 			}
 			var first []float32
 			for _, workers := range []int{1, max(2, runtime.GOMAXPROCS(0))} {
-				k := depthwiseConv(w, c.N, c.C, c.M, c.relu, workers)
+				k := depthwiseConv(w, c.N, c.C, c.M, reluIf(c.relu), workers)
 				got := &Tensor{DType: Float32, Shape: []int{c.N, c.M, OH, OW}, F: make([]float32, len(want))}
 				k.run(in, []*Tensor{got}, make([]float32, k.scratch))
 				scale := 0.0

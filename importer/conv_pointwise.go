@@ -20,6 +20,13 @@ func (w *window) pointwiseSuits() bool {
 // place, with bias, input 3 when res (a residual connection) and ReLU
 // applied as it is stored.
 func pointwiseConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, res bool, workers int) *kernel {
+	return pointwiseAct(n, w, N, C, M, wt, bias, relu, res, activation{}, workers)
+}
+
+// pointwiseAct is pointwiseConv with the activation act applied to each
+// worker's part of the output right after its product (while it is in
+// cache), after any ReLU and residual.
+func pointwiseAct(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, res bool, act activation, workers int) *kernel {
 	H, W := w.in[1], w.in[2]
 	OH, OW := w.out[1], w.out[2]
 	sh, sw := w.s[1], w.s[2]
@@ -61,8 +68,19 @@ func pointwiseConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu
 			resid := sliceFrom(residualOf(in), b0*M*hw)
 			panels := (hw + sgemm.PanelN - 1) / sgemm.PanelN
 			splitGemm(workers, M, panels, M*C*hw >= minSplitMACs, func(m0, m1, p0, p1 int) {
-				sgemm.Shifted(m1-m0, C, offs, pa[m0*C:], B, hw, out[m0*hw:], hw, sliceFrom(bv, m0), sliceFrom(resid, m0*hw), relu,
-					p0*sgemm.PanelN, min(hw, p1*sgemm.PanelN))
+				c0, c1 := p0*sgemm.PanelN, min(hw, p1*sgemm.PanelN)
+				sgemm.Shifted(m1-m0, C, offs, pa[m0*C:], B, hw, out[m0*hw:], hw, sliceFrom(bv, m0), sliceFrom(resid, m0*hw), relu, c0, c1)
+				switch {
+				case act.op == "":
+				case c0 == 0 && c1 == hw: // whole rows: one call, one scalar tail
+					part := out[m0*hw : m1*hw]
+					act.apply(part, part)
+				default:
+					for m := m0; m < m1; m++ {
+						row := out[m*hw+c0 : m*hw+c1]
+						act.apply(row, row)
+					}
+				}
 			})
 		})
 	}}

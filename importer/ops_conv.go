@@ -251,27 +251,42 @@ func buildConv(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 	out := append([]int{N, M}, w.out[3-len(ks):]...)
 	if usePackedConv(env, g, wt, b) {
 		conv := packedConv
+		pointwise := false
 		switch {
 		case !env.opt.NoShiftedConv && w.shiftable() && (w.outSize() >= minShiftedOut || N == 1):
 			conv = shiftedPackedConv
 		case !env.opt.NoShiftedConv && w.phaseSuits():
 			conv = phaseConv
 		case !env.opt.NoShiftedConv && w.pointwiseSuits() && (w.outSize() >= minShiftedOut || N == 1):
-			conv = pointwiseConv
+			conv, pointwise = pointwiseConv, true
 		}
 		workers := env.workers()
 		k := conv(n, w, N, C, M, wt.c, b, n.fuseRelu, false, workers)
 		k.residual = func(relu bool) *kernel { return conv(n, w, N, C, M, wt.c, b, relu, true, workers) }
+		k.activated = func(a activation) *kernel { return postActivation(k, a, workers) }
+		if pointwise {
+			k.activated = func(a activation) *kernel { return pointwiseAct(n, w, N, C, M, wt.c, b, n.fuseRelu, false, a, workers) }
+		}
 		return []*info{{dt: Float32, shape: out}}, k, nil
 	}
 	if !env.opt.NoShiftedConv && w.vectorSuits(g, wt) {
-		return []*info{{dt: Float32, shape: out}}, vectorConv(wt.c, N, C, M, n.fuseRelu), nil
+		k := vectorConv(wt.c, N, C, M, n.fuseRelu)
+		k.activated = func(a activation) *kernel { return postActivation(k, a, 1) }
+		return []*info{{dt: Float32, shape: out}}, k, nil
 	}
 	if !env.opt.NoShiftedConv && w.depthwiseSuits(g, C, M) {
-		return []*info{{dt: Float32, shape: out}}, depthwiseConv(w, N, C, M, n.fuseRelu, env.workers()), nil
+		workers := env.workers()
+		k := depthwiseConv(w, N, C, M, reluIf(n.fuseRelu), workers)
+		if !n.fuseRelu {
+			k.activated = func(a activation) *kernel { return depthwiseConv(w, N, C, M, a, workers) }
+		}
+		return []*info{{dt: Float32, shape: out}}, k, nil
 	}
 	if !env.opt.NoShiftedConv && g == 1 && wt.c != nil && (b == nil || b.c != nil) && w.shiftable() {
-		return []*info{{dt: Float32, shape: out}}, shiftedConv(n, w, N, C, M, wt.c, b, n.fuseRelu, env.workers()), nil
+		workers := env.workers()
+		k := shiftedConv(n, w, N, C, M, wt.c, b, n.fuseRelu, workers)
+		k.activated = func(a activation) *kernel { return postActivation(k, a, workers) }
+		return []*info{{dt: Float32, shape: out}}, k, nil
 	}
 	ohw := w.outSize()
 	ihw := w.inSize()
@@ -378,6 +393,7 @@ func buildConv(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 			}
 		}
 	}}
+	k.activated = func(a activation) *kernel { return postActivation(k, a, gemmWorkers) }
 	return []*info{{dt: Float32, shape: out}}, k, nil
 }
 

@@ -127,9 +127,7 @@ func rowF(op binOp, o []float32, a []float32, ai, sa int, b []float32, bi, sb in
 				o[i] = a[i] + y
 			}
 		case opMul:
-			for i := range o {
-				o[i] = a[i] * y
-			}
+			vec.Scale(o, y, a)
 		case opSub:
 			for i := range o {
 				o[i] = a[i] - y

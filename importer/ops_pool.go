@@ -278,11 +278,7 @@ func buildGlobalPool(isMax bool) buildFn {
 					}
 					o[0].F[p] = m
 				} else {
-					var acc float32
-					for _, v := range s {
-						acc += v
-					}
-					o[0].F[p] = acc / float32(plane)
+					o[0].F[p] = vec.Sum(s) / float32(plane)
 				}
 			}
 		}}

@@ -33,6 +33,9 @@ type kernel struct {
 	// relu?(op(x) + residual). Set by the convolutions that can apply it
 	// as they store their output.
 	residual func(relu bool) *kernel
+	// activated, when set, returns the same operator with an activation
+	// applied to its output as it is stored (fuseActivations).
+	activated func(a activation) *kernel
 }
 
 // step is one kernel call of a plan.
@@ -86,7 +89,8 @@ func (m *Model) foldableInput(i int, t *Tensor) bool {
 // buildPlan specialises the model to the given inputs (Model.Inputs order;
 // only shapes and foldable contents are used). With fuse, residual Adds
 // are merged into the convolutions that produce one of their operands
-// (fuseResiduals); gradient plans do not, so that every node keeps its
+// (fuseResiduals), and activations into the convolutions before them
+// (fuseActivations); gradient plans do not, so that every node keeps its
 // own step.
 func (m *Model) buildPlan(in []*Tensor, fuse bool, env *buildEnv) (*plan, error) {
 	ins := make([]*info, len(m.Inputs))
@@ -192,6 +196,7 @@ func (m *Model) planFrom(ins []*info, fuse bool, env *buildEnv) (*plan, error) {
 	}
 	if fuse {
 		p.fuseResiduals()
+		p.fuseActivations()
 	}
 	p.assignBuffers()
 	return p, nil
@@ -205,26 +210,7 @@ func (m *Model) planFrom(ins []*info, fuse bool, env *buildEnv) (*plan, error) {
 // operand (computed earlier) as it stores its output: one pass over the
 // activations instead of three.
 func (p *plan) fuseResiduals() {
-	producer := make([]int, len(p.infos))
-	for i := range producer {
-		producer[i] = -1
-	}
-	uses := make([]int, len(p.infos))
-	for si, s := range p.steps {
-		for _, id := range s.out {
-			if id >= 0 {
-				producer[id] = si
-			}
-		}
-		for _, id := range s.in {
-			if id >= 0 {
-				uses[id]++
-			}
-		}
-	}
-	for _, id := range p.outputs {
-		uses[id] += 2
-	}
+	producer, uses := p.producersAndUses()
 	drop := make([]bool, len(p.steps))
 	for j, s := range p.steps {
 		if s.node.Op != "Add" || len(s.in) != 2 || len(s.out) != 1 || s.in[0] < 0 || s.in[1] < 0 || s.in[0] == s.in[1] {
@@ -253,17 +239,7 @@ func (p *plan) fuseResiduals() {
 		p.steps[i] = step{node: c.node, k: c.k.residual(s.node.fuseRelu), in: append(in, r), out: []int{s.out[0]}}
 		drop[j] = true
 	}
-	kept := p.steps[:0]
-	for j, s := range p.steps {
-		if !drop[j] {
-			kept = append(kept, s)
-		}
-	}
-	p.steps = kept
-	p.scratch = 0
-	for _, s := range p.steps {
-		p.scratch = max(p.scratch, s.k.scratch)
-	}
+	p.dropSteps(drop)
 }
 
 // foldLimit bounds the size of values computed at load or plan time:

@@ -35,3 +35,20 @@ func Scale(dst []float32, s float32, src []float32) {
 		dst[i] = s * src[i]
 	}
 }
+
+// Sum returns the sum of x's elements: on the vector paths in 32
+// interleaved partial sums (then a pairwise reduction and the scalar
+// tail), elsewhere in order. Global average pooling's plane sums.
+func Sum(x []float32) float32 {
+	n := len(x)
+	i := 0
+	var s float32
+	if useAVX2() && n >= 32 {
+		i = n &^ 31
+		s = sumAVX2(&x[0], i)
+	}
+	for ; i < n; i++ {
+		s += x[i]
+	}
+	return s
+}

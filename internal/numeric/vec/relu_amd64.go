@@ -11,3 +11,8 @@ func reluAVX2(dst, src *float32, n int)
 //
 //go:noescape
 func scaleAVX2(dst, src *float32, s float32, n int)
+
+// sumAVX2 is the sum of x[:n], n a multiple of 32 (relu_amd64.s).
+//
+//go:noescape
+func sumAVX2(x *float32, n int) float32

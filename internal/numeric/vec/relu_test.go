@@ -89,3 +89,26 @@ func testReLUScale(t *testing.T) {
 		}
 	}
 }
+
+// sumTol bounds |Sum - float64 sum| relative to Σ|x|: float32 sums of up
+// to 300 terms in 32 partial sums, measured below 1e-7.
+const sumTol = 1e-6
+
+// TestSum compares Sum with a float64 sum on every length up to 300.
+func TestSum(t *testing.T) { onEachPath(t, testSum) }
+
+func testSum(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n <= 300; n++ {
+		x := make([]float32, n)
+		var want, scale float64
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+			want += float64(x[i])
+			scale += math.Abs(float64(x[i]))
+		}
+		if got := float64(Sum(x)); math.Abs(got-want) > sumTol*max(scale, 1) {
+			t.Fatalf("n=%d: got %v, want %v", n, got, want)
+		}
+	}
+}
