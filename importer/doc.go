@@ -194,10 +194,11 @@
 //     slack for the kernel's whole-tile reads);
 //   - depthwise convolutions (group = input channels, any channel
 //     multiplier; MobileNet, EfficientNet), on every path: undilated ones
-//     with strides 1x1 or 2x2 zero-pad each input plane into its phase
-//     images, and each tap is one vec.Axpy over the plane's output rows
-//     (computed as wide as the phase image, then copied out); others sum
-//     taps row by row (conv_depthwise.go, conv_depthwise_planes.go);
+//     with strides 1x1 or 2x2 copy each input plane into its zero-padded
+//     phase images, and one vec.Taps call sums every tap over the plane
+//     with the sums kept in registers (computed as wide as the phase
+//     image, then copied out); others sum taps row by row
+//     (conv_depthwise.go, conv_depthwise_planes.go);
 //   - 1x1 convolutions over a single pixel (squeeze-and-excitation):
 //     one vec.Axpy per input channel over the transposed weights
 //     (conv_vector.go);
@@ -215,7 +216,12 @@
 // A residual Add of two same-shape tensors (then ReLU) that follows one
 // of these convolutions is fused into it at plan time (fuseResiduals):
 // the convolution adds the other operand as it stores its output.
-// Gradient plans keep the Add as its own step.
+// Gradient plans keep the Add as its own step. Likewise a HardSwish,
+// HardSigmoid, Sigmoid or SiLU (Sigmoid(x) and Mul(x, Sigmoid(x))) that
+// is the only reader of a convolution's output is fused into it
+// (fuseActivations, conv_activation.go): depthwise and 1x1 convolutions
+// apply it to each plane or block while it is in cache, the others in a
+// pass over their output.
 //
 // A batch-1 stride-1 convolution with small weights (every layer of a
 // CIFAR ResNet but the last stage, resnet18's first stage) is split by

@@ -14,9 +14,14 @@
 //   - Add and AddReLU: the store of a convolution fused with a residual
 //     connection. The ReLU clears every value whose sign bit is set (as
 //     the importer's scalar ReLU does: -0 and negative NaNs become +0).
-//   - Axpy (fused multiply-add on the vector paths): one tap of a
-//     depthwise convolution over a plane or row. Mul: same-shape products
-//     (SiLU's x*sigmoid(x)).
-//   - Sigmoid, GeluErf, and HardSigmoid (HardSwish with swish): MobileNetV3
-//     and EfficientNet activations; NaN stays NaN.
+//   - Taps (AVX-512 with masked tails on the avx512 path, AVX2 on the
+//     avx2 path): every tap of a depthwise convolution over a plane, the
+//     sums kept in registers. Axpy (fused multiply-add on the vector
+//     paths): one tap over a row. Mul: same-shape products. Scale: a
+//     plane times a scalar (squeeze-and-excitation). Sum: global average
+//     pooling's plane sums.
+//   - Sigmoid, SiLU (x·Sigmoid(x)), GeluErf, HardSigmoid (HardSwish with
+//     swish) and ReLU: MobileNetV3 and EfficientNet activations, applied
+//     by the convolutions they are fused into; NaN stays NaN (ReLU clears
+//     negative NaNs, as AddReLU).
 package vec
