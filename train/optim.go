@@ -7,7 +7,6 @@ const (
 	adamBeta1 = 0.9
 	adamBeta2 = 0.999
 	adamEps   = 1e-8
-	clipNorm  = 1.0
 	warmup    = 0.05
 )
 
@@ -34,9 +33,9 @@ func newAdam[T Float](n int) *adam[T] { return &adam[T]{m: make([]T, n), v: make
 func (o *adam[T]) reset() { clear(o.m); clear(o.v); o.t = 0 }
 
 // clip scales g on the ranges so that their joint Euclidean norm is at
-// most clipNorm (PyTorch's clip_grad_norm_: factor clipNorm/(norm+1e-6)
+// most maxNorm (PyTorch's clip_grad_norm_: factor maxNorm/(norm+1e-6)
 // when below 1) and returns the norm before clipping.
-func clip[T Float](g []T, ranges [][2]int) float64 {
+func clip[T Float](g []T, ranges [][2]int, maxNorm float64) float64 {
 	var ss float64
 	for _, r := range ranges {
 		for _, v := range g[r[0]:r[1]] {
@@ -44,7 +43,7 @@ func clip[T Float](g []T, ranges [][2]int) float64 {
 		}
 	}
 	norm := math.Sqrt(ss)
-	if c := clipNorm / (norm + 1e-6); c < 1 {
+	if c := maxNorm / (norm + 1e-6); c < 1 {
 		for _, r := range ranges {
 			for i := r[0]; i < r[1]; i++ {
 				g[i] = T(float64(g[i]) * c)

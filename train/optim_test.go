@@ -46,20 +46,22 @@ func TestAdamClosedForm(t *testing.T) {
 	}
 }
 
-// TestClipAndOneCycle: gradient clipping scales to norm clipNorm only when
+// TestClipAndOneCycle: gradient clipping scales to the clip norm only when
 // the norm exceeds it, over the ranges only; the one-cycle schedule's warm-up
 // and cosine decay have their closed-form values.
 func TestClipAndOneCycle(t *testing.T) {
-	g := []float64{3, 4, 100}
-	if n := clip(g, [][2]int{{0, 2}}); n != 5 {
-		t.Errorf("norm %v, want 5", n)
-	}
-	if c := clipNorm / (5 + 1e-6); math.Abs(g[0]-3*c) > 1e-15 || math.Abs(g[1]-4*c) > 1e-15 || g[2] != 100 {
-		t.Errorf("clipped %v", g)
-	}
-	small := []float64{0.3, 0.4}
-	if clip(small, [][2]int{{0, 2}}); small[0] != 0.3 || small[1] != 0.4 {
-		t.Errorf("a gradient under the clip norm changed: %v", small)
+	for _, maxNorm := range []float64{DefaultClip, PlateauClip} {
+		g := []float64{3, 4, 100}
+		if n := clip(g, [][2]int{{0, 2}}, maxNorm); n != 5 {
+			t.Errorf("norm %v, want 5", n)
+		}
+		if c := maxNorm / (5 + 1e-6); math.Abs(g[0]-3*c) > 1e-15 || math.Abs(g[1]-4*c) > 1e-15 || g[2] != 100 {
+			t.Errorf("clip %v: clipped %v", maxNorm, g)
+		}
+		small := []float64{0.03, 0.04}
+		if clip(small, [][2]int{{0, 2}}, maxNorm); small[0] != 0.03 || small[1] != 0.04 {
+			t.Errorf("clip %v: a gradient under the clip norm changed: %v", maxNorm, small)
+		}
 	}
 	const peak, T = 2.0, 100 // warm-up W = 5 steps
 	for _, c := range []struct {

@@ -132,7 +132,7 @@ func (p *plateau[T]) cycle(ctx context.Context, sg stage, task string, steps int
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return 0, fmt.Errorf("stage %d cycle step %d: loss is %v", sg.Top, t, loss)
 		}
-		clip(p.ln.grad(), ranges)
+		clip(p.ln.grad(), ranges, p.cfg.ClipNorm())
 		p.o.step(p.ln.params(), p.ln.grad(), ranges, oneCycle(p.cfg.LR, t, steps))
 		tail := *p.lossTail
 		if len(tail) == lossTail {

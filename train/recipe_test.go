@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -122,12 +123,52 @@ func TestPlateauConfigErrors(t *testing.T) {
 		func(c *Config) { c.StepCap = c.Cycle*c.Restarts - 1 },
 		func(c *Config) { c.ValFraction = 0 },
 		func(c *Config) { c.ValFraction = 0.5 },
+		func(c *Config) { c.Clip = -1 },
+		func(c *Config) { c.Clip = math.Inf(1) },
+		func(c *Config) { c.Clip = math.NaN() },
 	} {
 		c := plateauSmall(ModeProgressive)
 		bad(&c)
 		if err := c.Validate(); err == nil {
 			t.Errorf("config %+v accepted", c)
 		}
+	}
+}
+
+// TestClipIsRecordedAndUsed: the plateau recipe clips to PlateauClip and the
+// fixed one to DefaultClip, metrics.json records the norm, and the norm
+// reaches the optimiser (another norm, another model; an unset Clip is the
+// default).
+func TestClipIsRecordedAndUsed(t *testing.T) {
+	tr, te := toySplit(t, 300, 100, 6, 3, 2, 3)
+	if c := PlateauConfig(); c.Clip != PlateauClip || DefaultConfig().ClipNorm() != DefaultClip {
+		t.Fatalf("default clip norms %v (plateau) and %v (fixed)", c.Clip, DefaultConfig().ClipNorm())
+	}
+	run := func(c Config) *Result {
+		t.Helper()
+		res, err := Run(context.Background(), c, tr, te, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	p := plateauSmall(ModeProgressive)
+	if m := run(p).Metrics; m.Clip != PlateauClip {
+		t.Errorf("plateau run recorded clip %v, want %v", m.Clip, PlateauClip)
+	}
+	f := DefaultConfig()
+	f.Batch, f.Width, f.DType, f.StepsPerStage, f.LR = 64, 2, "float64", 30, 0.03
+	base := run(f)
+	if base.Metrics.Clip != DefaultClip {
+		t.Errorf("fixed run recorded clip %v, want %v", base.Metrics.Clip, DefaultClip)
+	}
+	f.Clip = DefaultClip
+	if same := run(f); !equal(same.Model.(*HNet).A, base.Model.(*HNet).A) {
+		t.Error("Clip = DefaultClip trained another model than an unset Clip")
+	}
+	f.Clip = 1e-3
+	if other := run(f); equal(other.Model.(*HNet).A, base.Model.(*HNet).A) {
+		t.Error("a clip norm of 1e-3 trained the same model as 1")
 	}
 }
 

@@ -119,7 +119,7 @@ func TestAgreesWithPyTorch(t *testing.T) {
 			}
 			cmp(fmt.Sprintf("step %d grad a", step), g[m.aOff:m.aOff+L-1], get("ga")[step*(L-1):(step+1)*(L-1)])
 			cmp(fmt.Sprintf("step %d grad b", step), g[m.bOff:m.bOff+1], get("gb")[step:step+1])
-			clip(g, rg)
+			clip(g, rg, DefaultClip)
 			o.step(m.params, g, rg, oneCycle(lr, s, sg.Steps))
 			step++
 		}

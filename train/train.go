@@ -78,6 +78,7 @@ type Metrics struct {
 	Patience       int            `json:"patience,omitempty"` //
 	StepCap        int            `json:"step_cap,omitempty"` //
 	Restarts       int            `json:"restarts,omitempty"` //
+	Clip           float64        `json:"clip"`               // gradient clip norm
 	Seed           uint64         `json:"seed"`
 	Version        string         `json:"version"`
 	BLAS           string         `json:"blas"`
@@ -347,7 +348,7 @@ func run[T Float](ctx context.Context, cfg Config, tr, te *concept.Dataset, opt 
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				return nil, fmt.Errorf("stage %d step %d: loss is %v", sg.Top, st.Step, loss)
 			}
-			clip(ln.grad(), ranges)
+			clip(ln.grad(), ranges, cfg.ClipNorm())
 			opt2.step(ln.params(), ln.grad(), ranges, oneCycle(cfg.LR, st.Step, sg.Steps))
 			if len(st.LossTail) == lossTail {
 				st.LossTail = append(st.LossTail[:0], st.LossTail[1:]...)
@@ -383,7 +384,7 @@ func run[T Float](ctx context.Context, cfg Config, tr, te *concept.Dataset, opt 
 		NTrain: tr.N, NTest: te.N, TestRelMSE: last.TestRelMSE, TestError: last.TestError, FeatureError: last.FeatureError,
 		TrainSeconds: st.TrainSeconds, Steps: total, StepsPerSecond: float64(total) / st.TrainSeconds,
 		Stages: st.Stages, Seed: cfg.Seed, Version: version.Full(), BLAS: numeric.BLASName(),
-		TrainFile: tr.Path, TestFile: te.Path, Recipe: RecipeFixed}
+		TrainFile: tr.Path, TestFile: te.Path, Recipe: RecipeFixed, Clip: cfg.ClipNorm()}
 	if val != nil {
 		m.NTrain, m.NVal, m.Recipe = nTr, val.N, RecipePlateau
 		m.Cycle, m.Patience, m.StepCap, m.Restarts = cfg.Cycle, cfg.Patience, cfg.StepCap, cfg.Restarts

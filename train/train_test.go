@@ -73,7 +73,7 @@ func TestLayerwiseFreezesLowerLayersAndNormalisation(t *testing.T) {
 		r := ln.ranges(st)
 		for s := 0; s < steps; s++ {
 			ln.lossGrad(x, y, idx, st, concept.TaskRegression)
-			clip(ln.grad(), r)
+			clip(ln.grad(), r, DefaultClip)
 			o.step(m.params, ln.grad(), r, 1e-2)
 			for i := range idx {
 				idx[i] = (idx[i] + 7) % tr.N

@@ -97,7 +97,6 @@ func newBenchBFCCmd() *cobra.Command {
 	tc := train.PlateauConfig() // the template of every learner's config
 	tc.Width = 0
 	var out string
-	var seeds []uint
 	cmd := &cobra.Command{
 		Use:   "bfc",
 		Short: "The backward-feature-correction experiment: HNet modes and the ReLU MLP on hq concepts, seeds averaged",
@@ -122,10 +121,6 @@ printing the table and writing --out).`,
 			sc.Recipe, sc.Train = tc.Recipe, &tc
 			if err := sc.TrainConfig(train.ModeProgressive, 2, 1).Validate(); err != nil {
 				return err
-			}
-			sc.Seeds = sc.Seeds[:0]
-			for _, s := range seeds {
-				sc.Seeds = append(sc.Seeds, uint64(s))
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -166,7 +161,7 @@ printing the table and writing --out).`,
 	f.IntVar(&sc.Width, "width", sc.Width, "concept and HNet width k")
 	f.IntVar(&sc.N, "n", sc.N, "training points")
 	f.IntVar(&sc.NTest, "n-test", sc.NTest, "test points")
-	f.UintSliceVar(&seeds, "seeds", []uint{1, 2, 3}, "seeds (concept, sample and training)")
+	f.Var(seedList{&sc.Seeds}, "seeds", "seeds (concept, sample and training): a list with ranges, e.g. 1-10 or 1,3,5-7")
 	f.StringSliceVar(&sc.Modes, "modes", sc.Modes, "HNet modes")
 	f.BoolVar(&sc.MLP, "mlp", sc.MLP, "also train the ReLU MLP baseline")
 	f.IntVar(&sc.StepsPerStage, "steps-per-stage", sc.StepsPerStage, "steps per stage")

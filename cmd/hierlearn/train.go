@@ -138,13 +138,18 @@ func addRecipeFlags(f *pflag.FlagSet, cfg *train.Config) {
 	f.IntVar(&cfg.StepCap, "step-cap", cfg.StepCap, "plateau: most steps a stage may take (e2e and the MLP: (L-1) times this)")
 	f.IntVar(&cfg.Restarts, "restarts", cfg.Restarts, "plateau: candidates r of each newly switched-on layer, chosen on validation data")
 	f.Float64Var(&cfg.ValFraction, "val-fraction", cfg.ValFraction, "plateau: share of the training set held out for validation")
+	cfg.Clip = 0
+	f.Float64Var(&cfg.Clip, "clip", 0, fmt.Sprintf("gradient-norm clip (0: %v under --recipe fixed, %v under plateau)", train.DefaultClip, train.PlateauClip))
 }
 
-// fixRecipe clears the plateau settings when the recipe is fixed, so that
+// fixRecipe clears the plateau settings when the recipe is fixed and sets
+// the plateau clip norm when --clip was left at 0 under plateau, so that
 // config.json shows only what the run uses.
 func fixRecipe(cfg *train.Config) {
 	if cfg.Recipe != train.RecipePlateau {
 		cfg.Cycle, cfg.Patience, cfg.StepCap, cfg.Restarts, cfg.ValFraction = 0, 0, 0, 0, 0
+	} else if cfg.Clip == 0 {
+		cfg.Clip = train.PlateauClip
 	}
 }
 

@@ -126,7 +126,7 @@ func Train(ctx context.Context, bc TrainConfig, python, script string) (*TrainRe
 	args := []string{script, "bench", "--train", filepath.Join(dir, "train.npz"), "--test", filepath.Join(dir, "test.npz"),
 		"--mode", cfg.Mode, "--width", strconv.Itoa(cfg.Width), "--steps-per-stage", strconv.Itoa(cfg.StepsPerStage),
 		"--batch", strconv.Itoa(cfg.Batch), "--lr", strconv.FormatFloat(cfg.LR, 'g', -1, 64),
-		"--seed", strconv.FormatUint(cfg.Seed, 10), "--dtype", cfg.DType}
+		"--seed", strconv.FormatUint(cfg.Seed, 10), "--dtype", cfg.DType, "--clip", strconv.FormatFloat(cfg.ClipNorm(), 'g', -1, 64)}
 	if cfg.Recipe == train.RecipePlateau {
 		args = append(args, "--recipe", train.RecipePlateau, "--cycle", strconv.Itoa(cfg.Cycle), "--patience", strconv.Itoa(cfg.Patience),
 			"--step-cap", strconv.Itoa(cfg.StepCap), "--restarts", strconv.Itoa(cfg.Restarts),
