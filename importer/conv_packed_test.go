@@ -233,10 +233,18 @@ func TestBalancedChunk(t *testing.T) {
 
 // TestPointwiseInPlace: a 1x1 convolution whose input is an intermediate
 // value (read in place from the planner's buffer, through its slack)
-// matches a direct computation, at batch 1 and 3, with a residual.
+// matches a direct computation, at batch 1 and 3, with a residual; on
+// 8×9 outputs and on 7×7 and 5×10, whose last 1 or 2 columns gemvColumn
+// computes.
 func TestPointwiseInPlace(t *testing.T) {
+	for _, hw := range [][2]int{{8, 9}, {7, 7}, {5, 10}} {
+		t.Run(fmt.Sprintf("%dx%d", hw[0], hw[1]), func(t *testing.T) { testPointwiseInPlace(t, hw[0], hw[1]) })
+	}
+}
+
+func testPointwiseInPlace(t *testing.T, H, W int) {
 	r := rand.New(rand.NewPCG(13, 14))
-	const C, H, W, M = 24, 8, 9, 40
+	const C, M = 24, 40
 	w := gridValues(r, M*C, -1, 1, true)
 	b := gridValues(r, M, -1, 1, true)
 	for _, N := range []int{1, 3} {
@@ -256,8 +264,8 @@ func TestPointwiseInPlace(t *testing.T) {
 			node("Add", []string{"c", "r"}, []string{"s"}),
 			node("Relu", []string{"s"}, []string{"y"}),
 		}, []*onnxpb.TensorProto{floatInit("w", w, M, C, 1, 1), floatInit("b", b, M)},
-			[]*onnxpb.ValueInfoProto{vinfo("x", onnxpb.TensorProto_FLOAT, -1, C, H, W), vinfo("r", onnxpb.TensorProto_FLOAT, -1, M, H, W)},
-			[]*onnxpb.ValueInfoProto{vinfo("y", onnxpb.TensorProto_FLOAT, -1, M, H, W)}))
+			[]*onnxpb.ValueInfoProto{vinfo("x", onnxpb.TensorProto_FLOAT, -1, C, int64(H), int64(W)), vinfo("r", onnxpb.TensorProto_FLOAT, -1, M, int64(H), int64(W))},
+			[]*onnxpb.ValueInfoProto{vinfo("y", onnxpb.TensorProto_FLOAT, -1, M, int64(H), int64(W))}))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,9 @@
 package importer
 
-import "github.com/hierlearn/hierlearn/internal/numeric/sgemm"
+import (
+	"github.com/hierlearn/hierlearn/internal/numeric/sgemm"
+	"github.com/hierlearn/hierlearn/internal/numeric/vec"
+)
 
 // pointwiseSuits reports whether pointwiseConv suits the window: 2-D, a
 // 1x1 kernel, no padding (any stride).
@@ -39,9 +42,21 @@ func pointwiseAct(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu,
 		bv = bias.c.F
 	}
 	span := sgemm.ShiftedSpan(C, offs, hw, hw)
-	return &kernel{scratch: chunkScratch(N, 1, workers, span), run: func(in, o []*Tensor, sc []float32) {
+	tail := gemvTail(hw)
+	var wT []float32 // the weights transposed (C×M), for the tail columns
+	if tail > 0 {
+		wT = make([]float32, C*M)
+		for m := 0; m < M; m++ {
+			for c := 0; c < C; c++ {
+				wT[c*M+m] = wt.F[m*C+c]
+			}
+		}
+	}
+	per := span + M // B and the tail's column sums
+	return &kernel{scratch: chunkScratch(N, 1, workers, per), run: func(in, o []*Tensor, sc []float32) {
 		x, dst := in[0].F, o[0].F
-		chunked(N, 1, workers, span, sc, func(b0, _ int, sc []float32, workers int) {
+		chunked(N, 1, workers, per, sc, func(b0, _ int, sc []float32, workers int) {
+			col := sc[span : span+M]
 			var B []float32
 			switch lo := b0 * C * H * W; {
 			case strided:
@@ -69,7 +84,14 @@ func pointwiseAct(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu,
 			panels := (hw + sgemm.PanelN - 1) / sgemm.PanelN
 			splitGemm(workers, M, panels, M*C*hw >= minSplitMACs, func(m0, m1, p0, p1 int) {
 				c0, c1 := p0*sgemm.PanelN, min(hw, p1*sgemm.PanelN)
-				sgemm.Shifted(m1-m0, C, offs, pa[m0*C:], B, hw, out[m0*hw:], hw, sliceFrom(bv, m0), sliceFrom(resid, m0*hw), relu, c0, c1)
+				if c0 < hw-tail {
+					sgemm.Shifted(m1-m0, C, offs, pa[m0*C:], B, hw, out[m0*hw:], hw, sliceFrom(bv, m0), sliceFrom(resid, m0*hw), relu, c0, min(c1, hw-tail))
+				}
+				if c1 == hw {
+					for j := hw - tail; j < hw; j++ {
+						gemvColumn(m0, m1, C, M, wT, B[j:], hw, bv, col, out[j:], hw, sliceFrom(resid, j), relu)
+					}
+				}
 				switch {
 				case act.op == "":
 				case c0 == 0 && c1 == hw: // whole rows: one call, one scalar tail
@@ -84,4 +106,43 @@ func pointwiseAct(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu,
 			})
 		})
 	}}
+}
+
+// gemvTail is how many of a pointwise convolution's hw output columns
+// per image gemvColumn computes instead of sgemm.Shifted: 1 or 2 when
+// the rest is a multiple of 16 that the 48- and 32-wide tiles cover
+// exactly (7×7 = 49 = 48 + 1, which the tiles cover as 32 + 32 with 15
+// columns thrown away), else 0.
+func gemvTail(hw int) int {
+	if t := hw % 16; hw >= 48 && t <= 2 {
+		return t
+	}
+	return 0
+}
+
+// gemvColumn computes rows [m0, m1) of one output column of a 1x1
+// convolution as a matrix-vector product: y = bias + W·b, b read from
+// b[c·ldb] for the C channels, W transposed (wT, C×M) so that each
+// channel is one vec.Axpy into col; then y + add (when add is not nil),
+// then ReLU if relu, stored at c[m·ldc]: what sgemm.Shifted stores.
+func gemvColumn(m0, m1, C, M int, wT, b []float32, ldb int, bias, col, c []float32, ldc int, add []float32, relu bool) {
+	y := col[m0:m1]
+	if bias != nil {
+		copy(y, bias[m0:m1])
+	} else {
+		clear(y)
+	}
+	for ch := 0; ch < C; ch++ {
+		vec.Axpy(y, b[ch*ldb], wT[ch*M+m0:ch*M+m1])
+	}
+	for i, v := range y {
+		m := m0 + i
+		if add != nil {
+			v += add[m*ldc]
+		}
+		if relu {
+			v = relu32(v)
+		}
+		c[m*ldc] = v
+	}
 }
