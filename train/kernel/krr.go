@@ -274,7 +274,8 @@ func choose(grid []GridPoint) (float64, error) {
 // triangle) and kept intact; each ridge of the grid solves on its leading (fit)
 // block and predicts the validation rows from the validation×fit block,
 // then the final fit solves on all of it. Each solve is mixed precision
-// (float32 Cholesky + float64 CG, see solveMixed) when OpenBLAS is linked
+// (float32 Cholesky + float64 CG, see solveMixed) when the float32
+// Cholesky is fast (OpenBLAS, or the Go-assembly kernels: numeric.FastCholesky32)
 // and the float32 factor fits in memory; otherwise, or when that fails,
 // the float64 Cholesky factorises the lower triangle in place while the
 // upper one keeps K (mirrored on first use), and the lower triangle is
@@ -287,7 +288,7 @@ func (s *solver) exact(res *Result) error {
 		return err
 	}
 	var f32 []float32
-	if numeric.OpenBLAS && !s.opt.Float64Only && need+int64(4*n*n) <= s.opt.MemLimit {
+	if numeric.FastCholesky32() && !s.opt.Float64Only && need+int64(4*n*n) <= s.opt.MemLimit {
 		f32 = make([]float32, n*n)
 	}
 	K := make([]float64, n*n)
