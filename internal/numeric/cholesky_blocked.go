@@ -15,17 +15,32 @@ import (
 // diagonal block is factored unblocked, and the rows below are solved
 // against that block by trsmRLT, itself recursive onto GEMM.
 
-// cholBlock is the width of blockedCholesky's column panels.
-const cholBlock = 128
+// cholBlock is the width of blockedCholesky's column panels: wide, so
+// that packing the rows to the left (once per panel) costs little next to
+// the product; the diagonal block is factored the same way with panels of
+// cholInner, then unblocked.
+const (
+	cholBlock = 384
+	cholInner = 64
+)
 
 // trsmBase is the width at which trsmRLT stops recursing.
-const trsmBase = 16
+const trsmBase = 8
 
 // blockedCholesky factors the n×n matrix a (row stride lda, lower
 // triangle read) in place as Cholesky does, with gemm for the bulk of the
 // work. The strict upper triangle is neither read nor written.
 func blockedCholesky[T float32 | float64](gemm gemmFunc[T], n int, a []T, lda int) error {
-	nb := min(cholBlock, n)
+	if info := cholPanels(gemm, n, a, lda, cholBlock); info > 0 {
+		return cholError(info)
+	}
+	return nil
+}
+
+// cholPanels is blockedCholesky with panels nb wide; it returns 0 or the
+// order of the first leading minor that is not positive definite.
+func cholPanels[T float32 | float64](gemm gemmFunc[T], n int, a []T, lda, nb int) int {
+	nb = min(nb, n)
 	tmp := make([]T, nb*nb)
 	for j := 0; j < n; j += nb {
 		jb := min(nb, n-j)
@@ -33,7 +48,7 @@ func blockedCholesky[T float32 | float64](gemm gemmFunc[T], n int, a []T, lda in
 		if j > 0 {
 			// The diagonal block's update, through tmp: only its lower
 			// triangle may be written.
-			gemm(blas.NoTrans, blas.Trans, jb, jb, j, 1, a[j*lda:], lda, a[j*lda:], lda, 0, tmp, jb)
+			syrk(gemm, true, false, jb, j, 1, a[j*lda:], lda, 0, tmp, jb)
 			for i := 0; i < jb; i++ {
 				row, t := d[i*lda:i*lda+i+1], tmp[i*jb:i*jb+i+1]
 				for l, v := range t {
@@ -41,8 +56,14 @@ func blockedCholesky[T float32 | float64](gemm gemmFunc[T], n int, a []T, lda in
 				}
 			}
 		}
-		if info := potf2(jb, d, lda); info > 0 {
-			return cholError(j + info)
+		info := 0
+		if jb > cholInner {
+			info = cholPanels(gemm, jb, d, lda, cholInner)
+		} else {
+			info = potf2(jb, d, lda)
+		}
+		if info > 0 {
+			return j + info
 		}
 		if m := n - j - jb; m > 0 {
 			below := a[(j+jb)*lda+j:]
@@ -52,7 +73,7 @@ func blockedCholesky[T float32 | float64](gemm gemmFunc[T], n int, a []T, lda in
 			trsmRLT(gemm, m, jb, d, lda, below, lda)
 		}
 	}
-	return nil
+	return 0
 }
 
 // potf2 factors the small n×n block a (row stride lda, lower triangle)

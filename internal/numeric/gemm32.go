@@ -115,6 +115,20 @@ func packA32(tA bool, a []float32, lda, i0, mb, p0, kb int, alpha float32, dst [
 			}
 			continue
 		}
+		if rows == mr {
+			// A full panel: read the 8 rows side by side, write each k's
+			// 8 values at once.
+			var rs [mr][]float32
+			for r := range rs {
+				rs[r] = a[(r0+r)*lda+p0 : (r0+r)*lda+p0+kb]
+			}
+			for kk := 0; kk < kb; kk++ {
+				d := panel[kk*mr : kk*mr+mr : kk*mr+mr]
+				d[0], d[1], d[2], d[3] = alpha*rs[0][kk], alpha*rs[1][kk], alpha*rs[2][kk], alpha*rs[3][kk]
+				d[4], d[5], d[6], d[7] = alpha*rs[4][kk], alpha*rs[5][kk], alpha*rs[6][kk], alpha*rs[7][kk]
+			}
+			continue
+		}
 		for r := 0; r < mr; r++ {
 			if r >= rows {
 				for kk := 0; kk < kb; kk++ {
@@ -145,16 +159,18 @@ func packB32(tB bool, b []float32, ldb, p0, kb, j0, nb int, dst []float32) {
 			}
 			continue
 		}
-		for col := 0; col < nr; col++ {
-			if col >= cols {
-				for kk := 0; kk < kb; kk++ {
-					panel[kk*nr+col] = 0
-				}
-				continue
+		// Columns of op(B) are rows of b: read them side by side and write
+		// each k's row of the panel at once.
+		var rs [nr][]float32
+		for col := 0; col < cols; col++ {
+			rs[col] = b[(c0+col)*ldb+p0 : (c0+col)*ldb+p0+kb]
+		}
+		for kk := 0; kk < kb; kk++ {
+			d := panel[kk*nr : kk*nr+nr : kk*nr+nr]
+			for col, r := range rs[:cols] {
+				d[col] = r[kk]
 			}
-			for kk, v := range b[(c0+col)*ldb+p0 : (c0+col)*ldb+p0+kb] {
-				panel[kk*nr+col] = v
-			}
+			clear(d[cols:])
 		}
 	}
 }

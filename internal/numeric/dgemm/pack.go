@@ -1,5 +1,8 @@
 package dgemm
 
+// maxNR bounds nr over the kernels.
+const maxNR = 24
+
 // packA packs rows [i0, i0+mb) and depth [p0, p0+kb) of op(A) (A row-major
 // with stride lda, transposed if tA), times alpha, into panels of mr rows:
 // panel q holds dst[q·mr·kb:] as [kb][mr], rows past mb zero.
@@ -16,6 +19,29 @@ func packA(tA bool, a []float64, lda, i0, mb, p0, kb, mr int, alpha float64, dst
 					d[r] = alpha * v
 				}
 				clear(d[rows:])
+			}
+			continue
+		}
+		if rows == 8 && mr == 8 { // read the 8 rows side by side
+			var rs [8][]float64
+			for r := range rs {
+				rs[r] = a[(r0+r)*lda+p0 : (r0+r)*lda+p0+kb]
+			}
+			for kk := 0; kk < kb; kk++ {
+				d := panel[kk*8 : kk*8+8 : kk*8+8]
+				d[0], d[1], d[2], d[3] = alpha*rs[0][kk], alpha*rs[1][kk], alpha*rs[2][kk], alpha*rs[3][kk]
+				d[4], d[5], d[6], d[7] = alpha*rs[4][kk], alpha*rs[5][kk], alpha*rs[6][kk], alpha*rs[7][kk]
+			}
+			continue
+		}
+		if rows == 4 && mr == 4 {
+			var rs [4][]float64
+			for r := range rs {
+				rs[r] = a[(r0+r)*lda+p0 : (r0+r)*lda+p0+kb]
+			}
+			for kk := 0; kk < kb; kk++ {
+				d := panel[kk*4 : kk*4+4 : kk*4+4]
+				d[0], d[1], d[2], d[3] = alpha*rs[0][kk], alpha*rs[1][kk], alpha*rs[2][kk], alpha*rs[3][kk]
 			}
 			continue
 		}
@@ -49,16 +75,18 @@ func packB(tB bool, b []float64, ldb, p0, kb, j0, nb, nr int, dst []float64) {
 			}
 			continue
 		}
+		// Columns of op(B) are rows of b: read them side by side and write
+		// each k's row of the panel at once.
+		var rs [maxNR][]float64
 		for c := 0; c < cols; c++ {
-			src := b[(c0+c)*ldb+p0 : (c0+c)*ldb+p0+kb]
-			for kk, v := range src {
-				panel[kk*nr+c] = v
-			}
+			rs[c] = b[(c0+c)*ldb+p0 : (c0+c)*ldb+p0+kb]
 		}
-		for c := cols; c < nr; c++ {
-			for kk := 0; kk < kb; kk++ {
-				panel[kk*nr+c] = 0
+		for kk := 0; kk < kb; kk++ {
+			d := panel[kk*nr : kk*nr+nr : kk*nr+nr]
+			for c, r := range rs[:cols] {
+				d[c] = r[kk]
 			}
+			clear(d[cols:])
 		}
 	}
 }
