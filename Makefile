@@ -32,8 +32,11 @@ vet:
 
 test: setup vet cross
 	$(GO) test $(GOFLAGS_TAGS) $(TESTFLAGS) ./...
-	# The pure-Go fallback must keep building and computing right.
-	$(GO) test -count=1 -timeout 10m ./internal/numeric ./internal/npy
+	# The pure-Go fallback must keep building and computing right: its
+	# Go-assembly GEMMs and blocked Cholesky on each kernel path, and exact
+	# kernel ridge's mixed-precision solve on them.
+	$(GO) test -count=1 -timeout 10m ./internal/numeric/... ./internal/npy
+	$(GO) test -count=1 -timeout 10m -run 'TestMixedPrecision|TestSolversAgree|TestMatchesSklearn' ./train/kernel/
 	# The generic kernel path (CPUs without AVX2, other architectures)
 	# runs convolutions on BLAS instead of the assembly kernels: check
 	# that path against onnxruntime too.
