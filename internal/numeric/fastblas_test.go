@@ -83,7 +83,7 @@ func TestGemmMatchesGonum(t *testing.T) {
 				for _, tB := range transposes[:2] {
 					for _, ab := range [][2]float64{{1, 0}, {-0.7, 1.3}, {2, 1}} {
 						m, n, k := s[0], s[1], s[2]
-						name := fmt.Sprintf("%v%v %dx%dx%d alpha=%g beta=%g", tA, tB, m, n, k, ab[0], ab[1])
+						name := fmt.Sprintf("%c%c %dx%dx%d alpha=%g beta=%g", tA, tB, m, n, k, ab[0], ab[1])
 						ar, ac, br, bc := m, k, k, n
 						if tA != blas.NoTrans {
 							ar, ac = k, m
@@ -126,7 +126,7 @@ func TestSyrkMatchesGonum(t *testing.T) {
 				for _, tr := range transposes[:2] {
 					for _, ab := range [][2]float64{{1, 0}, {-0.5, 2}} {
 						n, k := s[0], s[1]
-						name := fmt.Sprintf("%v %v n=%d k=%d alpha=%g beta=%g", ul, tr, n, k, ab[0], ab[1])
+						name := fmt.Sprintf("%c %c n=%d k=%d alpha=%g beta=%g", ul, tr, n, k, ab[0], ab[1])
 						ar, ac := n, k
 						if tr != blas.NoTrans {
 							ar, ac = k, n
