@@ -72,14 +72,16 @@
 //     bytes) and kept intact. Each lambda solves on its leading (fit)
 //     block and predicts the validation rows from the validation×fit
 //     block, so validation needs no second Gram. A solve is mixed
-//     precision when OpenBLAS is linked: a float32 copy (4 n^2 bytes) is
-//     factorised by spotrf (about twice the float64 rate) and
+//     precision when the float32 Cholesky is fast (numeric.FastCholesky32:
+//     OpenBLAS, or the pure-Go build's Go-assembly kernels on amd64): a
+//     float32 copy (4 n^2 bytes) is factorised (spotrf, or numeric's
+//     blocked Cholesky on sgemm; about twice the float64 rate) and
 //     preconditions conjugate gradients on the float64 system, which
 //     reach a relative residual of 1e-12 in 3-6 iterations of one DSYMV
 //     each; the answer is the float64 solution (tests: equal to the
 //     float64 Cholesky to 1e-9, to scikit-learn to 1e-8). When the float32
 //     factorisation fails or CG stalls above 1e-10 (cond(K) near 1e7 or
-//     more, e.g. a tiny ridge), or without OpenBLAS, LAPACK dpotrf
+//     more, e.g. a tiny ridge), or without a fast float32 Cholesky, dpotrf
 //     factorises the fit block's lower triangle in place while the upper
 //     triangle keeps K, and the lower one is restored afterwards. One
 //     factorisation per lambda was preferred to one eigendecomposition

@@ -11,8 +11,9 @@ import (
 	"github.com/hierlearn/hierlearn/internal/numeric"
 )
 
-// Mixed-precision exact solve. With OpenBLAS, a float32 Cholesky (spotrf)
-// runs at about twice the float64 rate; used as the preconditioner of
+// Mixed-precision exact solve. With OpenBLAS (spotrf) or the pure-Go
+// build's Go-assembly kernels (numeric.FastCholesky32), a float32
+// Cholesky runs at about twice the float64 rate; used as the preconditioner of
 // conjugate gradients on the float64 system, it gives the float64
 // solution in a few iterations whenever cond(K + mu I) * 6e-8 is well
 // below 1, each iteration one float64 matrix-vector product. When the
