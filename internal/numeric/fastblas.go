@@ -52,7 +52,7 @@ func getSmall[T float32 | float64](n int) *[]T {
 		*v = (*v)[:n]
 		return v
 	}
-	s := make([]T, n, maxSmallTranspose)
+	s := make([]T, n, max(n, maxSmallTranspose))
 	return &s
 }
 
@@ -164,6 +164,10 @@ func (f fast32) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []flo
 		return
 	}
 	if !useKernel(m, n, k) || !sgemm.Available() {
+		if sgemm.Available() && !ta && n <= maxNarrow && m >= 16 && m <= maxNarrowRows && k > 0 && k*n <= maxSmallTranspose {
+			narrowGemm32(tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			return
+		}
 		tiledGemm(f.Implementation.Sgemm, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -179,3 +183,69 @@ func (f fast32) Ssyrk(ul blas.Uplo, t blas.Transpose, n, k int, alpha float32, a
 	}
 	syrk(f.Sgemm, ul == blas.Lower, tr, n, k, alpha, a, lda, beta, c, ldc)
 }
+
+// maxNarrow is the widest C that narrowGemm32 computes, maxNarrowRows
+// the tallest (its scratch block is 8 columns of C).
+const (
+	maxNarrow     = 32
+	maxNarrowRows = 1 << 16
+)
+
+// narrowGemm32 computes C = alpha A op(B) + beta C for a C of at most
+// maxNarrow columns (the HNet's products, 3 to 20 columns from a batch of
+// 512 rows) on sgemm.Narrow, 8 columns at a time: op(B)'s columns copied
+// into a zero-padded k×8 panel, the product into a scratch m×8 block, then
+// scaled into C. The arguments must fit their slices (the caller's gonum
+// fallback checks them otherwise).
+func narrowGemm32(tb bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	const w = sgemm.NarrowWidth
+	fits := func(rows, cols int, x []float32, ld int) bool {
+		return ld >= max(1, cols) && len(x) >= (rows-1)*ld+cols
+	}
+	br, bc := k, n
+	if tb {
+		br, bc = n, k
+	}
+	if !fits(m, k, a, lda) || !fits(br, bc, b, ldb) || !fits(m, n, c, ldc) {
+		tB := blas.NoTrans
+		if tb {
+			tB = blas.Trans
+		}
+		blas32Gonum.Sgemm(blas.NoTrans, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	pb, po := getSmall[float32](k*w), getSmall[float32](m*w)
+	defer smallPool.Put(pb)
+	defer smallPool.Put(po)
+	panel, out := *pb, *po
+	for j0 := 0; j0 < n; j0 += w {
+		cols := min(w, n-j0)
+		for p := 0; p < k; p++ {
+			d := panel[p*w : p*w+w]
+			for j := 0; j < cols; j++ {
+				if tb {
+					d[j] = b[(j0+j)*ldb+p]
+				} else {
+					d[j] = b[p*ldb+j0+j]
+				}
+			}
+			clear(d[cols:])
+		}
+		sgemm.Narrow(m, k, a, lda, panel, out)
+		for i := 0; i < m; i++ {
+			row, o := c[i*ldc+j0:i*ldc+j0+cols], out[i*w:i*w+cols]
+			if beta == 0 {
+				for j, v := range o {
+					row[j] = alpha * v
+				}
+				continue
+			}
+			for j, v := range o {
+				row[j] = alpha*v + beta*row[j]
+			}
+		}
+	}
+}
+
+// blas32Gonum is gonum's float32 BLAS (narrowGemm32's argument errors).
+var blas32Gonum gonum.Implementation

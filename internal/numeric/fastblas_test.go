@@ -78,7 +78,7 @@ func TestGemmMatchesGonum(t *testing.T) {
 		r := rand.New(rand.NewPCG(5, 6))
 		var worst64, worst32 float64
 		defer func() { t.Logf("largest relative difference: Dgemm %.2g, Sgemm %.2g", worst64, worst32) }()
-		for _, s := range [][3]int{{37, 29, 41}, {130, 70, 257}, {3, 200, 50}, {300, 5, 800}, {9, 9, 9}, {200, 7, 100}, {70, 130, 4}, {513, 3, 20}} {
+		for _, s := range [][3]int{{37, 29, 41}, {130, 70, 257}, {3, 200, 50}, {300, 5, 800}, {9, 9, 9}, {200, 7, 100}, {70, 130, 4}, {513, 3, 20}, {512, 6, 3}, {512, 20, 3}, {100, 31, 9}} {
 			for _, tA := range transposes {
 				for _, tB := range transposes[:2] {
 					for _, ab := range [][2]float64{{1, 0}, {-0.7, 1.3}, {2, 1}} {

@@ -13,7 +13,7 @@
 // at 150-175 GFLOP/s on one core, and bias and ReLU are applied as the
 // output tile is stored.
 //
-// Two entry points:
+// Two entry points for convolutions:
 //
 //   - Packed: both operands packed. A in panels of PanelM = 8 rows stored
 //     k-major ([k][8], zero-padded; PackA), which suits constant weights
@@ -26,6 +26,12 @@
 //     per channel) and offs[t] the offset of kernel tap t, that is the
 //     convolution without im2col, all taps summed in one pass over each
 //     8×48 (or 8×32) output tile.
+//
+// A third, Narrow, is for products with only a few columns (C = A·B with
+// B k×8, zero-padded): four rows of A at a time, one broadcast per row
+// and k, the B row shared (AVX2+FMA on both paths). The pure-Go build's
+// BLAS (internal/numeric) runs the HNet's products (3 to 20 columns from
+// a batch of 512) on it.
 //
 // The AVX-512 micro-kernels keep a 8×32 or 8×48 tile of C in 16 or 24 ZMM
 // registers, broadcast one A element per row and k, and prefetch A (which

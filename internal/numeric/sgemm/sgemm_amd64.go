@@ -35,6 +35,15 @@ func sgemmShift4x16(taps int, offs *int, ch int, a, b *float32, ldb int, c *floa
 //go:noescape
 func sgemmShift4x24(taps int, offs *int, ch int, a, b *float32, ldb int, c *float32, ldc int, bias *float32, flags int, add *float32)
 
+// sgemmNarrow4x8 is Narrow's AVX2+FMA kernel for 4·m4 rows
+// (narrow_amd64.s).
+//
+//go:noescape
+func sgemmNarrow4x8(m4, k int, a *float32, lda int, b, out *float32)
+
+// narrowKernel is Narrow's kernel (the same on both paths).
+var narrowKernel = sgemmNarrow4x8
+
 var (
 	avx512Kernels = &kernelSet{packed8x32: sgemmKernel8x32,
 		shift: []shiftTile{{48, 48, sgemmShift8x48}, {32, 32, sgemmShift8x32}}}
