@@ -257,7 +257,9 @@ func buildConv(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 			conv = shiftedPackedConv
 		case !env.opt.NoShiftedConv && w.phaseSuits():
 			conv = phaseConv
-		case !env.opt.NoShiftedConv && w.pointwiseSuits() && (w.outSize() >= minShiftedOut || N == 1):
+		// 1x1: in place, unless a small output stacks better over the
+		// batch; 7×7 (49 = 48 + 1 columns by gemvColumn) does not.
+		case !env.opt.NoShiftedConv && w.pointwiseSuits() && (w.outSize() >= minShiftedOut || N == 1 || gemvTail(w.outSize()) > 0):
 			conv, pointwise = pointwiseConv, true
 		}
 		workers := env.workers()
