@@ -2,9 +2,12 @@ package compare
 
 import (
 	"bytes"
+	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/hierlearn/hierlearn/concept"
 	"github.com/hierlearn/hierlearn/internal/testutil"
 )
 
@@ -58,4 +61,33 @@ func TestPurificationReportGolden(t *testing.T) {
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	testutil.Golden(t, filepath.Join("testdata", name), got)
+}
+
+// TestPurificationScalingGolden renders the l-infinity scaling section of
+// the linear model at d=100 and d=400 (three seeds each, robust accuracy
+// falling from about 0.65 to 0.53) against
+// testdata/purification-scaling.golden.
+func TestPurificationScalingGolden(t *testing.T) {
+	var rs []Result
+	for _, d := range []int{400, 100} {
+		eps := linfScale / math.Sqrt(float64(d))
+		for s := uint64(1); s <= 3; s++ {
+			acc := 0.65 + 0.01*float64(s)
+			if d == 400 {
+				acc = 0.53 + 0.01*float64(s)
+			}
+			m := map[string]any{"test_accuracy": 0.9, "l1_ratio": 40 / float64(d),
+				"experiment": map[string]any{"train": map[string]any{"adv": map[string]any{"method": "pgd", "norm": "linf", "eps": eps}}},
+				"linf":       []any{map[string]any{"eps": eps, "pgd": acc, "fgm": acc, "exact": acc}}}
+			c := Cell{Experiment: "purification", Learner: linfScalingLearner, N: 100, NTest: 10, Seed: s,
+				Dataset: SparseCodingDataset(concept.SparseCodingSpec{D: d, Noise: 0.1, Margin: 1, Seed: 1})}
+			rs = append(rs, Result{Key: c.Key(), Cell: c, Metrics: m, Version: "test"})
+		}
+	}
+	var buf bytes.Buffer
+	writePurification(&buf, groups(rs))
+	checkGolden(t, "purification-scaling.golden", buf.Bytes())
+	if !strings.Contains(buf.String(), "falls toward chance as d grows (median lower at every larger d, bootstrap intervals of the smallest and largest d apart): holds") {
+		t.Errorf("the falling robust accuracy is not recognised:\n%s", buf.String())
+	}
 }

@@ -29,11 +29,20 @@ const breakAccuracy = 0.5
 // radius (and its bootstrap interval must lie above the clean one's).
 const wellAbove = 0.3
 
-// robustGroups keeps the groups of robust:... learners.
+// robustGroups keeps the groups of robust:... learners on the datasets
+// that have a clean network (robust:net), the ones the claims are checked
+// on; the scaling sweeps' linear models on other datasets are left to
+// writePurificationScaling.
 func robustGroups(gs []*group) []*group {
+	withNet := map[string]bool{}
+	for _, g := range gs {
+		if g.Learner == "robust:net" {
+			withNet[g.ConceptKey] = true
+		}
+	}
 	var out []*group
 	for _, g := range gs {
-		if strings.HasPrefix(g.Learner, "robust:") {
+		if strings.HasPrefix(g.Learner, "robust:") && withNet[g.ConceptKey] {
 			out = append(out, g)
 		}
 	}
@@ -134,10 +143,29 @@ func trainNorm(learner string) string {
 
 func writePurification(w io.Writer, gs []*group) {
 	rg := robustGroups(gs)
-	if len(rg) == 0 {
+	scaling := linfScalingGroups(gs)
+	if len(rg) == 0 && len(scaling) == 0 {
 		return
 	}
 	fmt.Fprintf(w, "### Feature purification\n\n")
+	var order []string
+	byDataset := map[string][]*group{}
+	for _, g := range rg {
+		if _, ok := byDataset[g.Concept]; !ok {
+			order = append(order, g.Concept)
+		}
+		byDataset[g.Concept] = append(byDataset[g.Concept], g)
+	}
+	for _, ds := range order {
+		writePurificationDataset(w, ds, byDataset[ds])
+	}
+	writePurificationScaling(w, scaling)
+}
+
+// writePurificationDataset writes the tables and claims of the learners
+// on one dataset (rg has a clean network).
+func writePurificationDataset(w io.Writer, dataset string, rg []*group) {
+	fmt.Fprintf(w, "Dataset %s.\n\n", dataset)
 	fmt.Fprintf(w, "Accuracy is on the test set, clean and under attack (PGD with 10 steps of 2.5 eps/10 from x, no random start, and FGM, both on each model's own input gradient); "+
 		"every entry is the median over seeds [IQR] and the bootstrap 95%% interval of the median. The breaking radius of a norm is the smallest radius of the grid "+
 		"where the clean-trained network's median PGD accuracy falls below %.2g.\n\n", breakAccuracy)
@@ -242,8 +270,12 @@ func writePurificationClaims(w io.Writer, rg []*group, byLearner map[string]*gro
 		}
 		_, v := curve(g, norm, "pgd")
 		s := newStat(v[eps])
-		fmt.Fprintf(w, "- %s does not become robust (median PGD accuracy below %.2g): %s (%s; clean accuracy %s)\n",
-			g.Learner, breakAccuracy, verdict(s.Median < breakAccuracy), fmtNum(s.Median), fmtNum(newStat(metricValues(g, "test_accuracy")).Median))
+		exact := ""
+		if _, ex := curve(g, norm, "exact"); len(ex[eps]) > 0 {
+			exact = fmt.Sprintf("; under the worst perturbation, in closed form, %s", fmtNum(newStat(ex[eps]).Median))
+		}
+		fmt.Fprintf(w, "- %s does not become robust (median PGD accuracy below %.2g): %s (%s%s; clean accuracy %s)\n",
+			g.Learner, breakAccuracy, verdict(s.Median < breakAccuracy), fmtNum(s.Median), exact, fmtNum(newStat(metricValues(g, "test_accuracy")).Median))
 	}
 	fmt.Fprintln(w)
 }

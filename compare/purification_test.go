@@ -2,6 +2,7 @@ package compare
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,6 +42,12 @@ func TestPurificationLearners(t *testing.T) {
 	if e, _ := purificationExperiment(Cell{Learner: "robust:ntk", Seed: 1}); e.Train.Adam || e.Train.Alpha != 100 {
 		t.Errorf("the NTK-regime network trains with Adam %v, alpha %v", e.Train.Adam, e.Train.Alpha)
 	}
+	// Only the convex linear model decays its step size.
+	for learner, cosine := range map[string]bool{"robust:linear:pgd-linf": true, "robust:linear": true, "robust:net:pgd-linf": false, "robust:ntk": false} {
+		if e, _ := purificationExperiment(Cell{Learner: learner, Seed: 1}); e.Train.Cosine != cosine {
+			t.Errorf("%s: cosine step %v, want %v", learner, e.Train.Cosine, cosine)
+		}
+	}
 	for _, name := range []string{"sparse-coding:d=1", "sparse-coding:", "mnist"} {
 		if err := checkDataset(name); err == nil {
 			t.Errorf("dataset %q accepted", name)
@@ -60,8 +67,25 @@ func TestPurificationPreset(t *testing.T) {
 			t.Errorf("%s: %v", c, err)
 		}
 	}
-	if len(seeds) < 5 || len(p.Cells) != 12*5 {
+	if len(seeds) < 5 || len(p.Cells) != (12+len(linfScalingDims))*5 {
 		t.Errorf("%d cells over %d seeds", len(p.Cells), len(seeds))
+	}
+	// The scaling cells train and evaluate at l-infinity radius 0.4/sqrt(d).
+	scaling := 0
+	for _, c := range p.Cells {
+		spec, _, err := sparseCodingOf(c.Dataset)
+		if err != nil || spec.D == 100 {
+			continue
+		}
+		scaling++
+		e, err := purificationExperiment(c)
+		want := linfScale / math.Sqrt(float64(spec.D))
+		if err != nil || c.Learner != linfScalingLearner || e.Train.Adv.Eps != want || len(e.LInfRadii) != 1 || e.LInfRadii[0] != want {
+			t.Errorf("%s: %v, training radius %v and grid %v, want %v", c, err, e.Train.Adv.Eps, e.LInfRadii, want)
+		}
+	}
+	if scaling != len(linfScalingDims)*5 {
+		t.Errorf("%d scaling cells", scaling)
 	}
 }
 
@@ -75,6 +99,13 @@ func TestPurificationRun(t *testing.T) {
 		N:        []int{400}, Seeds: []uint64{1, 2, 3}, NTest: 200,
 		Options: map[string]any{"width": 16.0, "steps": 150.0, "lr": 0.01, "poly_n": 200.0, "l2_radii": []any{0.2, 0.5, 1.0, 2.0},
 			"linf_radii": []any{0.05, 0.2, 0.5}, "eval_steps": 3.0}}}}
+	// The linear model's l-infinity scaling at two more dimensions.
+	for _, d := range []int{36, 64} {
+		eps := 0.8 / math.Sqrt(float64(d))
+		cfg.Sweeps = append(cfg.Sweeps, Sweep{Experiment: "purification", Dataset: SparseCodingDataset(concept.SparseCodingSpec{D: d, Noise: 0.05, Margin: 0.5, Seed: 1}),
+			Learners: []string{linfScalingLearner}, N: []int{400}, Seeds: []uint64{1, 2}, NTest: 200,
+			Options: map[string]any{"steps": 150.0, "lr": 0.01, "eps_linf": eps, "linf_radii": []any{eps}, "l2_radii": []any{0.5}, "eval_steps": 3.0}})
+	}
 	p, err := cfg.Plan()
 	if err != nil {
 		t.Fatal(err)
@@ -93,6 +124,7 @@ func TestPurificationRun(t *testing.T) {
 	}
 	rep := string(b)
 	for _, want := range []string{"### Feature purification", "breaking radius", "robust:poly:2", "mixture ratio at init",
+		"against d", "| 36 | 0.1333 | 0.8 | 2 |", "| 64 | 0.1 | 0.8 | 2 |", "under the worst perturbation, in closed form",
 		"purification-robust-l2.png", "purification-mixture.png", "purification-profile.png"} {
 		if !strings.Contains(rep, want) {
 			t.Errorf("report lacks %q", want)

@@ -229,6 +229,7 @@ func (sc *SparseCoding) Sample(n int, seed uint64) (*Dataset, error) {
 	x := make([]float64, n*d)
 	f := make([]float64, n)
 	y := make([]float64, n)
+	support := make([]int, 0, d)
 	for t := range n {
 		zt := z[t*d : (t+1)*d]
 		for try := 0; ; try++ {
@@ -244,14 +245,20 @@ func (sc *SparseCoding) Sample(n int, seed uint64) (*Dataset, error) {
 		if f[t] < 0 {
 			y[t] = -1
 		}
+		// x = M z over the support of z only (in increasing order, the
+		// same sums as over every entry): O(d k) a row instead of O(d^2).
+		support = support[:0]
+		for i, zi := range zt {
+			if zi != 0 {
+				support = append(support, i)
+			}
+		}
 		xt := x[t*d : (t+1)*d]
 		for r := range d {
 			v := 0.0
 			row := sc.M[r*d : (r+1)*d]
-			for i, zi := range zt {
-				if zi != 0 {
-					v += row[i] * zi
-				}
+			for _, i := range support {
+				v += row[i] * zt[i]
 			}
 			xt[r] = v + sd*rx.NormFloat64()
 		}

@@ -79,5 +79,14 @@
 // (the effective number of atoms: 1 for one atom, about d/2 for a random
 // direction), the share of ||W||^2 in the pure parts, the cosine of each
 // neuron to its initial weights and the mean sorted coefficient profile,
-// both at initialisation and after training.
+// both at initialisation and after training. For the linear model Run
+// also gives the exact robust accuracy at every radius
+// (Linear.ExactRobustAccuracy: the worst perturbation of a linear model
+// is -eps y w/||w||_2 under l2 and -eps y sign(w) under l-infinity, so
+// PGD's figure for it is exact, and PGD-l-infinity training of it is
+// exact robust logistic regression) and the spread of its weights over
+// the input coordinates, ||w||_1 / (sqrt(d) ||w||_2) (Linear.L1Ratio):
+// l-infinity adversarial training lowers it, concentrating w on few
+// coordinates, which is how a linear model gains l-infinity robustness
+// at small d.
 package robust

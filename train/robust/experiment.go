@@ -43,6 +43,9 @@ type Point struct {
 	Eps float64 `json:"eps"`
 	PGD float64 `json:"pgd"`
 	FGM float64 `json:"fgm"`
+	// Exact is the accuracy under the worst perturbation, in closed form
+	// (the linear model only: Linear.ExactRobustAccuracy).
+	Exact *float64 `json:"exact,omitempty"`
 }
 
 // Result is what Run measures.
@@ -62,7 +65,10 @@ type Result struct {
 	Init  *Decomposition `json:"init,omitempty"`
 	Final *Decomposition `json:"final,omitempty"`
 	// Bias is the median final bias over neurons (net, ntk).
-	Bias         float64   `json:"bias,omitempty"`
+	Bias float64 `json:"bias,omitempty"`
+	// L1Ratio is the linear model's ||w||_1 / (sqrt(d) ||w||_2)
+	// (Linear.L1Ratio).
+	L1Ratio      float64   `json:"l1_ratio,omitempty"`
 	Loss         []float64 `json:"loss,omitempty"`
 	Ridge        float64   `json:"ridge,omitempty"`
 	TrainSeconds float64   `json:"train_seconds"`
@@ -89,6 +95,9 @@ func Run(ctx context.Context, e Experiment, sc *concept.SparseCoding, tr, te *co
 			return nil, err
 		}
 		res.Model, res.Loss = out.Model(), out.Loss
+		if out.Linear != nil {
+			res.L1Ratio = out.Linear.L1Ratio()
+		}
 		if out.Net != nil {
 			init := *out.Net
 			init.W, init.B = out.Net.W0, out.Net.B0
@@ -142,7 +151,15 @@ func Run(ctx context.Context, e Experiment, sc *concept.SparseCoding, tr, te *co
 			if err := pgd.Validate(); err != nil {
 				return nil, err
 			}
-			*g.out = append(*g.out, Point{Eps: eps, PGD: RobustAccuracy(m, pgd, te.X, te.Y, te.N), FGM: RobustAccuracy(m, fgm, te.X, te.Y, te.N)})
+			p := Point{Eps: eps, PGD: RobustAccuracy(m, pgd, te.X, te.Y, te.N), FGM: RobustAccuracy(m, fgm, te.X, te.Y, te.N)}
+			if lin, ok := m.(*Linear); ok {
+				exact, err := lin.ExactRobustAccuracy(g.norm, eps, te.X, te.Y, te.N)
+				if err != nil {
+					return nil, err
+				}
+				p.Exact = &exact
+			}
+			*g.out = append(*g.out, p)
 		}
 	}
 	res.EvalSeconds = time.Since(t1).Seconds()
