@@ -29,6 +29,29 @@ const breakAccuracy = 0.5
 // radius (and its bootstrap interval must lie above the clean one's).
 const wellAbove = 0.3
 
+// chanceSlack is how far above chance (the best constant classifier's
+// accuracy, the test set's majority share) a low-complexity model's
+// median robust accuracy may be and still count as "does not become
+// robust": 1,000 test points give the class share a standard error of
+// about 0.016, and 0.05 is three of those. (A bound of 0.5 would not do:
+// adversarial training that converges to the constant classifier, as
+// l2-trained logistic regression does at d=100, sits at the class share,
+// 0.503 there, and a model below chance is not the best of its class.)
+const chanceSlack = 0.05
+
+// chance is the test set's majority share over the groups' results (one
+// dataset: the same test set), 0.5 for results without it.
+func chance(rg []*group) float64 {
+	var v []float64
+	for _, g := range rg {
+		v = append(v, metricValues(g, "test_majority")...)
+	}
+	if len(v) == 0 {
+		return 0.5
+	}
+	return newStat(v).Median
+}
+
 // robustGroups keeps the groups of robust:... learners on the datasets
 // that have a clean network (robust:net), the ones the claims are checked
 // on; the scaling sweeps' linear models on other datasets are left to
@@ -260,6 +283,7 @@ func writePurificationClaims(w io.Writer, rg []*group, byLearner map[string]*gro
 		fmt.Fprintf(w, "- the dense-mixture ratio falls under %s (median below the clean network's, bootstrap intervals apart): %s (%s against %s)\n",
 			g.Learner, verdict(m.Median < cleanMix.Median && m.CIHi < cleanMix.CILo), fmtNum(m.Median), fmtNum(cleanMix.Median))
 	}
+	ch := chance(rg)
 	for _, g := range rg {
 		kind := strings.Split(g.Learner, ":")[1]
 		if kind == "net" {
@@ -274,8 +298,8 @@ func writePurificationClaims(w io.Writer, rg []*group, byLearner map[string]*gro
 		if _, ex := curve(g, norm, "exact"); len(ex[eps]) > 0 {
 			exact = fmt.Sprintf("; under the worst perturbation, in closed form, %s", fmtNum(newStat(ex[eps]).Median))
 		}
-		fmt.Fprintf(w, "- %s does not become robust (median PGD accuracy below %.2g): %s (%s%s; clean accuracy %s)\n",
-			g.Learner, breakAccuracy, verdict(s.Median < breakAccuracy), fmtNum(s.Median), exact, fmtNum(newStat(metricValues(g, "test_accuracy")).Median))
+		fmt.Fprintf(w, "- %s does not become robust (median PGD accuracy at most %.2g above chance, %s): %s (%s%s; clean accuracy %s)\n",
+			g.Learner, chanceSlack, fmtNum(ch), verdict(s.Median <= ch+chanceSlack), fmtNum(s.Median), exact, fmtNum(newStat(metricValues(g, "test_accuracy")).Median))
 	}
 	fmt.Fprintln(w)
 }

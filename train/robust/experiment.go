@@ -59,8 +59,12 @@ type Result struct {
 	TestAccuracy  float64 `json:"test_accuracy"`
 	TrainAccuracy float64 `json:"train_accuracy"`
 	TestError     float64 `json:"test_error"`
-	L2            []Point `json:"l2"`
-	LInf          []Point `json:"linf"`
+	// TestMajority is the share of the larger class on the test set: the
+	// accuracy, clean and under any attack, of the best constant
+	// classifier ("chance").
+	TestMajority float64 `json:"test_majority"`
+	L2           []Point `json:"l2"`
+	LInf         []Point `json:"linf"`
 	// Init and Final decompose the network's neurons (net, ntk only).
 	Init  *Decomposition `json:"init,omitempty"`
 	Final *Decomposition `json:"final,omitempty"`
@@ -131,6 +135,13 @@ func Run(ctx context.Context, e Experiment, sc *concept.SparseCoding, tr, te *co
 	m := res.Model
 	res.TestAccuracy = Accuracy(m, te.X, te.Y, te.N)
 	res.TestError = 1 - res.TestAccuracy
+	pos := 0
+	for _, y := range te.Y[:te.N] {
+		if y > 0 {
+			pos++
+		}
+	}
+	res.TestMajority = float64(max(pos, te.N-pos)) / float64(te.N)
 	nt := min(tr.N, 2000)
 	res.TrainAccuracy = Accuracy(m, tr.X[:nt*tr.D], tr.Y[:nt], nt)
 	steps := e.EvalSteps
