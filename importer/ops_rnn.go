@@ -105,8 +105,9 @@ func checkRNN(kind rnnKind) func(n *Node) error {
 // buildRNN builds RNN-7/14, GRU-7/14 and LSTM-7/14: inputs X, W, R and
 // the optional B, sequence_lens, initial_h (and initial_c, P for LSTM);
 // outputs Y, Y_h (and Y_c for LSTM), any of them absent. The input
-// projections X·Wᵀ + B of all time steps are one GEMM per direction;
-// each step then multiplies the batch's hidden state by Rᵀ.
+// projections X·Wᵀ + B of all time steps are one GEMM per direction
+// (split over workers, Wᵀ packed once when W is a constant); each step
+// then multiplies the batch's hidden state by Rᵀ.
 func buildRNN(kind rnnKind) buildFn {
 	return func(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 		c, err := rnnParse(n, kind)
@@ -168,6 +169,7 @@ func buildRNN(kind rnnKind) buildFn {
 			outs = append(outs, &info{dt: Float32, shape: state})
 		}
 		rs := &rnnShape{rnnConfig: c, seq: seq, batch: batch, in: isz, hidden: H, workers: env.workers(), packed: env.packed()}
+		rs.packWeights(n, w, r)
 		k := &kernel{scratch: rs.scratchSize(), run: rs.run}
 		return outs, k, nil
 	}
@@ -183,13 +185,16 @@ type rnnShape struct {
 	seq, batch, in, hidden int
 	workers                int  // goroutines a plain LSTM's steps are split over
 	packed                 bool // the sgemm kernels may run (buildEnv.packed)
+	// wPacked and rPacked are Wᵀ and Rᵀ of each direction packed for
+	// sgemm.Packed (packWeights), or nil.
+	wPacked, rPacked [][]float32
 }
 
 // scratchSize is the float32s run needs: the input projections of one
 // direction, the recurrent products of one step, and the states.
 func (s *rnnShape) scratchSize() int {
 	gh := s.kind.gates * s.hidden
-	return s.seq*s.batch*gh + s.batch*gh + 4*s.batch*s.hidden + s.packedStepsSize()
+	return s.seq*s.batch*gh + s.batch*gh + 4*s.batch*s.hidden + max(s.packedStepsSize(), s.projScratch())
 }
 
 // xRow is the row of X (and of its projection) of time t, batch b.
@@ -265,28 +270,13 @@ func (s *rnnShape) forward(in, o []*Tensor, scratch []float32, tape *rnnTape) {
 		tape.lens = lens
 	}
 	for d := 0; d < s.dirs; d++ {
-		w := in[1].F[d*gh*s.in : (d+1)*gh*s.in]
 		r := in[2].F[d*gh*H : (d+1)*gh*H]
-		blas32.Gemm(blas.NoTrans, blas.Trans, 1,
-			blas32.General{Rows: T * B, Cols: s.in, Stride: s.in, Data: x},
-			blas32.General{Rows: gh, Cols: s.in, Stride: s.in, Data: w},
-			0, blas32.General{Rows: T * B, Cols: gh, Stride: gh, Data: proj})
-		var wb, rb []float32
-		if bias := opt(3); bias != nil {
-			wb = bias.F[d*2*gh : d*2*gh+gh]
-			rb = bias.F[d*2*gh+gh : (d+1)*2*gh]
-			for row := 0; row < T*B; row++ {
-				p := proj[row*gh : (row+1)*gh]
-				for j := range p {
-					p[j] += wb[j]
-					// GRU's recurrent bias of h stays with R·h when
-					// linear_before_reset is set.
-					if !(s.lbr && j >= 2*H) {
-						p[j] += rb[j]
-					}
-				}
-			}
+		var bias, rb []float32
+		if b := opt(3); b != nil {
+			bias = b.F
+			rb = bias[d*2*gh+gh : (d+1)*2*gh]
 		}
+		s.project(d, x, in[1].F, bias, proj, pk)
 		for b := 0; b < B; b++ {
 			for _, st := range []struct {
 				dst []float32

@@ -1,0 +1,112 @@
+package importer
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+
+	"github.com/hierlearn/hierlearn/internal/numeric/sgemm"
+)
+
+// rnnPackKey keys a recurrent node's packed weights in its cache: the
+// constant (W or R) and the direction.
+type rnnPackKey struct {
+	t *Tensor
+	d int
+}
+
+// rnnPackedT returns the transpose of matrix d of the constant t (shape
+// [D, rows, cols]), a cols×rows matrix, packed for sgemm.Packed; it is
+// computed once per node and cached on it.
+func rnnPackedT(n *Node, t *Tensor, d, rows, cols int) []float32 {
+	key := rnnPackKey{t, d}
+	if v, ok := n.cache.Load(key); ok {
+		return v.([]float32)
+	}
+	m := t.F[d*rows*cols : (d+1)*rows*cols]
+	mt := make([]float32, cols*rows)
+	for i := 0; i < rows; i++ {
+		for k, v := range m[i*cols : (i+1)*cols] {
+			mt[k*rows+i] = v
+		}
+	}
+	pb := make([]float32, sgemm.PackedBSize(cols, rows))
+	sgemm.PackBRows(cols, rows, 0, cols, mt, rows, pb)
+	v, _ := n.cache.LoadOrStore(key, pb)
+	return v.([]float32)
+}
+
+// packWeights packs Wᵀ (for the input projections) and, for a plain
+// LSTM's steps, Rᵀ of every direction when they are constants and the
+// sgemm kernels may run; otherwise the products go through BLAS.
+func (s *rnnShape) packWeights(n *Node, w, r *info) {
+	if !s.packed {
+		return
+	}
+	gh := s.kind.gates * s.hidden
+	for d := 0; d < s.dirs; d++ {
+		if w.c != nil {
+			s.wPacked = append(s.wPacked, rnnPackedT(n, w.c, d, gh, s.in))
+		}
+		if r.c != nil && s.kind.op == "LSTM" && s.batch > 1 && s.hidden%sgemm.PanelN == 0 {
+			s.rPacked = append(s.rPacked, rnnPackedT(n, r.c, d, gh, s.hidden))
+		}
+	}
+}
+
+// projScratch is the scratch project needs beyond proj: the packed X.
+func (s *rnnShape) projScratch() int {
+	if s.wPacked == nil {
+		return 0
+	}
+	return sgemm.PackedASize(s.seq*s.batch, s.in)
+}
+
+// project computes the input projections X·Wᵀ + Wb + Rb of direction d
+// for all time steps into proj (rows as X's, width gates×hidden); GRU's
+// recurrent bias of h stays out under linear_before_reset. With packed
+// weights the rows are split over workers, each packing its rows of X
+// into pa (projScratch long) and multiplying them by the packed Wᵀ.
+func (s *rnnShape) project(d int, x, w, bias, proj, pa []float32) {
+	rows, gh, K := s.seq*s.batch, s.kind.gates*s.hidden, s.in
+	var wb, rb []float32
+	if bias != nil {
+		wb = bias[d*2*gh : d*2*gh+gh]
+		rb = bias[d*2*gh+gh : (d+1)*2*gh]
+	}
+	if s.wPacked == nil {
+		blas32.Gemm(blas.NoTrans, blas.Trans, 1,
+			blas32.General{Rows: rows, Cols: K, Stride: K, Data: x},
+			blas32.General{Rows: gh, Cols: K, Stride: K, Data: w[d*gh*K : (d+1)*gh*K]},
+			0, blas32.General{Rows: rows, Cols: gh, Stride: gh, Data: proj})
+		s.addBias(proj[:rows*gh], wb, rb)
+		return
+	}
+	wp := s.wPacked[d]
+	panels := (rows + sgemm.PanelM - 1) / sgemm.PanelM
+	parallel(s.workers, panels, rows*gh*K >= minSplitMACs, func(_, p0, p1 int) {
+		m0, m1 := p0*sgemm.PanelM, min(p1*sgemm.PanelM, rows)
+		if m0 >= m1 {
+			return
+		}
+		sgemm.PackA(m1-m0, K, x[m0*K:], K, pa[m0*K:])
+		sgemm.Packed(m1-m0, gh, K, pa[m0*K:], wp, proj[m0*gh:], gh, nil, false, false, 0, gh)
+		s.addBias(proj[m0*gh:m1*gh], wb, rb)
+	})
+}
+
+// addBias adds the biases wb and rb (nil: none) to every row of p.
+func (s *rnnShape) addBias(p, wb, rb []float32) {
+	if wb == nil {
+		return
+	}
+	gh := len(wb)
+	for row := 0; row < len(p)/gh; row++ {
+		pr := p[row*gh : (row+1)*gh]
+		for j := range pr {
+			pr[j] += wb[j]
+			if !(s.lbr && j >= 2*s.hidden) {
+				pr[j] += rb[j]
+			}
+		}
+	}
+}
