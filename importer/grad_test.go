@@ -115,6 +115,15 @@ func gradCases() []gradCase {
 	add(gradCase{name: "Conv+Relu(fused)", xShape: []int64{1, 2, 4, 4},
 		nodes: []*onnxpb.NodeProto{node("Conv", []string{"X", "W", "B"}, []string{"c"}, aInts("pads", 1, 1, 1, 1)), node("Relu", []string{"c"}, []string{"Y"})},
 		inits: []*onnxpb.TensorProto{fi(r, "W", false, 3, 2, 3, 3), fi(r, "B", false, 3)}, params: []string{"W", "B"}})
+	// Activations that inference plans fuse into the Conv (fuseActivations):
+	// gradient plans keep them as nodes.
+	add(gradCase{name: "Conv+SiLU (depthwise)", xShape: []int64{1, 2, 4, 4},
+		nodes: []*onnxpb.NodeProto{node("Conv", []string{"X", "W", "B"}, []string{"c"}, aInts("pads", 1, 1, 1, 1), aInt("group", 2)),
+			node("Sigmoid", []string{"c"}, []string{"s"}), node("Mul", []string{"c", "s"}, []string{"Y"})},
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 2, 1, 3, 3), fi(r, "B", false, 2)}, params: []string{"W", "B"}})
+	add(gradCase{name: "Conv+HardSwish (1x1)", opset: 14, xShape: []int64{1, 3, 3, 3},
+		nodes: []*onnxpb.NodeProto{node("Conv", []string{"X", "W", "B"}, []string{"c"}), node("HardSwish", []string{"c"}, []string{"Y"})},
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 4, 3, 1, 1), fi(r, "B", false, 4)}, params: []string{"W", "B"}})
 	bn := []*onnxpb.TensorProto{fi(r, "s", false, 3), fi(r, "b", false, 3), fi(r, "m", false, 3), fi(r, "v", true, 3)}
 	add(gradCase{name: "BatchNormalization", xShape: []int64{2, 3, 2, 3},
 		nodes: one("BatchNormalization", []string{"X", "s", "b", "m", "v"}, aFloat("epsilon", 0.01)),

@@ -62,6 +62,9 @@ func TestFuseActivations(t *testing.T) {
 				if len(fused.steps) != 1 {
 					t.Errorf("fused plan has %d steps, want 1", len(fused.steps))
 				}
+				if len(unfused.steps) != len(nodes) { // what gradient plans run
+					t.Errorf("unfused plan has %d steps, want %d", len(unfused.steps), len(nodes))
+				}
 				got, want := runOnce(t, fused, x), runOnce(t, unfused, x)
 				for i := range want {
 					if d := math.Abs(float64(got[i] - want[i])); d > fuseTol*math.Max(1, math.Abs(float64(want[i]))) {
