@@ -145,12 +145,14 @@ func LinearisedLoss(k []float64, n int, r0, cov []float64, lr float64, steps int
 
 // referenceRates sets the convergence rates of full-batch GD with the same
 // step size and steps from the same initial training residual r_0 = y -
-// alpha f_0 (y with Center; f0 is nil unless Center) on two linear
+// alpha f_0 (y with Center; f0 is nil unless Center) on three linear
 // models, fitted as the network's is: LinConvRate with the network's own
-// initial NTK K_0 (what the network would do if it stayed linear), and in
-// the NTK parameterisation InfConvRate with the analytic infinite-width
-// NTK (what it does as the width grows with this r_0).
-func referenceRates(net0 *Net, cfg Config, tr *concept.Dataset, f0 []float64, res *Result) error {
+// initial NTK K_0 (what the network would do if it stayed linear),
+// FinConvRate with its NTK K_T at the end of training (net; what it would
+// do with the kernel it ends with), and in the NTK parameterisation
+// InfConvRate with the analytic infinite-width NTK (what it does as the
+// width grows with this r_0).
+func referenceRates(net0, net *Net, cfg Config, tr *concept.Dataset, f0 []float64, res *Result) error {
 	n := tr.N
 	r0 := append([]float64(nil), tr.Y...)
 	if f0 == nil {
@@ -178,6 +180,10 @@ func referenceRates(net0 *Net, cfg Config, tr *concept.Dataset, f0 []float64, re
 	// alpha^2: r_{t+1} = (I - lr K_0/n) r_t at every alpha.
 	var err error
 	if res.LinConvRate, err = rate(k); err != nil {
+		return err
+	}
+	tgT, _ := net.tangents(tr.X, n)
+	if res.FinConvRate, err = rate(net.kernel(tgT, tgT)); err != nil {
 		return err
 	}
 	if cfg.Param != NTK {

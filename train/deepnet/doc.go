@@ -43,14 +43,19 @@
 //     -ln(loss) against step over the second half of training (the points
 //     above 1e-10 of the first loss; linear convergence: loss_t ~ C
 //     exp(-rate t) once the fast modes have decayed), with its R^2.
-//   - With full-batch GD, two reference rates fitted the same way on the
+//   - With full-batch GD, reference rates fitted the same way on the
 //     loss curve (in closed form, LinearisedLoss) of gradient descent with
 //     the same step size and steps from the same initial residual y - p_0
 //     on a linear model: LinConvRate with the network's initial empirical
-//     NTK K_0 (the linearised network), and, in the NTK parameterisation,
+//     NTK K_0 (the linearised network), FinConvRate with its empirical NTK
+//     K_T at the end of training, and, in the NTK parameterisation,
 //     InfConvRate with the analytic infinite-width NTK (AnalyticNTK, the
 //     arc-cosine recursion for this exact network: every layer trained, no
-//     biases). The network's rate tends to InfConvRate as the width grows.
+//     biases). The network's rate tends to InfConvRate as the width grows;
+//     at a finite width it is close to FinConvRate, so that its distance to
+//     InfConvRate measures how far the kernel has moved in the directions
+//     that are still being fitted (the slow ones, whose eigenvalues can be
+//     a thousand times below the largest).
 //   - RelChange: ||W_T - W_0||_F / ||W_0||_F per layer, and RelChangeAll of
 //     the whole parameter vector.
 //   - PatternChange: the fraction of (probe point, hidden unit) pairs whose

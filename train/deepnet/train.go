@@ -20,6 +20,7 @@ type Result struct {
 	ConvRate      *float64  `json:"conv_rate,omitempty"` // nil when fewer than two points qualify
 	ConvR2        *float64  `json:"conv_r2,omitempty"`
 	LinConvRate   *float64  `json:"lin_conv_rate,omitempty"` // full-batch GD: the linearised network's rate
+	FinConvRate   *float64  `json:"fin_conv_rate,omitempty"` // full-batch GD: the rate with the final NTK
 	InfConvRate   *float64  `json:"inf_conv_rate,omitempty"` // full-batch GD, NTK parameterisation: the infinite-width rate
 	RelChange     []float64 `json:"rel_change"`              // per layer, input layer first
 	RelChangeAll  float64   `json:"rel_change_all"`          // the whole parameter vector
@@ -159,7 +160,7 @@ func Train(ctx context.Context, cfg Config, tr, te *concept.Dataset) (*Result, e
 	}
 	res.FinalLoss = losses[len(losses)-1]
 	if full {
-		if err := referenceRates(net0, cfg, tr, f0, res); err != nil {
+		if err := referenceRates(net0, net, cfg, tr, f0, res); err != nil {
 			return nil, err
 		}
 	}
