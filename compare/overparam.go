@@ -108,6 +108,7 @@ type sweepFamily struct {
 	Experiment, Concept string
 	Label               string // the learner with the swept part replaced
 	N                   int
+	D                   int // the inputs' dimension
 	X                   []float64
 	values              map[float64]map[string][]float64
 }
@@ -132,6 +133,9 @@ func deepnetFamilies(gs []*group, byWidth bool, metrics []deepnetMetric) []*swee
 		f, ok := idx[k]
 		if !ok {
 			f = &sweepFamily{Experiment: g.Experiment, Concept: g.Concept, Label: label, N: g.N, values: map[float64]map[string][]float64{}}
+			if len(g.Results) > 0 {
+				f.D = g.Results[0].Cell.Concept.D
+			}
 			idx[k] = f
 			out = append(out, f)
 		}
@@ -268,8 +272,8 @@ func writeDeepnetSweeps(w io.Writer, gs []*group) {
 // at each of the two largest widths the upper end of the bootstrap 95%
 // interval of the median gap is below stableRateGap. 5% is below the
 // spread of r∞ itself between draws of the training set (its
-// interquartile range over seeds 1-5 is 10% of the median at d=10 and 5%
-// at d=50 in the overparam preset): what is left of the width's effect is
+// interquartile range is 10% of the median at d=10 (seeds 1-5) and 8% at
+// d=50 (seeds 1-10) in the overparam preset): what is left of the width's effect is
 // no larger than that of drawing another training set.
 const stableRateGap = 0.05
 
@@ -356,9 +360,17 @@ func (f *sweepFamily) rateStabilises() (verdict, why string) {
 // movement and the test errors against alpha.
 func plotDeepnetSweeps(dir string, gs []*group) ([]string, error) {
 	var files []string
+	used := map[string]bool{}
+	// name is a plot's file name; a second family of the same experiment
+	// and learner (another concept) gets its dimension appended.
 	name := func(f *sweepFamily, what string) string {
 		r := strings.NewReplacer(":", "-", ".", "_")
-		return fmt.Sprintf("%s-%s-%s", what, f.Experiment, r.Replace(strings.TrimPrefix(f.Label, "deepnet:")))
+		out := fmt.Sprintf("%s-%s-%s", what, f.Experiment, r.Replace(strings.TrimPrefix(f.Label, "deepnet:")))
+		if used[out] {
+			out = fmt.Sprintf("%s-d%d", out, f.D)
+		}
+		used[out] = true
+		return out
 	}
 	draw := func(f *sweepFamily, file, title, xlabel, ylabel string, metrics []deepnetMetric, logY bool) error {
 		p := plot.New()

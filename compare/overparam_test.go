@@ -45,7 +45,7 @@ func TestParseDeepnet(t *testing.T) {
 // TestDeepnetPresets: the issue 17 presets expand to valid plans of
 // deepnet and kernel cells on relu-teacher concepts.
 func TestDeepnetPresets(t *testing.T) {
-	for name, cells := range map[string]int{"overparam": 10*5 + 4*3 + 10*5, "lazy": 8 * 5, "relu-teacher": 3 * 4 * 5 * 3} {
+	for name, cells := range map[string]int{"overparam": 10*5 + 4*3 + 10*10, "lazy": 8 * 5, "relu-teacher": 3 * 4 * 5 * 3} {
 		p, err := Preset(name)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -133,9 +133,13 @@ func TestWidthSlopes(t *testing.T) {
 // checks the report's sections and plots.
 func TestDeepnetReport(t *testing.T) {
 	spec := concept.Spec{Family: concept.FamilyReLU, D: 4, Layers: 1, Widths: []int{2}}
+	spec5 := concept.Spec{Family: concept.FamilyReLU, D: 5, Layers: 1, Widths: []int{2}}
 	cfg := Config{Name: "tiny", Sweeps: []Sweep{
 		{Experiment: "overparam", Concepts: []concept.Spec{spec}, Learners: deepnetLearners("ntk", 2, []int{16, 32}, nil),
 			N: []int{32}, Seeds: []uint64{1, 2}, NTest: 50, Options: map[string]any{"steps": 50.0}},
+		// The same sweep on another concept has plots of its own.
+		{Experiment: "overparam", Concepts: []concept.Spec{spec5}, Learners: deepnetLearners("ntk", 2, []int{16, 32}, nil),
+			N: []int{32}, Seeds: []uint64{1}, NTest: 50, Options: map[string]any{"steps": 50.0}},
 		{Experiment: "lazy", Concepts: []concept.Spec{spec}, Learners: deepnetLearners("ntk", 2, []int{16}, []float64{0.1, 10}),
 			N: []int{32}, Seeds: []uint64{1}, NTest: 50, Options: map[string]any{"steps": 50.0, "center": true, "krr": true}},
 	}}
@@ -161,7 +165,8 @@ func TestDeepnetReport(t *testing.T) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
-	for _, f := range []string{"movement-overparam-ntk-2xW-a1.png", "rate-overparam-ntk-2xW-a1.png", "rate-gap-overparam-ntk-2xW-a1.png", "lazy-movement-lazy-ntk-2x16.png"} {
+	for _, f := range []string{"movement-overparam-ntk-2xW-a1.png", "rate-overparam-ntk-2xW-a1.png", "rate-gap-overparam-ntk-2xW-a1.png", "lazy-movement-lazy-ntk-2x16.png",
+		"movement-overparam-ntk-2xW-a1-d5.png", "rate-overparam-ntk-2xW-a1-d5.png"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("plot: %v", err)
 		}
