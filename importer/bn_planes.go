@@ -98,10 +98,11 @@ func (b *bnPlanes) run(x, y, scale, bias []float32) (mean, inv []float64) {
 }
 
 // back accumulates the gradients of x, scale and bias (any may be nil)
-// from gy: with x̂ = (x - mean)*inv, gbias = Σ gy, gscale = Σ gy·x̂ and
-// gx = scale*inv*(gy - mean(gy) - x̂*mean(gy·x̂)).
-func (b *bnPlanes) back(x, gy, scale []float32, gx, gs, gb []float32) {
-	mean, inv := b.stats(x)
+// from gy, given the batch statistics of x: with x̂ = (x - mean)*inv,
+// gbias = Σ gy, gscale = Σ gy·x̂ and gx = scale*inv*(gy - mean(gy) -
+// x̂*mean(gy·x̂)).
+func (b *bnPlanes) back(x, gy, scale []float32, st bnStats, gx, gs, gb []float32) {
+	mean, inv := st.mean, st.inv
 	M := float64(b.count())
 	b.forChannels(func(lo, hi int) {
 		for c := lo; c < hi; c++ {

@@ -34,8 +34,9 @@ type gradPlan struct {
 	back     []backFn // per step; nil for operators without a derivative
 	training bool     // built in training mode (SetTraining)
 
-	mu   sync.Mutex
-	free []*workspace // workspaces of released tapes
+	mu    sync.Mutex
+	free  []*workspace // workspaces of released tapes
+	pools []*gradPool  // gradient buffers of finished Backward calls
 }
 
 func (gp *gradPlan) get() *workspace {
@@ -116,6 +117,7 @@ type Tape struct {
 	gp *gradPlan
 	ws *workspace
 	in []*Tensor
+	bn map[int]bnStats // training mode: the batch statistics of each BatchNormalization step
 }
 
 // Forward runs the model on the named inputs, recording a tape. Safe for
@@ -147,12 +149,13 @@ func (g *GradSession) Forward(inputs map[string]*Tensor) (*Tape, error) {
 	if err := gp.p.forward(ws); err != nil {
 		return nil, err
 	}
+	tape := &Tape{g: g, gp: gp, ws: ws, in: in}
 	if gp.training {
-		if err := g.updateRunningStats(gp, ws); err != nil {
+		if tape.bn, err = g.updateRunningStats(gp, ws); err != nil {
 			return nil, err
 		}
 	}
-	return &Tape{g: g, gp: gp, ws: ws, in: in}, nil
+	return tape, nil
 }
 
 // Release hands the tape's buffers back for reuse by later Forward calls
@@ -277,6 +280,13 @@ func (t *Tape) Backward(seeds map[string]*Tensor) (*Grads, error) {
 	p := t.gp.p
 	nv := len(p.infos)
 	grad := make([][]float32, nv)
+	pool := t.gp.pool()
+	defer func() {
+		for _, g := range grad {
+			pool.put(g)
+		}
+		t.gp.release(pool)
+	}()
 	for name, s := range seeds {
 		found := false
 		for i, o := range t.g.m.Outputs {
@@ -288,7 +298,10 @@ func (t *Tape) Backward(seeds map[string]*Tensor) (*Grads, error) {
 			if p.infos[id].dt != Float32 || !sameShape(s.Shape, p.infos[id].shape) || len(s.F) != numel(s.Shape) {
 				return nil, fmt.Errorf("importer: seed for output %q is %v, the output is %v%v", name, s, p.infos[id].dt, p.infos[id].shape)
 			}
-			grad[id] = accum(grad[id], s.F)
+			if grad[id] == nil {
+				grad[id] = pool.get(len(s.F))
+			}
+			addTo(grad[id], s.F)
 		}
 		if !found {
 			return nil, fmt.Errorf("importer: the model has no output %q", name)
@@ -320,6 +333,9 @@ func (t *Tape) Backward(seeds map[string]*Tensor) (*Grads, error) {
 		s := p.steps[si]
 		c := &backCtx{n: s.node, k: s.k, in: t.ws.stepIn[si], out: t.ws.stepOut[si], scratch: t.ws.scratch,
 			gout: make([][]float32, len(s.out)), gin: make([][]float32, len(s.in))}
+		if st, ok := t.bn[si]; ok {
+			c.bn = &st
+		}
 		anyOut := false
 		for j, id := range s.out {
 			if id >= 0 && grad[id] != nil {
@@ -332,12 +348,13 @@ func (t *Tape) Backward(seeds map[string]*Tensor) (*Grads, error) {
 			if id >= 0 && needs[id] && p.infos[id].dt == Float32 {
 				anyIn = true
 				if grad[id] == nil {
-					grad[id] = make([]float32, numel(p.infos[id].shape))
+					grad[id] = pool.get(numel(p.infos[id].shape))
 				}
 				c.gin[j] = grad[id]
 			}
 		}
 		if !anyOut || !anyIn {
+			t.releaseGrads(pool, grad, s)
 			continue
 		}
 		fn := t.gp.back[si]
@@ -346,32 +363,36 @@ func (t *Tape) Backward(seeds map[string]*Tensor) (*Grads, error) {
 		}
 		for j, id := range s.out {
 			if id >= 0 && c.gout[j] == nil && p.infos[id].dt == Float32 {
-				c.gout[j] = make([]float32, numel(p.infos[id].shape))
+				grad[id] = pool.get(numel(p.infos[id].shape))
+				c.gout[j] = grad[id]
 			}
 		}
+		var masked []float32
 		if s.node.fuseRelu {
 			y := c.out[0].F
-			g := make([]float32, len(y))
+			masked = pool.get(len(y))
+			g := c.gout[0]
 			for i, v := range y {
 				if v > 0 {
-					g[i] = c.gout[0][i]
+					masked[i] = g[i]
 				}
 			}
-			c.gout[0] = g
+			c.gout[0] = masked
 		}
-		if err := safeBack(fn, c); err != nil {
+		err := safeBack(fn, c)
+		pool.put(masked)
+		if err != nil {
 			return nil, err
 		}
+		t.releaseGrads(pool, grad, s)
 	}
 	res := &Grads{Inputs: map[string]*Tensor{}, Params: map[string]*Tensor{}}
 	for i, id := range p.inputs {
 		if !p.runtimeIn[i] || p.infos[id].dt != Float32 {
 			continue
 		}
-		g := grad[id]
-		if g == nil {
-			g = make([]float32, numel(p.infos[id].shape))
-		}
+		g := make([]float32, numel(p.infos[id].shape))
+		copy(g, grad[id]) // the pooled buffer is reused by the next Backward
 		tt := &Tensor{DType: Float32, Shape: append([]int{}, p.infos[id].shape...), F: g}
 		name := t.g.m.Inputs[i].Name
 		if i >= t.g.nIn {
@@ -385,14 +406,16 @@ func (t *Tape) Backward(seeds map[string]*Tensor) (*Grads, error) {
 
 var errReleased = errors.New("importer: the tape was released")
 
-func accum(dst, src []float32) []float32 {
-	if dst == nil {
-		return append([]float32{}, src...)
+// releaseGrads hands the gradients of step s's outputs back to the pool:
+// every consumer of those values has run its backward step before s.
+// Graph inputs are no step's output, so their gradients stay.
+func (t *Tape) releaseGrads(pool *gradPool, grad [][]float32, s step) {
+	for _, id := range s.out {
+		if id >= 0 {
+			pool.put(grad[id])
+			grad[id] = nil
+		}
 	}
-	for i, v := range src {
-		dst[i] += v
-	}
-	return dst
 }
 
 func safeBack(fn backFn, c *backCtx) (err error) {

@@ -41,6 +41,10 @@ func backConv(c *backCtx) error {
 	if gx == nil && gw == nil {
 		return nil
 	}
+	if g == 1 && w.shiftable() && !gradConvIm2col {
+		backConvShifted(c, w)
+		return nil
+	}
 	_ = y
 	workers := min(runtime.GOMAXPROCS(0), N)
 	var wg sync.WaitGroup

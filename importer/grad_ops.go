@@ -15,6 +15,7 @@ type backCtx struct {
 	in, out   []*Tensor
 	gout, gin [][]float32
 	scratch   []float32
+	bn        *bnStats // a training-mode BatchNormalization's batch statistics, when the forward kept them
 }
 
 // backFn maps output gradients to input gradients (accumulating).
@@ -37,6 +38,14 @@ func addTo(dst, src []float32) {
 func backUnary(c *backCtx) error {
 	gx, gy, x, y := c.gin[0], c.gout[0], c.in[0].F, c.out[0].F
 	if gx == nil {
+		return nil
+	}
+	if c.n.Op == "Relu" { // the common case, without the switch per element
+		for i, g := range gy {
+			if x[i] > 0 {
+				gx[i] += g
+			}
+		}
 		return nil
 	}
 	alpha := c.n.attrFloat("alpha", 0.01)
@@ -114,6 +123,14 @@ func backClip(c *backCtx) error {
 func backBinary(c *backCtx) error {
 	a, b, y := c.in[0], c.in[1], c.out[0]
 	ga, gb, gy := c.gin[0], c.gin[1], c.gout[0]
+	if c.n.Op == "Add" && sameShape(a.Shape, y.Shape) && sameShape(b.Shape, y.Shape) { // a residual sum
+		for _, gi := range [][]float32{ga, gb} {
+			if gi != nil {
+				addTo(gi, gy)
+			}
+		}
+		return nil
+	}
 	bc := newBcast(y.Shape, a.Shape, b.Shape)
 	op := c.n.Op
 	bc.rows(func(o int, offs []int, n int, st []int) {

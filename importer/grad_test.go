@@ -388,6 +388,16 @@ func gradCases() []gradCase {
 	for _, c := range ifGradCases(r) {
 		add(c)
 	}
+	// (appended last: the cases above keep their random values)
+	add(gradCase{name: "Conv/shifted,3x3,asymmetric pads", xShape: []int64{3, 2, 5, 4},
+		nodes: one("Conv", []string{"X", "W", "B"}, aInts("pads", 1, 0, 2, 1)),
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 3, 2, 3, 3), fi(r, "B", false, 3)}, params: []string{"W", "B"}})
+	add(gradCase{name: "Conv/shifted,1d,k3", xShape: []int64{2, 3, 7},
+		nodes: one("Conv", []string{"X", "W"}, aInts("pads", 1, 1)),
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 2, 3, 3)}, params: []string{"W"}})
+	add(gradCase{name: "Conv/shifted,2x1,no pads", xShape: []int64{2, 2, 4, 3},
+		nodes: one("Conv", []string{"X", "W"}),
+		inits: []*onnxpb.TensorProto{fi(r, "W", false, 2, 2, 2, 1)}, params: []string{"W"}})
 	return cs
 }
 

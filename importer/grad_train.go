@@ -52,12 +52,17 @@ func (g *GradSession) RunningStats() map[string]*Tensor {
 	return out
 }
 
+// bnStats are a BatchNormalization step's batch statistics per channel:
+// the mean and 1/sqrt(var + eps).
+type bnStats struct{ mean, inv []float64 }
+
 // updateRunningStats folds the batch statistics of every
 // BatchNormalization step of a training-mode tape into the session's
-// running statistics.
-func (g *GradSession) updateRunningStats(gp *gradPlan, ws *workspace) error {
+// running statistics, and returns them by step for the backward pass.
+func (g *GradSession) updateRunningStats(gp *gradPlan, ws *workspace) (map[int]bnStats, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	all := map[int]bnStats{}
 	for si, s := range gp.p.steps {
 		n := s.node
 		if n.Op != "BatchNormalization" {
@@ -67,14 +72,15 @@ func (g *GradSession) updateRunningStats(gp *gradPlan, ws *workspace) error {
 		bp := newBNPlanes(x.Shape, float64(n.attrFloat("epsilon", 1e-5)))
 		count := bp.count()
 		if count < 2 {
-			return fmt.Errorf("importer: node %q (BatchNormalization): training mode needs more than one value per channel, got input %v", n.Name, x.Shape)
+			return nil, fmt.Errorf("importer: node %q (BatchNormalization): training mode needs more than one value per channel, got input %v", n.Name, x.Shape)
 		}
 		mean, inv := bp.stats(x.F)
+		all[si] = bnStats{mean, inv}
 		mom := float64(n.attrFloat("momentum", 0.9))
 		for j, name := range n.Inputs[3:5] {
 			cur, ok := g.m.consts[name]
 			if !ok {
-				return fmt.Errorf("importer: node %q (BatchNormalization): running statistic %q is not an initializer of the session", n.Name, name)
+				return nil, fmt.Errorf("importer: node %q (BatchNormalization): running statistic %q is not an initializer of the session", n.Name, name)
 			}
 			upd := cur.Clone()
 			for c := range upd.F {
@@ -89,7 +95,7 @@ func (g *GradSession) updateRunningStats(gp *gradPlan, ws *workspace) error {
 			g.running[name] = true
 		}
 	}
-	return nil
+	return all, nil
 }
 
 // buildBatchNormTrain is the training-mode kernel: each channel is
@@ -127,6 +133,12 @@ func buildBatchNormTrain(n *Node, x *info) ([]*info, *kernel, error) {
 func backBatchNormTrain(c *backCtx) error {
 	x := c.in[0]
 	bp := newBNPlanes(x.Shape, float64(c.n.attrFloat("epsilon", 1e-5)))
-	bp.back(x.F, c.gout[0], c.in[1].F, c.gin[0], c.gin[1], c.gin[2])
+	var st bnStats
+	if c.bn != nil {
+		st = *c.bn
+	} else {
+		st.mean, st.inv = bp.stats(x.F)
+	}
+	bp.back(x.F, c.gout[0], c.in[1].F, st, c.gin[0], c.gin[1], c.gin[2])
 	return nil
 }

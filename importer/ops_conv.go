@@ -271,6 +271,9 @@ func buildConv(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 		}
 		return []*info{{dt: Float32, shape: out}}, k, nil
 	}
+	if !env.opt.NoShiftedConv && env.packed() && g == 1 && wt.c == nil && w.shiftable() { // weights given at run time (training)
+		return []*info{{dt: Float32, shape: out}}, runtimeShiftedConv(w, N, C, M, n.fuseRelu, env.workers()), nil
+	}
 	if !env.opt.NoShiftedConv && w.vectorSuits(g, wt) {
 		k := vectorConv(wt.c, N, C, M, n.fuseRelu)
 		k.activated = func(a activation) *kernel { return postActivation(k, a, 1) }
