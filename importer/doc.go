@@ -279,20 +279,30 @@
 // grad_conv.go) that maps output gradients to input gradients. The forward pass reuses the very kernels
 // Session runs (one implementation of every operator's semantics, no
 // second IR to keep in step), the convolution backward is two BLAS GEMMs
-// per image and group plus col2im, and gorgonia would need custom Ops
+// per image and group plus col2im (for 2-D stride-1 windows,
+// grad_conv_shifted.go: one BLAS GEMM per tap for the weights and, for
+// the input, a stride-1 convolution of the zero-padded output gradient
+// with the flipped weights through sgemm.Shifted, neither im2col nor
+// col2im), and gorgonia would need custom Ops
 // for half the operators anyway (grouped/dilated Conv, pooling with
 // ceil_mode, Pad modes, Gather...). Session itself is untouched: users who
 // do not need gradients keep its buffer reuse, folding and speed.
+// Backward takes its gradient buffers from a pool kept with the plan
+// (grad_pool.go) and returns each one when its value's producer has
+// run, so a training loop allocates no activation-sized buffers after
+// its first step.
 //
 // Params (initializers to differentiate or train) become run-time inputs
 // of the GradSession's copy of the model, so kernels specialised to
-// constant weights are not used for them. BatchNormalization is folded
+// constant weights are not used for them (a 2-D stride-1 Conv with
+// run-time weights packs them on every run and goes through
+// sgemm.Shifted, conv_runtime.go). BatchNormalization is folded
 // into the preceding Conv at load time; LoadOptions{NoFold: true} keeps it
 // as a node, so that the file's own Conv weights and BN parameters are
 // params. SetTraining (grad_train.go) puts a GradSession in PyTorch's
 // train mode: BatchNormalization normalises with the batch's statistics
-// (its kernel and backward are LayerNormalization's normSpec with one
-// group per channel), and every Forward updates the running statistics
+// (its kernel and backward work on contiguous planes, bn_planes.go; the
+// backward reuses the batch statistics the forward computed), and every Forward updates the running statistics
 // with the node's momentum (unbiased batch variance, as PyTorch does);
 // RunningStats gives them for writing back. A BatchNormalization node
 // with training_mode=1 runs the same way in any session, its optional

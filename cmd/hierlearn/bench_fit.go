@@ -28,7 +28,9 @@ in Go (hierlearn fit's code) and in Debian's PyTorch 1.13 replaying the
 same batches from the same weights (tools/fit_ref.py), in the same run
 with the same thread count. --steps N times the first N steps of the
 epoch (0: the whole epoch, 469 steps at batch 128) and extrapolates the
-time per epoch. Prints both times and their ratio (target <= 1.2x); exits
+time per epoch. Prints both times and their ratio (target <= 1.2x), and
+each one's CPU time (all threads; the ratio a busy machine disturbs
+least); exits
 non-zero only when --max-ratio is given and exceeded. Needs
 dataset-fashion-mnist ($HIERLEARN_FASHION_MNIST or
 /usr/share/datasets/fashion-mnist).`,

@@ -18,16 +18,33 @@ import (
 // Tolerances of TestFitTracksTorch, on the relative difference of the
 // loss at each step, |ours - torch| / torch. Measured (AMD EPYC, AVX-512,
 // OpenBLAS; ResNet-20 option B, random 3x32x32 inputs, batch 32, SGD lr
-// 0.001 momentum 0.9): against torch in float32 at most 2.4e-5 over the
-// first 10 steps, 1.6e-4 over 20 and 3.0e-3 over 50. The growth is not
+// 0.001 momentum 0.9): against torch in float32 at most 2.6e-5 over the
+// first 10 steps, 1.2e-4 over 20 and 3.0e-3 over 50. The growth is not
 // ours: torch in float32 against torch in float64 on the same batches
-// drifts as fast (1.5e-5 by step 9, 2.1e-3 over 50 steps): training-mode
-// BatchNormalization and momentum amplify float32 rounding by about 10x
-// every few steps, so no float32 implementation tracks a run to 1e-3 for
-// 50 steps here (at lr 0.01, or on Fashion-MNIST, torch's own float32 and
-// float64 runs part by 1e-3 within 5 steps). Checked to fail: the
-// momentum buffer fed 0.99 of each gradient gives 3.3e-4 over the first
-// 10 steps (0.999 of it, 3e-5, passes).
+// drifts as fast (2.6e-4 over 20 steps, 2.1e-3 over 50). The issue asks
+// for 1e-3 over 50 steps; that needs a setting where float32 itself stays
+// well below it, and none of the standard ones does. torch float32 against
+// float64 (tools/fit_ref.py's network, Fashion-MNIST at 32x32, momentum
+// 0.9, the same batches), the step where the drift first passes 1e-3:
+//
+//	batch  lr     init (BN)            drift
+//	32     0.01   exported, randomised  6e-3 at step 6
+//	32     0.02   exported, randomised  5e-3 at step 4
+//	32     0.1    exported, randomised  7.8e-2 by step 10
+//	128    0.01   exported, randomised  3e-3 at step 8
+//	128    0.02   exported, randomised  2e-3 at step 7
+//	128    0.05   exported, randomised  4e-3 at step 5
+//	128    0.1    exported, randomised  3e-3 at step 3
+//	128    0.1    PyTorch's default     1e-3 at step 4, 9e-3 at 5
+//
+// It grows 3x to 1000x a step once under way (training-mode BatchNorm
+// with momentum amplifies float32 rounding), so no float32 implementation
+// tracks a run to 1e-3 for 50 steps at these settings; the test keeps
+// the small-lr setting, where 10 steps are within reach, and checks the
+// whole run (50 steps with HIERLEARN_LONG=1) against the float64 run
+// relative to torch float32's own drift. Checked to fail: the momentum
+// buffer fed 0.99 of each gradient gives 3.3e-4 over the first 10 steps
+// (0.999 of it, 3e-5, passes).
 const (
 	// fitTrackTol10 bounds the first 10 steps against torch in float32.
 	fitTrackTol10 = 2.5e-4

@@ -34,18 +34,21 @@ type FitConfig struct {
 // FitReport is the result of Fit: seconds per epoch of Fashion-MNIST's
 // 60,000 training images, extrapolated from the steps timed.
 type FitReport struct {
-	Config        FitConfig `json:"config"`
-	StepsPerEpoch int       `json:"steps_per_epoch"`
-	StepsTimed    int       `json:"steps_timed"`
-	GoEpochS      float64   `json:"go_epoch_s"`
-	TorchEpochS   float64   `json:"torch_epoch_s"`
-	Ratio         float64   `json:"ratio"`
-	GoFinalLoss   float64   `json:"go_final_loss"`
-	TorchFinal    float64   `json:"torch_final_loss"`
-	Torch         string    `json:"torch"`
-	BLAS          string    `json:"blas"`
-	GoVersion     string    `json:"go"`
-	Version       string    `json:"version"`
+	Config         FitConfig `json:"config"`
+	StepsPerEpoch  int       `json:"steps_per_epoch"`
+	StepsTimed     int       `json:"steps_timed"`
+	GoEpochS       float64   `json:"go_epoch_s"`
+	TorchEpochS    float64   `json:"torch_epoch_s"`
+	Ratio          float64   `json:"ratio"`
+	GoCPUEpochS    float64   `json:"go_cpu_epoch_s"`    // CPU seconds (user + system, all threads) per epoch
+	TorchCPUEpochS float64   `json:"torch_cpu_epoch_s"` // the same for PyTorch (0: not reported)
+	CPURatio       float64   `json:"cpu_ratio"`         // Go's CPU time over torch's: the ratio a busy machine disturbs least
+	GoFinalLoss    float64   `json:"go_final_loss"`
+	TorchFinal     float64   `json:"torch_final_loss"`
+	Torch          string    `json:"torch"`
+	BLAS           string    `json:"blas"`
+	GoVersion      string    `json:"go"`
+	Version        string    `json:"version"`
 }
 
 // Fit times `hierlearn fit` (analysis.Model.Fit: SGD with momentum 0.9,
@@ -103,13 +106,13 @@ func Fit(w io.Writer, cfg FitConfig) (*FitReport, error) {
 	}
 	fmt.Fprintf(w, "%s on Fashion-MNIST at 32x32, batch %d, SGD momentum 0.9 lr %g, training-mode BN, %d thread(s): %d of %d steps of an epoch timed\n",
 		cfg.Model, cfg.Batch, cfg.LR, cfg.Threads, steps, rep.StepsPerEpoch)
-	t0 := time.Now()
+	t0, c0 := time.Now(), processCPU()
 	res, err := md.Fit(train, analysis.FitOptions{Optimizer: "sgd", LR: cfg.LR, Momentum: 0.9, Batch: cfg.Batch,
 		MaxSteps: steps, Seed: cfg.Seed})
 	if err != nil {
 		return nil, err
 	}
-	goS := time.Since(t0).Seconds()
+	goS, goCPU := time.Since(t0).Seconds(), processCPU()-c0
 	rep.StepsTimed = res.Steps
 	rep.GoFinalLoss = res.StepLoss[len(res.StepLoss)-1]
 
@@ -155,6 +158,7 @@ func Fit(w io.Writer, cfg FitConfig) (*FitReport, error) {
 	var ref struct {
 		Torch   string    `json:"torch"`
 		Seconds float64   `json:"seconds"`
+		CPU     float64   `json:"cpu_seconds"`
 		Losses  []float64 `json:"losses"`
 	}
 	if err := json.Unmarshal(b, &ref); err != nil || len(ref.Losses) != res.Steps {
@@ -167,6 +171,12 @@ func Fit(w io.Writer, cfg FitConfig) (*FitReport, error) {
 	rep.Ratio = rep.GoEpochS / rep.TorchEpochS
 	fmt.Fprintf(w, "Go %.1f s per epoch (%.3f s per step)  torch %s %.1f s per epoch (%.3f s per step)  ratio %.2fx (target <= 1.2x)\n",
 		rep.GoEpochS, goS/float64(res.Steps), ref.Torch, rep.TorchEpochS, ref.Seconds/float64(res.Steps), rep.Ratio)
+	if goCPU > 0 && ref.CPU > 0 {
+		rep.GoCPUEpochS, rep.TorchCPUEpochS = goCPU*per, ref.CPU*per
+		rep.CPURatio = goCPU / ref.CPU
+		fmt.Fprintf(w, "CPU time: Go %.3f s per step, torch %.3f s per step, ratio %.2fx\n",
+			goCPU/float64(res.Steps), ref.CPU/float64(res.Steps), rep.CPURatio)
+	}
 	fmt.Fprintf(w, "loss after the last step: Go %.5g, torch %.5g\n", rep.GoFinalLoss, rep.TorchFinal)
 	return rep, nil
 }
