@@ -28,6 +28,7 @@ import (
 // 0.9, the same batches), the step where the drift first passes 1e-3:
 //
 //	batch  lr     init (BN)            drift
+//	32     0.001  exported, randomised  5e-3 at step 18
 //	32     0.01   exported, randomised  6e-3 at step 6
 //	32     0.02   exported, randomised  5e-3 at step 4
 //	32     0.1    exported, randomised  7.8e-2 by step 10
@@ -35,6 +36,7 @@ import (
 //	128    0.02   exported, randomised  2e-3 at step 7
 //	128    0.05   exported, randomised  4e-3 at step 5
 //	128    0.1    exported, randomised  3e-3 at step 3
+//	128    0.01   PyTorch's default     1e-3 at step 6, 5e-3 at 11
 //	128    0.1    PyTorch's default     1e-3 at step 4, 9e-3 at 5
 //
 // It grows 3x to 1000x a step once under way (training-mode BatchNorm
