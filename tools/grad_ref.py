@@ -11,7 +11,10 @@ Runs on Debian's python3 with torch 1.13 (and torchvision for resnet18):
       the gradient of L = sum(logits * r) with respect to x ("grad_input")
       and to the first convolution's weight ("grad_conv1") to ref.npz.
       With --onnx PATH it also exports that model (eval mode, BN kept) with
-      its batch fixed at x's N (no dynamic axis) to PATH.
+      its batch fixed at x's N (no dynamic axis) to PATH. With
+      --pool-margin M (resnet18) it first nudges x until no window of the
+      stem's max pooling is within M (relative) of a tie, and writes that
+      x too (see separate_pool_ties).
 
   grad_ref.py mlp --width 32 --depth 3 --outputs 3 --d 5 --n 6 --seed 0 \
           --onnx m.onnx --out ref.npz [--ntk-param]
@@ -53,6 +56,7 @@ import tempfile
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 
 def save_npz(path, **arrays):
@@ -72,7 +76,12 @@ def cmd_resnet(a):
     er.randomise_bn(model, gen)
     model.eval()
     z = np.load(getattr(a, "in"))
-    x = torch.tensor(z["x"], dtype=torch.float32, requires_grad=True)
+    x = torch.tensor(z["x"], dtype=torch.float32)
+    extra = {}
+    if a.pool_margin > 0 and hasattr(model, "maxpool"):
+        x, margin, rounds = separate_pool_ties(model, x, a.pool_margin)
+        extra = dict(x=x.numpy(), pool_margin=np.float64(margin), pool_rounds=np.int64(rounds))
+    x.requires_grad_(True)
     r = torch.tensor(z["r"], dtype=torch.float32)
     if a.onnx:
         fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=os.path.dirname(os.path.abspath(a.onnx)))
@@ -84,7 +93,41 @@ def cmd_resnet(a):
     loss = (logits * r).sum()
     loss.backward()
     save_npz(a.out, logits=logits.detach().numpy(), grad_input=x.grad.numpy(),
-             grad_conv1=model.conv1.weight.grad.numpy())
+             grad_conv1=model.conv1.weight.grad.numpy(), **extra)
+
+
+def stem_windows(model, x):
+    """The 3x3 stride-2 windows (padding 1) of the stem's max pooling over
+    relu(bn1(conv1(x))): [N, C, 9, windows], and the activations."""
+    h = model.relu(model.bn1(model.conv1(x)))
+    u = F.unfold(F.pad(h, (1, 1, 1, 1), value=float("-inf")), 3, stride=2)
+    return u.view(h.shape[0], h.shape[1], 9, -1), h
+
+
+def separate_pool_ties(model, x, margin, rounds=30):
+    """Nudges x until, in every window of the stem's max pooling whose
+    maximum is positive, the largest value exceeds the second largest by
+    at least margin * max|h|: a near-tie there is decided by rounding, which
+    differs between platforms (FMA or not), and routes the gradient to
+    another pixel. Each round moves x by 0.1% of its scale along the
+    gradient of the near-tied windows' gaps. Returns x, the smallest
+    relative gap left and the rounds taken."""
+    x = x.detach().clone()
+    for r in range(rounds + 1):
+        xr = x.clone().requires_grad_(True)
+        u, h = stem_windows(model, xr)
+        top, _ = u.topk(2, dim=2)
+        gap, live = top[:, :, 0] - top[:, :, 1], top[:, :, 0].detach() > 0
+        rel = gap.detach() / h.detach().abs().max()
+        near = live & (rel < margin)
+        if not near.any():
+            return x, rel[live].min().item(), r
+        if r == rounds:
+            break
+        gap[near].sum().backward()
+        g = xr.grad
+        x = x + 1e-3 * x.abs().max() * g / g.abs().max()
+    sys.exit("grad_ref.py: %d max-pool windows still within %g of a tie after %d rounds" % (int(near.sum()), margin, rounds))
 
 
 class ConvBN(nn.Module):
@@ -239,6 +282,10 @@ def main():
     r.add_argument("--in", required=True)
     r.add_argument("--out", required=True)
     r.add_argument("--onnx", default="", help="also export the model with its batch fixed at x's N here")
+    r.add_argument("--pool-margin", type=float, default=0,
+                   help="models with a stem max pooling (resnet18): first nudge x until no pooling window is "
+                        "within this relative margin of a tie, and write that x, the smallest gap (pool_margin) "
+                        "and the rounds taken")
     m = sub.add_parser("mlp")
     m.add_argument("--width", type=int, default=32)
     m.add_argument("--depth", type=int, default=3)
