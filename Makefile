@@ -57,6 +57,15 @@ cross:
 		GOOS=$${p%/*} GOARCH=$${p#*/} CGO_ENABLED=0 $(GO) build ./... || exit 1; done
 	GOARCH=386 CGO_ENABLED=0 $(GO) vet ./...
 
+# The numerics and the importer on linux/arm64 under qemu-user (Debian's
+# qemu-user-static or qemu-user): the generic kernel path in pure Go, with
+# the reference tools (python, onnxruntime-node) run natively. Slow: an
+# emulated ResNet takes minutes.
+QEMU_ARM64 ?= $(shell command -v qemu-aarch64-static || command -v qemu-aarch64)
+test-arm64:
+	@if [ -z "$(QEMU_ARM64)" ]; then echo "test-arm64: no qemu-aarch64(-static): apt-get install qemu-user-static" >&2; exit 1; fi
+	GOARCH=arm64 CGO_ENABLED=0 $(GO) test -exec $(QEMU_ARM64) -count=1 -timeout 120m ./internal/numeric/... ./importer/...
+
 test-short:
 	$(GO) test $(GOFLAGS_TAGS) -short ./...
 
