@@ -65,8 +65,8 @@ func DefaultConfig() Config {
 // Gradient clipping: the norm of the notes (and of the fixed recipe), and
 // the plateau recipe's. On deep hq concepts (L = 5, d = 20, n = 50k) the
 // targets are heavy-tailed (polynomials of degree 2^L) and a batch holding
-// one extreme point dominates an unclipped step; clipping to 0.3 gives
-// every batch about the same weight. Measured (bench bfc, L = 5,
+// one extreme point dominates an unclipped step; clipping to 0.3 bounds
+// how far such a batch moves the weights. Measured (bench bfc, L = 5,
 // progressive, seeds 3, 4, 5): test error 7.2e-3 / 6.5e-3 / 5.0e-3 at 1,
 // 2.7e-3 / 1.7e-3 / 2.9e-3 at 0.3; on seed 3 no clip gave 6.4e-2 and 0.1
 // gave 9.4e-3.
