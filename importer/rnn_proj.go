@@ -64,8 +64,9 @@ func (s *rnnShape) projScratch() int {
 // project computes the input projections X·Wᵀ + Wb + Rb of direction d
 // for all time steps into proj (rows as X's, width gates×hidden); GRU's
 // recurrent bias of h stays out under linear_before_reset. With packed
-// weights the rows are split over workers, each packing its rows of X
-// into pa (projScratch long) and multiplying them by the packed Wᵀ.
+// weights the rows are split into chunks over workers, each packing its
+// rows of X into pa (projScratch long) and multiplying them by the
+// packed Wᵀ.
 func (s *rnnShape) project(d int, x, w, bias, proj, pa []float32) {
 	rows, gh, K := s.seq*s.batch, s.kind.gates*s.hidden, s.in
 	var wb, rb []float32
@@ -83,14 +84,21 @@ func (s *rnnShape) project(d int, x, w, bias, proj, pa []float32) {
 	}
 	wp := s.wPacked[d]
 	panels := (rows + sgemm.PanelM - 1) / sgemm.PanelM
-	parallel(s.workers, panels, rows*gh*K >= minSplitMACs, func(_, p0, p1 int) {
-		m0, m1 := p0*sgemm.PanelM, min(p1*sgemm.PanelM, rows)
-		if m0 >= m1 {
-			return
-		}
-		sgemm.PackA(m1-m0, K, x[m0*K:], K, pa[m0*K:])
-		sgemm.Packed(m1-m0, gh, K, pa[m0*K:], wp, proj[m0*gh:], gh, nil, false, false, 0, gh)
-		s.addBias(proj[m0*gh:m1*gh], wb, rb)
+	workers := max(1, min(s.workers, panels, numCPU))
+	if rows*gh*K < minSplitMACs {
+		workers = 1
+	}
+	// Chunks of rows taken as stepParts parts: a goroutine that the OS
+	// deschedules holds up the others by one chunk at most.
+	chunks := min(panels, 8*workers)
+	sp := newStepParts(1, chunks)
+	parallel(workers, workers, workers > 1, func(wi, _, _ int) {
+		sp.run(wi*chunks/workers, func(_, c int) {
+			m0, m1 := c*panels/chunks*sgemm.PanelM, min((c+1)*panels/chunks*sgemm.PanelM, rows)
+			sgemm.PackA(m1-m0, K, x[m0*K:], K, pa[m0*K:])
+			sgemm.Packed(m1-m0, gh, K, pa[m0*K:], wp, proj[m0*gh:], gh, nil, false, false, 0, gh)
+			s.addBias(proj[m0*gh:m1*gh], wb, rb)
+		})
 	})
 }
 
