@@ -32,6 +32,7 @@ import (
 //	32     0.01   exported, randomised  6e-3 at step 6
 //	32     0.02   exported, randomised  5e-3 at step 4
 //	32     0.1    exported, randomised  7.8e-2 by step 10
+//	128    0.001  exported, randomised  6e-4 over 20 steps, 1.1e-3 over 50
 //	128    0.01   exported, randomised  3e-3 at step 8
 //	128    0.02   exported, randomised  2e-3 at step 7
 //	128    0.05   exported, randomised  4e-3 at step 5
