@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/hierlearn/hierlearn/internal/numeric/panel"
 	"github.com/hierlearn/hierlearn/internal/numeric/sgemm"
 )
 
@@ -74,7 +75,7 @@ func gemm32Block(tA, tB bool, k int, alpha float32, a []float32, lda int, b []fl
 		nb := min(nc, j1-jc)
 		for pc := 0; pc < k; pc += kc {
 			kb := min(kc, k-pc)
-			packB32(tB, b, ldb, pc, kb, jc, nb, pb)
+			panel.PackB(tB, b, ldb, pc, kb, jc, nb, sgemm.PanelN, pb)
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
 				packA32(tA, a, lda, ic, mb, pc, kb, alpha, pa)
@@ -139,38 +140,6 @@ func packA32(tA bool, a []float32, lda, i0, mb, p0, kb int, alpha float32, dst [
 			for kk, v := range a[(r0+r)*lda+p0 : (r0+r)*lda+p0+kb] {
 				panel[kk*mr+r] = alpha * v
 			}
-		}
-	}
-}
-
-// packB32 packs depth [p0, p0+kb) and columns [j0, j0+nb) of op(B) in
-// sgemm.PackBRows' layout (panels of PanelN columns, [kb][PanelN]).
-func packB32(tB bool, b []float32, ldb, p0, kb, j0, nb int, dst []float32) {
-	const nr = sgemm.PanelN
-	for q := 0; q*nr < nb; q++ {
-		panel := dst[q*nr*kb : (q+1)*nr*kb]
-		cols := min(nr, nb-q*nr)
-		c0 := j0 + q*nr
-		if !tB {
-			for kk := 0; kk < kb; kk++ {
-				d := panel[kk*nr : kk*nr+nr]
-				copy(d, b[(p0+kk)*ldb+c0:(p0+kk)*ldb+c0+cols])
-				clear(d[cols:])
-			}
-			continue
-		}
-		// Columns of op(B) are rows of b: read them side by side and write
-		// each k's row of the panel at once.
-		var rs [nr][]float32
-		for col := 0; col < cols; col++ {
-			rs[col] = b[(c0+col)*ldb+p0 : (c0+col)*ldb+p0+kb]
-		}
-		for kk := 0; kk < kb; kk++ {
-			d := panel[kk*nr : kk*nr+nr : kk*nr+nr]
-			for col, r := range rs[:cols] {
-				d[col] = r[kk]
-			}
-			clear(d[cols:])
 		}
 	}
 }

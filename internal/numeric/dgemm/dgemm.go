@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/hierlearn/hierlearn/internal/numeric/cpupath"
+	"github.com/hierlearn/hierlearn/internal/numeric/panel"
 )
 
 // kernel is one path's micro-kernel and block sizes: run computes
@@ -135,7 +136,7 @@ func (p *product) block(i0, i1, j0, j1 int) {
 		nb := min(nc, j1-jc)
 		for pc := 0; pc < p.k; pc += kc {
 			kb := min(kc, p.k-pc)
-			packB(p.tB, p.b, p.ldb, pc, kb, jc, nb, kn.nr, pb)
+			panel.PackB(p.tB, p.b, p.ldb, pc, kb, jc, nb, kn.nr, pb)
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
 				packA(p.tA, p.a, p.lda, ic, mb, pc, kb, kn.mr, p.alpha, pa)
