@@ -115,6 +115,30 @@ func packedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, r
 // shiftedKey keys the tap-major packed weights in Node.cache.
 type shiftedKey struct{ wt *Tensor }
 
+// tapMajorWeights writes the M×C×taps weights w as the M×(taps·C) matrix
+// dst whose columns run tap-major (column t·C+c), the A operand of
+// sgemm.Shifted.
+func tapMajorWeights(dst, w []float32, M, C, taps int) {
+	K := C * taps
+	for m := 0; m < M; m++ {
+		for c := 0; c < C; c++ {
+			for t := 0; t < taps; t++ {
+				dst[m*K+t*C+c] = w[(m*C+c)*taps+t]
+			}
+		}
+	}
+}
+
+// shiftedOffsets returns, for each tap of a KH×KW kernel, its offset into
+// a zero-padded plane of row width Wp (the shifts sgemm.Shifted reads).
+func shiftedOffsets(KH, KW, Wp int) []int {
+	offs := make([]int, KH*KW)
+	for t := range offs {
+		offs[t] = (t/KW)*Wp + t%KW
+	}
+	return offs
+}
+
 // shiftedWeights returns W'[m][t·C+c] = W[m][c][t] packed for sgemm,
 // cached on the node.
 func shiftedWeights(n *Node, wt *Tensor, M, C, taps int) []float32 {
@@ -124,13 +148,7 @@ func shiftedWeights(n *Node, wt *Tensor, M, C, taps int) []float32 {
 	}
 	K := C * taps
 	tm := make([]float32, M*K)
-	for m := 0; m < M; m++ {
-		for c := 0; c < C; c++ {
-			for t := 0; t < taps; t++ {
-				tm[m*K+t*C+c] = wt.F[(m*C+c)*taps+t]
-			}
-		}
-	}
+	tapMajorWeights(tm, wt.F, M, C, taps)
 	pa := make([]float32, sgemm.PackedASize(M, K))
 	sgemm.PackA(M, K, tm, K, pa)
 	v, _ := n.cache.LoadOrStore(key, pa)
@@ -151,10 +169,7 @@ func shiftedPackedConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, 
 	OH, OW := w.out[1], w.out[2]
 	ps := Hp*Wp + KW - 1
 	taps := KH * KW
-	offs := make([]int, taps)
-	for t := range offs {
-		offs[t] = (t/KW)*Wp + t%KW
-	}
+	offs := shiftedOffsets(KH, KW, Wp)
 	pa := shiftedWeights(n, wt, M, C, taps)
 	var bv []float32
 	if bias != nil {

@@ -19,10 +19,7 @@ func runtimeShiftedConv(w *window, N, C, M int, relu bool, workers int) *kernel 
 	ps := Hp*Wp + KW - 1
 	taps := KH * KW
 	K := C * taps
-	offs := make([]int, taps)
-	for t := range offs {
-		offs[t] = (t/KW)*Wp + t%KW
-	}
+	offs := shiftedOffsets(KH, KW, Wp)
 	nc := OH * Wp
 	pSize := sgemm.ShiftedSpan(C, offs, ps, nc)
 	return &kernel{run: func(in, o []*Tensor, _ []float32) {
@@ -34,13 +31,7 @@ func runtimeShiftedConv(w *window, N, C, M int, relu bool, workers int) *kernel 
 		wb := getFloats(M*K + sgemm.PackedASize(M, K))
 		defer putFloats(wb)
 		tm, pa := (*wb)[:M*K], (*wb)[M*K:]
-		for m := 0; m < M; m++ {
-			for c := 0; c < C; c++ {
-				for t := 0; t < taps; t++ {
-					tm[m*K+t*C+c] = wf[(m*C+c)*taps+t]
-				}
-			}
-		}
+		tapMajorWeights(tm, wf, M, C, taps)
 		sgemm.PackA(M, K, tm, K, pa)
 		parallel(workers, N, N*M*K*nc >= minSplitMACs, func(_, lo, hi int) {
 			buf := getFloats(pSize + M*nc)

@@ -38,10 +38,7 @@ func backConvShifted(c *backCtx, w *window) {
 	OH, OW := w.out[1], w.out[2]
 	ps := Hp*Wp + KW - 1
 	taps := KH * KW
-	offs := make([]int, taps)
-	for t := range offs {
-		offs[t] = (t/KW)*Wp + t%KW
-	}
+	offs := shiftedOffsets(KH, KW, Wp)
 	maxOff := offs[taps-1]
 	fast := sgemm.Available() && !gradConvIm2col
 	var wts []float32 // for dx: tap-major W_t[m][c] (BLAS), or packed [c][t'·M+m] = W[m][c][taps-1-t'] (sgemm)
