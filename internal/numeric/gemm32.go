@@ -32,21 +32,7 @@ func gemm32(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []f
 		block(0, m, 0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	if n >= m {
-		parts := min(workers, (n+sgemm.PanelN-1)/sgemm.PanelN)
-		step := ((n+parts-1)/parts + sgemm.PanelN - 1) / sgemm.PanelN * sgemm.PanelN
-		for j0 := 0; j0 < n; j0 += step {
-			wg.Go(func() { block(0, m, j0, min(n, j0+step)) })
-		}
-	} else {
-		parts := min(workers, (m+sgemm.PanelM-1)/sgemm.PanelM)
-		step := ((m+parts-1)/parts + sgemm.PanelM - 1) / sgemm.PanelM * sgemm.PanelM
-		for i0 := 0; i0 < m; i0 += step {
-			wg.Go(func() { block(i0, min(m, i0+step), 0, n) })
-		}
-	}
-	wg.Wait()
+	panel.Split(m, n, sgemm.PanelM, sgemm.PanelN, workers, block)
 }
 
 // gemm32Block computes rows [i0, i1) and columns [j0, j1) of gemm32's C.

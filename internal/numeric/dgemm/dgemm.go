@@ -50,23 +50,7 @@ func Gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []flo
 		p.block(0, m, 0, n)
 		return
 	}
-	// Split the longer side of C into one part per worker, in whole
-	// panels.
-	var wg sync.WaitGroup
-	if n >= m {
-		parts := min(workers, (n+kn.nr-1)/kn.nr)
-		step := ((n+parts-1)/parts + kn.nr - 1) / kn.nr * kn.nr
-		for j0 := 0; j0 < n; j0 += step {
-			wg.Go(func() { p.block(0, m, j0, min(n, j0+step)) })
-		}
-	} else {
-		parts := min(workers, (m+kn.mr-1)/kn.mr)
-		step := ((m+parts-1)/parts + kn.mr - 1) / kn.mr * kn.mr
-		for i0 := 0; i0 < m; i0 += step {
-			wg.Go(func() { p.block(i0, min(m, i0+step), 0, n) })
-		}
-	}
-	wg.Wait()
+	panel.Split(m, n, kn.mr, kn.nr, workers, p.block)
 }
 
 // checkArgs panics unless the operands are large enough for their shapes

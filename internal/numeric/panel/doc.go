@@ -1,4 +1,6 @@
-// Package panel packs GEMM operands into the column panels that the
-// register-blocked micro-kernels read (internal/numeric/sgemm for float32,
-// internal/numeric/dgemm for float64): one generic loop for both widths.
+// Package panel holds what the register-blocked GEMMs of
+// internal/numeric/sgemm (float32) and internal/numeric/dgemm (float64)
+// share whatever the element type: packing of the B operand into column
+// panels (PackB) and the split of a product over workers in whole panels
+// (Split).
 package panel
