@@ -28,7 +28,10 @@ one OpenBLAS thread since the importer splits GEMMs over its own
 goroutines = onnxruntime's intra-op threads), and onnx-go v0.5.0 at
 batch 1 where it loads. It prints median milliseconds, the ratio
 native/onnxruntime (targets: <= 1.5 on resnet18, <= 2 on ResNet-20) and
-onnx-go/native, and peak memory (Go process max RSS, onnxruntime-node RSS).
+onnx-go/native, each side's median CPU time per run (user+system, all
+threads of its process: on a shared machine this ratio moves much less
+than the wall-clock one), and peak memory (Go process max RSS,
+onnxruntime-node RSS).
 bert-tiny and bert-base (tools/export_transformers.py: a BERT-style
 encoder of 4 layers at hidden 64, and BERT-base's 12 layers at hidden
 768, 12 heads, random weights) run at sequence length 32 and 128 with token ids,

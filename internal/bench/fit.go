@@ -16,6 +16,7 @@ import (
 	"github.com/hierlearn/hierlearn/internal/crosscheck"
 	"github.com/hierlearn/hierlearn/internal/npy"
 	"github.com/hierlearn/hierlearn/internal/numeric"
+	"github.com/hierlearn/hierlearn/internal/procstat"
 	"github.com/hierlearn/hierlearn/internal/reftools"
 	"github.com/hierlearn/hierlearn/internal/version"
 )
@@ -106,13 +107,13 @@ func Fit(w io.Writer, cfg FitConfig) (*FitReport, error) {
 	}
 	fmt.Fprintf(w, "%s on Fashion-MNIST at 32x32, batch %d, SGD momentum 0.9 lr %g, training-mode BN, %d thread(s): %d of %d steps of an epoch timed\n",
 		cfg.Model, cfg.Batch, cfg.LR, cfg.Threads, steps, rep.StepsPerEpoch)
-	t0, c0 := time.Now(), processCPU()
+	t0, c0 := time.Now(), procstat.CPUSeconds()
 	res, err := md.Fit(train, analysis.FitOptions{Optimizer: "sgd", LR: cfg.LR, Momentum: 0.9, Batch: cfg.Batch,
 		MaxSteps: steps, Seed: cfg.Seed})
 	if err != nil {
 		return nil, err
 	}
-	goS, goCPU := time.Since(t0).Seconds(), processCPU()-c0
+	goS, goCPU := time.Since(t0).Seconds(), procstat.CPUSeconds()-c0
 	rep.StepsTimed = res.Steps
 	rep.GoFinalLoss = res.StepLoss[len(res.StepLoss)-1]
 

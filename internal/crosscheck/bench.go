@@ -14,6 +14,7 @@ import (
 	"github.com/hierlearn/hierlearn/internal/numeric"
 	"github.com/hierlearn/hierlearn/internal/numeric/cpupath"
 	"github.com/hierlearn/hierlearn/internal/ortrun"
+	"github.com/hierlearn/hierlearn/internal/procstat"
 	"github.com/hierlearn/hierlearn/internal/version"
 )
 
@@ -52,6 +53,12 @@ type BenchRow struct {
 	Ratio       float64 `json:"native_over_onnxruntime"`
 	OnnxGoMS    float64 `json:"onnx_go_ms,omitempty"`
 	OnnxGoNote  string  `json:"onnx_go_note,omitempty"`
+	// CPU milliseconds per run (user and system, all threads of the
+	// process; medians): on a shared machine these move much less than
+	// wall times. 0 where a side does not report it.
+	NativeCPUMS float64 `json:"native_cpu_ms"`
+	ORTCPUMS    float64 `json:"onnxruntime_cpu_ms"`
+	CPURatio    float64 `json:"native_cpu_over_onnxruntime_cpu,omitempty"`
 	ORTRSSMB    float64 `json:"onnxruntime_rss_mb"`
 	NativeMB    float64 `json:"native_mb"` // weights + workspace of the session
 }
@@ -158,7 +165,8 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 	numeric.SetBLASThreads(1)
 	fmt.Fprintf(w, "kernel path: %s\n", rep.Kernel)
 	fmt.Fprintf(w, "times: median (min) of --repeat runs (more for fast models: %v of runs, at most %d); nat/ort: ratio of medians (of minima)\n", minTimed, maxRepeat)
-	fmt.Fprintf(w, "%-10s %7s %5s %17s %17s %15s %11s %9s %9s %9s\n", "model", "threads", "batch", "native ms", "ort ms", "nat/ort", "onnx-go ms", "ogo/nat", "nat mem", "ort rss")
+	fmt.Fprintf(w, "cpu ms: median CPU time of a run (user+system, all threads of each process); cpu n/o: their ratio, steadier than wall times on a shared machine\n")
+	fmt.Fprintf(w, "%-10s %7s %5s %17s %17s %15s %15s %8s %11s %9s %9s %9s\n", "model", "threads", "batch", "native ms", "ort ms", "nat/ort", "cpu ms nat/ort", "cpu n/o", "onnx-go ms", "ogo/nat", "nat mem", "ort rss")
 	for _, name := range cfg.Models {
 		path := filepath.Join(dir, fmt.Sprintf("%s_op%d_%s.onnx", name, cfg.Opset, cfg.BN))
 		if isSequenceModel(name) || isVisionTransformer(name) {
@@ -189,15 +197,18 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 					return nil, err
 				}
 				s := importer.NewSession(m)
-				// runs times n runs of s (milliseconds).
+				// runs times n runs of s (wall milliseconds), and records
+				// each run's CPU milliseconds in cpu.
+				var cpu []float64
 				runs := func(n int) ([]float64, error) {
 					var ms []float64
 					for i := 0; i < n; i++ {
-						t0 := time.Now()
+						t0, c0 := time.Now(), procstat.CPUSeconds()
 						if _, err := s.Run(in); err != nil {
 							return nil, err
 						}
 						ms = append(ms, float64(time.Since(t0).Microseconds())/1000)
+						cpu = append(cpu, (procstat.CPUSeconds()-c0)*1000)
 					}
 					return ms, nil
 				}
@@ -219,6 +230,7 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 				// previous model's weights and workspaces, onnx-go's graph)
 				// is not collected or scavenged while timing.
 				debug.FreeOSMemory()
+				cpu = cpu[:0]
 				times, err := runs(repeat / 2)
 				if err != nil {
 					return nil, err
@@ -227,15 +239,18 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 				if err != nil {
 					return nil, err
 				}
+				timedCPU := append([]float64{}, cpu...)
 				if _, err := runs(cfg.Warmup); err != nil { // warm up again after the pause
 					return nil, err
 				}
 				debug.FreeOSMemory()
+				cpu = cpu[:0]
 				rest, err := runs(repeat - repeat/2)
 				if err != nil {
 					return nil, err
 				}
 				times = append(times, rest...)
+				timedCPU = append(timedCPU, cpu...)
 				cb, wb := s.MemoryBytes()
 				row := BenchRow{Model: name, Threads: th, Batch: b, NativeMS: median(times),
 					NativeMB: float64(cb+wb) / (1 << 20)}
@@ -244,6 +259,12 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 				if row.ORTMS > 0 && row.ORTMinMS > 0 {
 					row.Ratio = row.NativeMS / row.ORTMS
 					row.MinRatio = row.NativeMinMS / row.ORTMinMS
+				}
+				row.NativeCPUMS, row.ORTCPUMS = median(timedCPU), median(tm.CPUMS)
+				cpuCol := "-"
+				if row.NativeCPUMS > 0 && row.ORTCPUMS > 0 {
+					row.CPURatio = row.NativeCPUMS / row.ORTCPUMS
+					cpuCol = fmt.Sprintf("%.2fx", row.CPURatio)
 				}
 				ogCol, ogRatio := "-", "-"
 				switch {
@@ -272,12 +293,12 @@ func BenchImport(w io.Writer, cfg BenchConfig) (*BenchReport, error) {
 				}
 				row.OnnxGoNote = ogNote
 				rep.Rows = append(rep.Rows, row)
-				fmt.Fprintf(w, "%-10s %7d %5d %8.2f (%6.2f) %8.2f (%6.2f) %5.2fx (%5.2fx) %11s %9s %7.0fMB %7.0fMB\n",
-					name, th, b, row.NativeMS, row.NativeMinMS, row.ORTMS, row.ORTMinMS, row.Ratio, row.MinRatio, ogCol, ogRatio, row.NativeMB, row.ORTRSSMB)
+				fmt.Fprintf(w, "%-10s %7d %5d %8.2f (%6.2f) %8.2f (%6.2f) %5.2fx (%5.2fx) %7.2f/%7.2f %8s %11s %9s %7.0fMB %7.0fMB\n",
+					name, th, b, row.NativeMS, row.NativeMinMS, row.ORTMS, row.ORTMinMS, row.Ratio, row.MinRatio, row.NativeCPUMS, row.ORTCPUMS, cpuCol, ogCol, ogRatio, row.NativeMB, row.ORTRSSMB)
 			}
 		}
 	}
-	rep.GoMaxRSSMB = maxRSSMB()
+	rep.GoMaxRSSMB = procstat.MaxRSSMB()
 	withOG := ""
 	if cfg.OnnxGo {
 		withOG = ", onnx-go included"

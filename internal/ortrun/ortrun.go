@@ -25,6 +25,7 @@ import (
 type Timing struct {
 	TimesMS []float64 `json:"times_ms"`
 	RSSMB   float64   `json:"rss_mb"`
+	CPUMS   []float64 `json:"cpu_ms"` // per run: process CPU (user+system, all threads)
 }
 
 // Run runs model on inputs with the given intra-op thread count and

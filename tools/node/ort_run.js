@@ -9,7 +9,8 @@
 // uncompressed as hierlearn writes them). OUTPUTS.npz gets one array per model output, in the
 // runtime's element type. With --repeat R the model runs R times after W
 // warm-up runs and the per-run wall times (ms) are printed as JSON on
-// stdout: {"times_ms": [...], "rss_mb": N}.
+// stdout: {"times_ms": [...], "cpu_ms": [...], "rss_mb": N} (cpu_ms: the
+// process's user+system CPU time per run, all threads).
 'use strict';
 const fs = require('fs');
 const ort = require('onnxruntime-node');
@@ -128,13 +129,16 @@ async function main() {
   let res = await sess.run(feeds);
   if (opt.repeat > 0) {
     for (let i = 0; i < opt.warmup; i++) await sess.run(feeds);
-    const times = [];
+    const times = [], cpu = [];
     for (let i = 0; i < opt.repeat; i++) {
+      const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       res = await sess.run(feeds);
       times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1e3);
     }
-    console.log(JSON.stringify({ times_ms: times, rss_mb: process.memoryUsage().rss / 1048576 }));
+    console.log(JSON.stringify({ times_ms: times, cpu_ms: cpu, rss_mb: process.memoryUsage().rss / 1048576 }));
   }
   writeZip(outPath, sess.outputNames.map(n => [n + '.npy', npyBytes(res[n])]));
 }

@@ -1,6 +1,0 @@
-//go:build !unix
-
-package bench
-
-// processCPU is not measured on this system.
-func processCPU() float64 { return 0 }
