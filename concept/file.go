@@ -13,7 +13,7 @@ import (
 	"slices"
 
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
-	"github.com/hierlearn/hierlearn/internal/version"
+	hlversion "github.com/hierlearn/hierlearn/internal/version"
 )
 
 // File format identifiers of concept.json.
@@ -32,9 +32,7 @@ var ErrFile = errors.New("bad concept file")
 // fileBody is the JSON layout of concept.json (see doc.go). Field order is
 // the order of the file.
 type fileBody struct {
-	Format        string      `json:"format"`
-	Version       int         `json:"version"`
-	Generator     string      `json:"generator"`
+	fileHeader
 	Spec          Spec        `json:"spec"`
 	Degree        int         `json:"degree"`
 	NormSamples   int         `json:"norm_samples"`
@@ -62,8 +60,8 @@ type fileLayer struct {
 // JSON with an empty checksum field.
 func (c *Concept) encode() ([]byte, error) {
 	b := fileBody{
-		Format: FileFormat, Version: FileVersion, Generator: "hierlearn " + version.Full(),
-		Spec: c.spec, Degree: c.Degree(), NormSamples: c.nNorm,
+		fileHeader: newFileHeader(FileFormat, FileVersion),
+		Spec:       c.spec, Degree: c.Degree(), NormSamples: c.nNorm,
 		OutMean: c.outMean, OutStd: c.outStd, Median: c.median,
 		VarianceShare: c.share, OutWeights: c.outW,
 	}
@@ -85,7 +83,48 @@ func (c *Concept) encode() ([]byte, error) {
 
 func (b fileBody) checksum() (string, error) {
 	b.Checksum = ""
-	raw, err := json.Marshal(b)
+	return jsonChecksum(b)
+}
+
+// fileHeader opens every JSON file this package writes.
+type fileHeader struct {
+	Format    string `json:"format"`
+	Version   int    `json:"version"`
+	Generator string `json:"generator"`
+}
+
+func newFileHeader(format string, version int) fileHeader {
+	return fileHeader{Format: format, Version: version, Generator: "hierlearn " + hlversion.Full()}
+}
+
+// check reports a format or version other than want.
+func (h fileHeader) check(wantFormat string, wantVersion int) error {
+	if h.Format != wantFormat {
+		return fmt.Errorf("format %q, want %q", h.Format, wantFormat)
+	}
+	if h.Version != wantVersion {
+		return fmt.Errorf("format version %d, this build reads version %d", h.Version, wantVersion)
+	}
+	return nil
+}
+
+// decodeStrict decodes data into v: no unknown fields, nothing after the
+// one JSON object; what names the content in errors.
+func decodeStrict(data []byte, v any, what string) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("not valid %s (truncated or corrupt?): %v", what, err)
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON object")
+	}
+	return nil
+}
+
+// jsonChecksum is "sha256:" and the hex SHA-256 of v's compact JSON.
+func jsonChecksum(v any) (string, error) {
+	raw, err := json.Marshal(v)
 	if err != nil {
 		return "", err
 	}
@@ -142,19 +181,11 @@ func Decode(data []byte) (*Concept, error) {
 		return fmt.Errorf("%w: %s", ErrFile, fmt.Sprintf(format, args...))
 	}
 	var b fileBody
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
-		return nil, bad("not valid concept JSON (truncated or corrupt?): %v", err)
+	if err := decodeStrict(data, &b, "concept JSON"); err != nil {
+		return nil, bad("%v", err)
 	}
-	if dec.More() {
-		return nil, bad("trailing data after the JSON object")
-	}
-	if b.Format != FileFormat {
-		return nil, bad("format %q, want %q", b.Format, FileFormat)
-	}
-	if b.Version != FileVersion {
-		return nil, bad("format version %d, this build reads version %d", b.Version, FileVersion)
+	if err := b.check(FileFormat, FileVersion); err != nil {
+		return nil, bad("%v", err)
 	}
 	if err := b.Spec.Validate(); err != nil {
 		return nil, bad("spec: %v", err)

@@ -1,15 +1,11 @@
 package concept
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
 
 	"github.com/hierlearn/hierlearn/internal/atomicfile"
-	"github.com/hierlearn/hierlearn/internal/version"
 )
 
 // File format identifiers of a sparse-coding model file (dictionary.json).
@@ -23,23 +19,16 @@ const (
 const orthoTol = 1e-9
 
 type sparseCodingFile struct {
-	Format    string           `json:"format"`
-	Version   int              `json:"version"`
-	Generator string           `json:"generator"`
-	Spec      SparseCodingSpec `json:"spec"`
-	M         [][]float64      `json:"m"`
-	WStar     []float64        `json:"w_star"`
-	Checksum  string           `json:"checksum"`
+	fileHeader
+	Spec     SparseCodingSpec `json:"spec"`
+	M        [][]float64      `json:"m"`
+	WStar    []float64        `json:"w_star"`
+	Checksum string           `json:"checksum"`
 }
 
 func (b sparseCodingFile) checksum() (string, error) {
 	b.Checksum = ""
-	raw, err := json.Marshal(b)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.Sum256(raw)
-	return "sha256:" + hex.EncodeToString(h[:]), nil
+	return jsonChecksum(b)
 }
 
 // Save writes the model as indented JSON, atomically: format, version,
@@ -48,8 +37,8 @@ func (b sparseCodingFile) checksum() (string, error) {
 // field, as concept.json.
 func (sc *SparseCoding) Save(path string) error {
 	d := sc.Spec.D
-	b := sparseCodingFile{Format: SparseCodingFormat, Version: SparseCodingVersion,
-		Generator: "hierlearn " + version.Full(), Spec: sc.Spec, WStar: sc.WStar}
+	b := sparseCodingFile{fileHeader: newFileHeader(SparseCodingFormat, SparseCodingVersion),
+		Spec: sc.Spec, WStar: sc.WStar}
 	for r := range d {
 		b.M = append(b.M, sc.M[r*d:(r+1)*d])
 	}
@@ -79,19 +68,11 @@ func DecodeSparseCoding(data []byte) (*SparseCoding, error) {
 		return fmt.Errorf("%w: %s", ErrSparseCoding, fmt.Sprintf(format, args...))
 	}
 	var b sparseCodingFile
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
-		return nil, bad("not valid JSON (truncated or corrupt?): %v", err)
+	if err := decodeStrict(data, &b, "JSON"); err != nil {
+		return nil, bad("%v", err)
 	}
-	if dec.More() {
-		return nil, bad("trailing data after the JSON object")
-	}
-	if b.Format != SparseCodingFormat {
-		return nil, bad("format %q, want %q", b.Format, SparseCodingFormat)
-	}
-	if b.Version != SparseCodingVersion {
-		return nil, bad("format version %d, this build reads version %d", b.Version, SparseCodingVersion)
+	if err := b.check(SparseCodingFormat, SparseCodingVersion); err != nil {
+		return nil, bad("%v", err)
 	}
 	if err := b.Spec.Validate(); err != nil {
 		return nil, err
