@@ -14,7 +14,9 @@ import (
 // convolution of a batch-1 CIFAR ResNet. So parallel hands its sections
 // to a small set of persistent workers that keep spinning for a while
 // after each section (a Run issues them back to back), as onnxruntime's
-// thread pool does, and park when the process is idle.
+// thread pool does, and park when the process is idle. Waiting workers
+// and callers poll through spinWait, which gives the core up to the OS
+// when a wait grows long (a loaded machine).
 //
 // One section runs on the pool at a time; a section that finds the pool
 // busy (another Run in another goroutine) starts its own goroutines, as
@@ -83,23 +85,15 @@ func ensureWorkers(n int) {
 }
 
 func poolWorker() {
-	last := time.Now()
-	for spins := 0; ; spins++ {
+	var w spinWait
+	for {
 		if s := pool.cur.Load(); s != nil && s.next.Load() < s.parts {
 			s.runParts()
-			last, spins = time.Now(), 0
+			w.reset()
 			continue
 		}
-		// Poll in a tight loop: runtime.Gosched at every turn takes the
-		// scheduler's lock and wakes other threads (measured: a fifth of
-		// the CPU time of a batch-1 CIFAR convolution on two threads).
-		// Yield now and then so that other goroutines of this processor
-		// get it; the Go runtime preempts the loop when it must.
-		if spins&255 != 255 {
-			continue
-		}
-		if spins&4095 != 4095 || time.Since(last) < spinFor {
-			runtime.Gosched()
+		w.pause()
+		if w.spins&4095 != 0 || !w.waited(spinFor) {
 			continue
 		}
 		// Park. A section posted after the check below finds sleeping > 0
@@ -109,7 +103,7 @@ func poolWorker() {
 			<-pool.wake
 		}
 		pool.sleeping.Add(-1)
-		last, spins = time.Now(), 0
+		w.reset()
 	}
 }
 
@@ -140,10 +134,9 @@ func parallel(workers, n int, big bool, fn func(wi, lo, hi int)) {
 		}
 	}
 	s.runParts()
-	for spins := 0; s.done.Load() < s.parts; spins++ {
-		if spins&255 == 255 {
-			runtime.Gosched()
-		}
+	var w spinWait
+	for s.done.Load() < s.parts {
+		w.pause()
 	}
 	if f := s.failed.Load(); f != nil {
 		panic(f.v)

@@ -1,10 +1,6 @@
 package importer
 
-import (
-	"runtime"
-	"sync/atomic"
-	"time"
-)
+import "sync/atomic"
 
 // stepParts shares the parts of a sequence of dependent steps (an LSTM's
 // time steps: step t+1 reads what every part of step t wrote) among the
@@ -47,32 +43,15 @@ func (sp *stepParts) run(own int, fn func(step, part int)) {
 			}
 		}
 		want := int64(sp.parts * (t + 1))
-		var since time.Time
-		for spins := 1; sp.done.Load() < want; spins++ {
+		var w spinWait
+		for sp.done.Load() < want {
 			if sp.abort.Load() {
 				return
 			}
-			if spins&255 != 0 {
-				continue
-			}
-			// As the pool's workers: yield to the goroutines of this
-			// processor now and then, not at every turn. A part that
-			// takes much longer than any should is held by a goroutine
-			// whose thread the OS has descheduled (a loaded machine),
-			// maybe in favour of this one: give the core up.
-			if since.IsZero() {
-				since = time.Now()
-			}
-			if time.Since(since) > stepYieldAfter {
-				osYield()
-			} else {
-				runtime.Gosched()
-			}
+			// A part that takes much longer than any should is held by a
+			// goroutine whose thread the OS has descheduled: spinWait
+			// then gives the core up.
+			w.pause()
 		}
 	}
 }
-
-// stepYieldAfter is how long stepParts waits for a part by spinning
-// before it yields its thread to the OS between polls: several times
-// the longest part (an LSTM step at batch 8, hidden 256: about 30 us).
-const stepYieldAfter = 200 * time.Microsecond
