@@ -33,15 +33,16 @@ func (s *rnnShape) plainLSTM(d int, peep []float32, tape *rnnTape) bool {
 }
 
 // packedSteps reports whether a plain LSTM's recurrent products run on
-// the sgemm kernels with the packed Rᵀ of packWeights (batch above 1,
-// hidden a multiple of the kernels' panel width, R a constant). At
-// batch 1 they are matrix-vector products (BLAS sgemv).
+// the sgemm kernels with the packed Rᵀ of packWeights (hidden a multiple
+// of the kernels' panel width, R a constant): at batch 1 as
+// matrix-vector products (sgemm.PackedRow), above it as products of a
+// packed h (sgemm.Packed).
 func (s *rnnShape) packedSteps() bool { return s.rPacked != nil }
 
-// packedStepsSize is the scratch the packed steps need: h packed, twice
-// (the previous step's and the next).
+// packedStepsSize is the scratch the packed steps need above batch 1: h
+// packed, twice (the previous step's and the next).
 func (s *rnnShape) packedStepsSize() int {
-	if !s.packedSteps() {
+	if !s.packedSteps() || s.batch == 1 {
 		return 0
 	}
 	return 2 * sgemm.PackedASize(s.batch, s.hidden)
@@ -52,6 +53,7 @@ type lstmRun struct {
 	d       int
 	proj, r []float32 // input projections (biases added), R of d
 	rp      []float32 // packed Rᵀ of d, or nil
+	row     bool      // rp at batch 1: h·Rᵀ by sgemm.PackedRow on h itself
 	cell    []float32 // B×H
 	gates   []float32 // B×4H scratch
 	y       []float32 // nil: not wanted
@@ -81,10 +83,13 @@ func (s *rnnShape) lstmSteps(d int, proj, r, h, cell, hNext, gates, pk, y []floa
 	if s.packedSteps() {
 		run.rp = s.rPacked[d]
 		run.unit = sgemm.PanelN
-		n := sgemm.PackedASize(B, H)
-		run.hPacked = [2][]float32{pk[:n], pk[n : 2*n]}
-		sgemm.PackA(B, H, h, H, run.hPacked[0])
-		sgemm.PackA(B, H, h, H, run.hPacked[1])
+		run.row = B == 1
+		if !run.row {
+			n := sgemm.PackedASize(B, H)
+			run.hPacked = [2][]float32{pk[:n], pk[n : 2*n]}
+			sgemm.PackA(B, H, h, H, run.hPacked[0])
+			sgemm.PackA(B, H, h, H, run.hPacked[1])
+		}
 	}
 	units := (H + run.unit - 1) / run.unit
 	parts := 1
@@ -112,6 +117,10 @@ func (s *rnnShape) lstmStep(run *lstmRun, step, lo, hi int, cur, next []float32)
 	gh := 4 * H
 	gates := run.gates
 	for q := 0; q < 4; q++ {
+		if run.row {
+			sgemm.PackedRow(H, gh, cur, run.rp, gates, q*H+lo, q*H+hi)
+			continue
+		}
 		if run.rp != nil {
 			sgemm.Packed(B, gh, H, run.hPacked[step%2], run.rp, gates, gh, nil, false, false, q*H+lo, q*H+hi)
 			continue
@@ -164,7 +173,7 @@ func (s *rnnShape) lstmStep(run *lstmRun, step, lo, hi int, cur, next []float32)
 				copy(run.y[s.yAt(t, run.d, b)+lo:s.yAt(t, run.d, b)+hi], hn[lo:hi])
 			}
 		}
-		if run.rp != nil {
+		if run.rp != nil && !run.row {
 			// Row b of the packed next h: panel b/PanelM, lane b%PanelM.
 			dst := run.hPacked[(step+1)%2][b/sgemm.PanelM*sgemm.PanelM*H+b%sgemm.PanelM:]
 			for j := lo; j < hi; j++ {

@@ -13,8 +13,8 @@ import (
 // TestPlainLSTMSteps checks lstmSteps (a plain LSTM's steps, split over
 // workers at hidden 128) against the general step loop, which runs when
 // the node has peepholes: zero peepholes change nothing else. Both
-// directions, sequence_lens and initial states; batch 1 (BLAS
-// matrix-vector products), 3 and 8 (the sgemm kernels on packed Rᵀ).
+// directions, sequence_lens and initial states; batch 1 (matrix-vector
+// products on packed Rᵀ), 3 and 8 (the sgemm kernels on packed Rᵀ).
 func TestPlainLSTMSteps(t *testing.T) {
 	const T, I = 6, 5
 	for _, c := range []struct{ B, H int }{{1, 128}, {3, 128}, {8, 64}, {2, 8}} {
@@ -58,20 +58,28 @@ func TestPlainLSTMSteps(t *testing.T) {
 
 // TestLSTMPackedMatchesBLAS checks an LSTM big enough for its input
 // projections and steps to be split over two workers (sequence 40, batch
-// 8, input and hidden 64), on the sgemm kernels with the packed Wᵀ and
-// Rᵀ, against the same session options with BLAS products (BLASConv):
-// the split, the chunks of the projections and the packed h of each step.
+// 1 and 8, input and hidden 64), on the sgemm kernels with the packed Wᵀ
+// and Rᵀ, against the same session options with BLAS products
+// (BLASConv): the split, the chunks of the projections, the packed h of
+// each step at batch 8 and the matrix-vector products of sgemm.PackedRow
+// at batch 1.
 func TestLSTMPackedMatchesBLAS(t *testing.T) {
 	if !sgemm.Available() {
 		t.Skip("no sgemm kernels on this kernel path")
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
-	const T, B, I, H = 40, 8, 64, 64
+	for _, B := range []int{1, 8} {
+		t.Run(fmt.Sprintf("B%d", B), func(t *testing.T) { testLSTMPackedMatchesBLAS(t, B) })
+	}
+}
+
+func testLSTMPackedMatchesBLAS(t *testing.T, B int) {
+	const T, I, H = 40, 64, 64
 	net := newRNNNet("LSTM", 1, I, H, 3)
 	net.p = nil
 	m, err := LoadBytes(model(14, []*onnxpb.NodeProto{node("LSTM", []string{"X", "W", "R", "B"}, []string{"Y", "Y_h"}, aInt("hidden_size", H))},
 		[]*onnxpb.TensorProto{floatInit("W", net.w, 1, 4*H, I), floatInit("R", net.r, 1, 4*H, H), floatInit("B", net.b, 1, 8*H)},
-		[]*onnxpb.ValueInfoProto{vinfo("X", onnxpb.TensorProto_FLOAT, T, B, I)},
+		[]*onnxpb.ValueInfoProto{vinfo("X", onnxpb.TensorProto_FLOAT, T, int64(B), I)},
 		[]*onnxpb.ValueInfoProto{vinfo("Y", onnxpb.TensorProto_FLOAT), vinfo("Y_h", onnxpb.TensorProto_FLOAT)}))
 	if err != nil {
 		t.Fatal(err)

@@ -47,7 +47,7 @@ func (s *rnnShape) packWeights(n *Node, w, r *info) {
 		if w.c != nil {
 			s.wPacked = append(s.wPacked, rnnPackedT(n, w.c, d, gh, s.in))
 		}
-		if r.c != nil && s.kind.op == "LSTM" && s.batch > 1 && s.hidden%sgemm.PanelN == 0 {
+		if r.c != nil && s.kind.op == "LSTM" && s.hidden%sgemm.PanelN == 0 {
 			s.rPacked = append(s.rPacked, rnnPackedT(n, r.c, d, gh, s.hidden))
 		}
 	}
