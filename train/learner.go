@@ -27,6 +27,11 @@ type learner[T Float] interface {
 	// for the first time: HNet layers prev+1..st.Top (K_l and a_l, with
 	// their statistics reset); the MLP's every parameter.
 	redraw(st stage, prev int, rng *rand.Rand)
+	// mute switches off the output terms of the layers that stage st
+	// switches on for the first time (HNet: a_l = 0 for l = prev+1..st.Top),
+	// so that the model predicts what it predicted after the stage before;
+	// it reports false for a learner without stages (the MLP).
+	mute(st stage, prev int) bool
 }
 
 // snapshot is a copy of what training changes in a model.
@@ -64,6 +69,13 @@ func (h *hnetLearner[T]) redraw(st stage, prev int, rng *rand.Rand) {
 			}
 		}
 	}
+}
+
+func (h *hnetLearner[T]) mute(st stage, prev int) bool {
+	for l := prev + 1; l <= st.Top; l++ {
+		h.m.params[h.m.aOff+l-2] = 0
+	}
+	return true
 }
 
 // copyRows copies src into dst, reusing dst's arrays.
@@ -164,6 +176,8 @@ func (p *mlpLearner[T]) redraw(_ stage, _ int, rng *rand.Rand) {
 	clear(p.m.params)
 	p.m.init(rng)
 }
+
+func (p *mlpLearner[T]) mute(stage, int) bool { return false }
 
 func (p *mlpLearner[T]) model(dtype string) Model { return mlpModel(p.m, dtype) }
 func (p *mlpLearner[T]) normInit() []bool         { return nil }

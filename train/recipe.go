@@ -64,15 +64,37 @@ type stageResult struct {
 	steps, cycles, chosen int
 	val                   float64
 	candidates            []float64
+	// kept: no model trained in the stage beat, on validation, the
+	// model of the stage before (the new layers' output terms muted),
+	// which the stage therefore returns.
+	kept bool
 }
 
 // stage trains stage sg (index si; prev is the top layer of the stage
-// before, 1 for the first).
+// before, 1 for the first). After the first stage the model of the stage
+// before, with the new layers' output terms switched off (learner.mute),
+// is a contender too: it predicts what the last stage's model predicted,
+// and it is kept when no model trained in this stage has a lower
+// validation error, so that a stage never ends worse on validation than
+// it started. It does not take part in the patience rule, which measures
+// the progress of the stage's own training.
 func (p *plateau[T]) stage(ctx context.Context, si int, sg stage, prev int, task string) (stageResult, error) {
-	var start, best snapshot[T]
+	var start, best, trained snapshot[T]
 	p.ln.save(&start)
 	crng := rand.New(rand.NewPCG(p.cfg.Seed, restartStream+uint64(si)))
 	res := stageResult{val: math.Inf(1)}
+	if si > 0 && p.ln.mute(sg, prev) {
+		res.val, res.kept = p.validate(sg), true
+		p.ln.save(&best)
+		p.ln.load(&start)
+	}
+	keep := func(v float64) {
+		if v < res.val {
+			res.val, res.kept = v, false
+			p.ln.save(&best)
+		}
+	}
+	tval := math.Inf(1) // the best validation error of the stage's training
 	for c := 0; c < p.cfg.Restarts; c++ {
 		if c > 0 {
 			p.ln.load(&start)
@@ -84,12 +106,13 @@ func (p *plateau[T]) stage(ctx context.Context, si int, sg stage, prev int, task
 		}
 		res.steps += p.cfg.Cycle
 		res.candidates = append(res.candidates, v)
-		if v < res.val {
-			res.val, res.chosen = v, c
-			p.ln.save(&best)
+		if v < tval {
+			tval, res.chosen = v, c
+			p.ln.save(&trained)
 		}
+		keep(v)
 	}
-	p.ln.load(&best)
+	p.ln.load(&trained)
 	res.cycles = 1
 	for since := 0; since < p.cfg.Patience && res.steps+cycleSteps(p.cfg.Cycle, res.cycles) <= sg.Steps; {
 		n := cycleSteps(p.cfg.Cycle, res.cycles)
@@ -99,15 +122,13 @@ func (p *plateau[T]) stage(ctx context.Context, si int, sg stage, prev int, task
 		}
 		res.steps += n
 		res.cycles++
-		if v < res.val*(1-minGain) {
+		if v < tval*(1-minGain) {
 			since = 0
 		} else {
 			since++
 		}
-		if v < res.val {
-			res.val = v
-			p.ln.save(&best)
-		}
+		tval = min(tval, v)
+		keep(v)
 	}
 	p.ln.load(&best)
 	return res, nil
@@ -143,9 +164,15 @@ func (p *plateau[T]) cycle(ctx context.Context, sg stage, task string, steps int
 			p.progress()
 		}
 	}
+	return p.validate(sg), nil
+}
+
+// validate is the validation error of the model with stage sg's output
+// terms.
+func (p *plateau[T]) validate(sg stage) float64 {
 	pred, _ := p.ln.evaluate(p.val.X, p.val.N, sg)
 	if p.val.Task == concept.TaskClassification {
-		return ZeroOneError(pred, p.val.Y), nil
+		return ZeroOneError(pred, p.val.Y)
 	}
-	return RelMSE(pred, p.val.Y), nil
+	return RelMSE(pred, p.val.Y)
 }

@@ -53,6 +53,10 @@ type StageMetrics struct {
 	Cycles        int       `json:"cycles,omitempty"`
 	CandidateVals []float64 `json:"candidate_val_errors,omitempty"`
 	Chosen        int       `json:"chosen_candidate,omitempty"`
+	// KeptPrevious: no model trained in the stage beat the model of the
+	// stage before (its new output terms switched off) on validation, so
+	// the stage returned that model.
+	KeptPrevious bool `json:"kept_previous,omitempty"`
 }
 
 // Metrics is what metrics.json holds.
@@ -322,7 +326,7 @@ func run[T Float](ctx context.Context, cfg Config, tr, te *concept.Dataset, opt 
 			if err != nil {
 				return nil, err
 			}
-			sm.Steps, sm.Cycles, sm.CandidateVals, sm.Chosen = r.steps, r.cycles, r.candidates, r.chosen
+			sm.Steps, sm.Cycles, sm.CandidateVals, sm.Chosen, sm.KeptPrevious = r.steps, r.cycles, r.candidates, r.chosen, r.kept
 			sm.ValError = &r.val
 			for _, l := range st.LossTail {
 				sm.TrainLoss += l / float64(len(st.LossTail))
