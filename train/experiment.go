@@ -33,7 +33,8 @@ type SeparationConfig struct {
 	// PlateauConfig's settings) or RecipeFixed (StepsPerStage steps).
 	Recipe string `json:"recipe"`
 	// Kernels are kernel ridge baselines (train/kernel specs, e.g.
-	// "poly:4", "ntk:2"), ridge chosen on a validation split; above
+	// "poly:4", "ntk:2"; "comp" alone is the compositional kernel of each
+	// depth, comp:L), ridge chosen on a validation split; above
 	// ExactKernelN training points they use KernelMethod (default
 	// "nystrom:4096").
 	Kernels      []string `json:"kernels,omitempty"`
@@ -129,7 +130,7 @@ func Separation(ctx context.Context, sc SeparationConfig, log io.Writer) (*Separ
 				learners = append(learners, LearnerMLP)
 			}
 			for _, k := range sc.Kernels {
-				m, err := kernelRun(k, seed, sc.KernelMethod, tr, te)
+				m, err := kernelRun(kernelAtDepth(k, L), seed, sc.KernelMethod, tr, te)
 				if err != nil {
 					return nil, fmt.Errorf("L=%d seed %d kernel %s: %w", L, seed, k, err)
 				}
@@ -155,6 +156,16 @@ func Separation(ctx context.Context, sc SeparationConfig, log io.Writer) (*Separ
 		rep.Checks = append(rep.Checks, rep.checks(L)...)
 	}
 	return rep, nil
+}
+
+// kernelAtDepth is kernel spec k for concepts of depth L: "comp" alone
+// is the compositional kernel of depth L (comp:L); other specs are as
+// given.
+func kernelAtDepth(k string, L int) string {
+	if k == "comp" {
+		return fmt.Sprintf("comp:%d", L)
+	}
+	return k
 }
 
 // kernelPrefix starts the learner name of a kernel run.

@@ -83,3 +83,15 @@ func TestSeparationTableGolden(t *testing.T) {
 		t.Errorf("table differs from %s:\n%s\nwant:\n%s", golden, buf.Bytes(), g)
 	}
 }
+
+func TestKernelAtDepth(t *testing.T) {
+	for _, c := range []struct {
+		k    string
+		L    int
+		want string
+	}{{"comp", 4, "comp:4"}, {"comp", 5, "comp:5"}, {"comp:3", 5, "comp:3"}, {"poly:4", 5, "poly:4"}} {
+		if got := kernelAtDepth(c.k, c.L); got != c.want {
+			t.Errorf("kernelAtDepth(%q, %d) = %q, want %q", c.k, c.L, got, c.want)
+		}
+	}
+}

@@ -173,7 +173,7 @@ printing the table and writing --out).`,
 	f.StringVar(&sc.DType, "dtype", sc.DType, "float32 or float64")
 	addRecipeFlags(f, &tc)
 	f.IntVar(&tc.Width, "hnet-width", 0, "HNet width k' of every HNet mode (0: the concept's width + 1)")
-	f.StringSliceVar(&sc.Kernels, "kernels", nil, "kernel ridge baselines (e.g. poly:4,ntk:2; exact up to 10k points, then --kernel-method)")
+	f.StringSliceVar(&sc.Kernels, "kernels", nil, "kernel ridge baselines (e.g. poly:4,ntk:2; comp: the compositional kernel of each depth; exact up to 10k points, then --kernel-method)")
 	f.StringVar(&sc.KernelMethod, "kernel-method", "nystrom:4096", "kernel solver above 10k training points (cg[:M] or nystrom[:M])")
 	f.Float64Var(&tc.LR, "lr", tc.LR, "peak learning rate")
 	f.StringVarP(&out, "out", "o", "", "write the full report (every run's metrics) as JSON")
