@@ -232,7 +232,8 @@ def plateau(model, x, y, L, opts, gen, batch, lr):
     trains in cycles (fresh Adam, one-cycle schedule, lengths cycle x 2^j),
     the first cycle for r candidates (new layers redrawn), until patience
     cycles improve the best validation error by less than 2% or the step
-    cap; the best model on validation is kept. Returns the steps run."""
+    cap; the best model on validation is kept, the model of the stage before
+    (new output terms muted) among them. Returns the steps run."""
     cycle, patience = int(opts.get("--cycle", "2000")), int(opts.get("--patience", "2"))
     cap, restarts = int(opts.get("--step-cap", "48000")), int(opts.get("--restarts", "3"))
     nval = max(1, round(float(opts.get("--val-fraction", "0.1")) * x.shape[0]))
@@ -253,26 +254,41 @@ def plateau(model, x, y, L, opts, gen, batch, lr):
             for g in opt.param_groups:
                 g["lr"] = one_cycle(lr, t, T)
             opt.step()
+        return validate(top)
+
+    def validate(top):
         with torch.no_grad():
             F = model(xv, top).to(torch.float64)
             return (((F - yv) ** 2).mean() / yv.var(unbiased=False)).item()
 
-    for top, lo, T in stages:
+    for si, (top, lo, T) in enumerate(stages):
         start, best, bestv = snapshot(model), None, math.inf
+        if si > 0:
+            # The model of the stage before, the new output terms muted,
+            # competes (Go: plateau.stage and learner.mute).
+            with torch.no_grad():
+                for l in range(prev + 1, top + 1):
+                    model.a[l - 2] = 0
+            bestv, best = validate(top), snapshot(model)
+            restore(model, start)
+        tbest, tv = None, math.inf  # the best model the stage trains
         for c in range(restarts):
             if c > 0:
                 restore(model, start)
                 redraw(model, prev + 1, top, gen)
             v = run_cycle(top, lo, cycle)
             total += cycle
+            if v < tv:
+                tv, tbest = v, snapshot(model)
             if v < bestv:
-                bestv, best = v, snapshot(model)
-        restore(model, best)
+                bestv, best = v, tbest
+        restore(model, tbest)
         steps, j, since = restarts * cycle, 1, 0
         while since < patience and steps + (cycle << j) <= T:
             v = run_cycle(top, lo, cycle << j)
             steps, total, j = steps + (cycle << j), total + (cycle << j), j + 1
-            since = 0 if v < bestv * (1 - 0.02) else since + 1
+            since = 0 if v < tv * (1 - 0.02) else since + 1
+            tv = min(tv, v)
             if v < bestv:
                 bestv, best = v, snapshot(model)
         restore(model, best)

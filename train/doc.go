@@ -79,7 +79,11 @@
 // validation error continues. A stage ends when Patience (2) cycles in a
 // row lower the best validation error by less than 2%, or when the next
 // cycle would pass StepCap (48,000) steps (e2e and the MLP: (L-1) x
-// StepCap); the model with the lowest validation error is kept. Its
+// StepCap); the model with the lowest validation error is kept. After
+// the first stage the model of the stage before, with the new layers'
+// output terms switched off (a_l = 0, so it predicts what it predicted
+// then), competes too: a stage never ends worse on validation than it
+// started, and metrics.json marks a stage that kept it (kept_previous). Its
 // gradients are clipped to norm 0.3 (PlateauClip) rather than 1: deep
 // hq targets are heavy-tailed (a polynomial of degree 2^L in Gaussian
 // inputs), a batch holding one extreme point would otherwise dominate
