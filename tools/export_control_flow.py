@@ -22,13 +22,13 @@ then rename); existing files are left alone. One line per model is
 printed: the path and the operator histogram, subgraphs included.
 """
 import argparse
-import collections
-import os
 import sys
 
 import torch
 import torch.nn as nn
 import onnx
+
+from exportutil import export_models, replacing
 
 
 class DataDependent(nn.Module):
@@ -71,23 +71,9 @@ def build(cls, seed):
 def export(name, opset, seed, path):
     cls, example, inputs, outputs, axes = MODELS[name]
     m = build(cls, seed)
-    tmp = path + ".tmp"
-    try:
+    with replacing(path) as tmp:
         torch.onnx.export(m, example(), tmp, opset_version=opset, input_names=inputs,
                           output_names=outputs, dynamic_axes=axes)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
-def histogram(graph, ops):
-    for n in graph.node:
-        ops[n.op_type] += 1
-        for a in n.attribute:
-            if a.type == onnx.AttributeProto.GRAPH:
-                histogram(a.g, ops)
-    return ops
 
 
 def main():
@@ -97,18 +83,7 @@ def main():
     ap.add_argument("--opsets", default="17")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
-    os.makedirs(a.out, exist_ok=True)
-    for name in a.models.split(","):
-        if name not in MODELS:
-            print(f"unknown model {name}; known: {', '.join(MODELS)}", file=sys.stderr)
-            return 2
-        for opset in (int(o) for o in a.opsets.split(",")):
-            path = os.path.join(a.out, f"{name}_op{opset}.onnx")
-            if not os.path.exists(path):
-                export(name, opset, a.seed, path)
-            ops = histogram(onnx.load(path).graph, collections.Counter())
-            print(path, dict(sorted(ops.items())))
-    return 0
+    return export_models(a.out, a.models, MODELS, a.opsets, lambda name, opset, path: export(name, opset, a.seed, path))
 
 
 if __name__ == "__main__":

@@ -40,14 +40,14 @@ and the gradient of sum(logits * seed_out) with respect to emb, as
 "grad_emb" (seed_out: float32 of the shape of logits, in IN.npz).
 """
 import argparse
-import collections
-import os
 import sys
 
 import numpy as np
 import torch
 import torch.nn as nn
 import onnx
+
+from exportutil import export_models, replacing
 
 
 class Tagger(nn.Module):
@@ -141,14 +141,9 @@ def export(name, opset, seed, path):
         m = TaggerEncoder(build(Tagger, seed))
     else:
         m = build(cls, seed)
-    tmp = path + ".tmp"
-    try:
+    with replacing(path) as tmp:
         torch.onnx.export(m, example(), tmp, opset_version=opset, input_names=inputs,
                           output_names=outputs, dynamic_axes=axes)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def grad(seed, inp, out):
@@ -173,18 +168,7 @@ def main():
         return 0
     if not a.out:
         ap.error("--out is required")
-    os.makedirs(a.out, exist_ok=True)
-    for name in a.models.split(","):
-        if name not in MODELS:
-            print(f"unknown model {name}; known: {', '.join(MODELS)}", file=sys.stderr)
-            return 2
-        for opset in (int(o) for o in a.opsets.split(",")):
-            path = os.path.join(a.out, f"{name}_op{opset}.onnx")
-            if not os.path.exists(path):
-                export(name, opset, a.seed, path)
-            ops = collections.Counter(n.op_type for n in onnx.load(path).graph.node)
-            print(path, dict(sorted(ops.items())))
-    return 0
+    return export_models(a.out, a.models, MODELS, a.opsets, lambda name, opset, path: export(name, opset, a.seed, path))
 
 
 if __name__ == "__main__":

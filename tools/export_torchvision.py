@@ -21,12 +21,13 @@ import argparse
 import collections
 import os
 import sys
-import tempfile
 
 import torch
 import torch.nn as nn
 import torchvision
 import onnx
+
+from exportutil import replacing
 
 M = torchvision.models
 
@@ -113,17 +114,11 @@ def export(name, out_dir, seed):
     randomise_bn(model, gen)
     model.eval()
     x = torch.randn(2, 3, size, size, generator=gen)
-    fd, tmp = tempfile.mkstemp(suffix=".onnx.tmp", dir=out_dir)
-    os.close(fd)
-    try:
+    with replacing(path) as tmp:
         torch.onnx.export(model, x, tmp, opset_version=17, do_constant_folding=True,
                           input_names=["input"], output_names=["out"],
                           dynamic_axes={"input": {0: "batch"}, "out": {0: "batch"}})
         onnx.checker.check_model(onnx.load(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return path, size
 
 

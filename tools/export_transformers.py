@@ -56,15 +56,14 @@ gradients (torch autograd, per example) with respect to every parameter,
 in float64; and the outputs as "y".
 """
 import argparse
-import collections
-import os
 import sys
-import tempfile
 
 import numpy as np
 import torch
 import torch.nn as nn
 import onnx
+
+from exportutil import export_models, replacing
 
 # NTK_SEQ is ntk-encoder's fixed sequence length (its batch axis alone is
 # dynamic, as hierlearn ntk takes).
@@ -177,18 +176,12 @@ def export(name, opset, seed, path):
         m = Encoder(m)
         args = (torch.randn(2, 7, CONFIGS[name]["hidden"]), args[1])
         names = ["embeddings", "attention_mask"]
-    tmp = path + ".tmp"
-    try:
-        # Tracing with grad enabled keeps nn.TransformerEncoderLayer off its
-        # fused inference kernel (which has no ONNX form).
-        with torch.enable_grad():
-            torch.onnx.export(m, args, tmp, opset_version=opset,
-                              input_names=names, output_names=outputs,
-                              dynamic_axes={**{n: seqax for n in names}, **axes})
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    # Tracing with grad enabled keeps nn.TransformerEncoderLayer off its
+    # fused inference kernel (which has no ONNX form).
+    with replacing(path) as tmp, torch.enable_grad():
+        torch.onnx.export(m, args, tmp, opset_version=opset,
+                          input_names=names, output_names=outputs,
+                          dynamic_axes={**{n: seqax for n in names}, **axes})
 
 
 def grad(name, seed, inp, out):
@@ -240,18 +233,7 @@ def main():
     if a.grad:
         grad("bert-tiny", a.seed, a.grad[0], a.grad[1])
         return 0
-    os.makedirs(a.out, exist_ok=True)
-    for name in a.models.split(","):
-        if name not in CONFIGS:
-            print(f"unknown model {name}; known: {', '.join(CONFIGS)}", file=sys.stderr)
-            return 2
-        for opset in (int(o) for o in a.opsets.split(",")):
-            path = os.path.join(a.out, f"{name}_op{opset}.onnx")
-            if not os.path.exists(path):
-                export(name, opset, a.seed, path)
-            ops = collections.Counter(n.op_type for n in onnx.load(path).graph.node)
-            print(path, dict(sorted(ops.items())))
-    return 0
+    return export_models(a.out, a.models, CONFIGS, a.opsets, lambda name, opset, path: export(name, opset, a.seed, path))
 
 
 if __name__ == "__main__":

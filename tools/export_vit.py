@@ -27,14 +27,14 @@ rename); existing files are left alone. One line per model is printed:
 the path and the operator histogram.
 """
 import argparse
-import collections
-import os
 import sys
 
 import torch
 import torch.nn as nn
 import torchvision
 import onnx
+
+from exportutil import export_models, replacing
 
 MODELS = {
     "vit_b_16": torchvision.models.vit_b_16,
@@ -61,17 +61,11 @@ def build(name, seed):
 def export(name, opset, seed, path):
     m = build(name, seed)
     x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(seed + 2))
-    tmp = path + ".tmp"
-    try:
-        with torch.enable_grad():
-            torch.onnx.export(m, x, tmp, opset_version=opset, do_constant_folding=True,
-                              input_names=["input"], output_names=["out"],
-                              dynamic_axes={"input": {0: "batch"}, "out": {0: "batch"}})
+    with replacing(path) as tmp, torch.enable_grad():
+        torch.onnx.export(m, x, tmp, opset_version=opset, do_constant_folding=True,
+                          input_names=["input"], output_names=["out"],
+                          dynamic_axes={"input": {0: "batch"}, "out": {0: "batch"}})
         onnx.checker.check_model(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def main():
@@ -81,20 +75,8 @@ def main():
     ap.add_argument("--opsets", default="14,17")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
-    os.makedirs(a.out, exist_ok=True)
     torch.set_num_threads(1)
-    for name in a.models.split(","):
-        if name not in MODELS:
-            print(f"unknown model {name}; known: {', '.join(MODELS)}", file=sys.stderr)
-            return 2
-        for opset in (int(o) for o in a.opsets.split(",")):
-            path = os.path.join(a.out, f"{name}_op{opset}.onnx")
-            if not os.path.exists(path):
-                export(name, opset, a.seed, path)
-            ops = collections.Counter(n.op_type for n in onnx.load(path, load_external_data=False).graph.node)
-            print(path, dict(sorted(ops.items())))
-            sys.stdout.flush()
-    return 0
+    return export_models(a.out, a.models, MODELS, a.opsets, lambda name, opset, path: export(name, opset, a.seed, path))
 
 
 if __name__ == "__main__":

@@ -65,6 +65,8 @@ import torch.nn.functional as F
 import torchvision
 from onnx import TensorProto, helper, numpy_helper
 
+from exportutil import replacing
+
 VERSION = "3"  # in the file names: files of an older version are not reused
 
 
@@ -110,14 +112,8 @@ def save(model, path, meta):
         e = model.metadata_props.add()
         e.key, e.value = k, str(v)
     onnx.checker.check_model(model)
-    fd, tmp = tempfile.mkstemp(suffix=".onnx.tmp", dir=os.path.dirname(path))
-    os.close(fd)
-    try:
+    with replacing(path) as tmp:
         onnx.save(model, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def export_float(name, path, seed):
