@@ -147,15 +147,19 @@ func torchModel(ctx context.Context, c Cell, d Data, model string) (string, erro
 	} else if fam != "mlp" && fam != "resnet" {
 		return "", fmt.Errorf("torch model %q: want hnet:MODE, mlp or resnet", model)
 	}
-	if v, ok := c.Options["steps_per_stage"].(float64); ok {
-		args = append(args, "--steps-per-stage", fmt.Sprint(int(v)))
+	var o struct {
+		StepsPerStage *int  `json:"steps_per_stage"`
+		Hidden        []int `json:"hidden"`
 	}
-	if v, ok := c.Options["steps_per_stage"].(int); ok {
-		args = append(args, "--steps-per-stage", fmt.Sprint(v))
+	if err := c.DecodeOptions(&o); err != nil {
+		return "", err
 	}
-	if hs, ok := c.Options["hidden"].([]any); ok && fam == "mlp" {
+	if o.StepsPerStage != nil {
+		args = append(args, "--steps-per-stage", fmt.Sprint(*o.StepsPerStage))
+	}
+	if len(o.Hidden) > 0 && fam == "mlp" {
 		var parts []string
-		for _, h := range hs {
+		for _, h := range o.Hidden {
 			parts = append(parts, fmt.Sprint(h))
 		}
 		args = append(args, "--hidden", strings.Join(parts, ","))
