@@ -155,8 +155,9 @@ func (a Attack) from(m Model, x, start, y []float64, rows int) []float64 {
 	return adv
 }
 
-// step moves x by size along the normalised g.
-func step(x, g []float64, size float64, norm string) {
+// step moves x by size along the normalised g (float64 for the attacks
+// of evaluation, float32 for those of training, net32).
+func step[T float32 | float64](x, g []T, size T, norm string) {
 	if norm == LInf {
 		for i, v := range g {
 			switch {
@@ -168,17 +169,17 @@ func step(x, g []float64, size float64, norm string) {
 		}
 		return
 	}
-	n := blas64.Nrm2(blas64.Vector{N: len(g), Inc: 1, Data: g})
+	n := norm2(g)
 	if n == 0 {
 		return
 	}
 	for i, v := range g {
-		x[i] += size * v / n
+		x[i] += size * v / T(n)
 	}
 }
 
 // project maps x into the ball of radius eps around x0.
-func project(x, x0 []float64, eps float64, norm string) {
+func project[T float32 | float64](x, x0 []T, eps T, norm string) {
 	if norm == LInf {
 		for i := range x {
 			x[i] = x0[i] + max(-eps, min(eps, x[i]-x0[i]))
@@ -187,11 +188,11 @@ func project(x, x0 []float64, eps float64, norm string) {
 	}
 	ss := 0.0
 	for i := range x {
-		e := x[i] - x0[i]
+		e := float64(x[i] - x0[i])
 		ss += e * e
 	}
-	if n := math.Sqrt(ss); n > eps {
-		s := eps / n
+	if n := math.Sqrt(ss); n > float64(eps) {
+		s := T(float64(eps) / n)
 		for i := range x {
 			x[i] = x0[i] + s*(x[i]-x0[i])
 		}

@@ -48,7 +48,12 @@
 // kernel predictor is train/kernel's kernel ridge regression on the ±1
 // labels with (<x, x'>/d + 1)^p, the ridge chosen on a validation split.
 // Random streams: the network's weights from PCG (Seed, 0x70757269), the
-// batches from PCG (Seed, 0xba7c).
+// batches from PCG (Seed, 0xba7c). The networks' batches run in single
+// precision: the attack of adversarial training, the forward pass and the
+// parameter gradient on a float32 copy of the weights through blas32's
+// Sgemm (internal/numeric's kernels), each product X W^T computed once for
+// both the scores and the gradient; the weights and the optimiser stay in
+// float64, and so does everything Run measures.
 //
 // # Attacks
 //

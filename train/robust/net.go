@@ -127,17 +127,6 @@ func (n *Net) InputGrad(x []float64, rows int, r []float64) []float64 {
 	return gx
 }
 
-// paramGrad returns f on the points and the gradients of sum_t r_t f(x_t)
-// with respect to W (Width x D) and B.
-func (n *Net) paramGrad(x []float64, rows int, r []float64) (f, gw, gb []float64) {
-	f = n.Scores(x, rows)
-	ra := scaledCopy(r, n.Alpha)
-	_, gu, gb := n.half(x, rows, n.W, n.B, ra)
-	gw = make([]float64, n.Width*n.D)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, gen(rows, n.Width, gu), gen(rows, n.D, x), 0, gen(n.Width, n.D, gw))
-	return f, gw, gb
-}
-
 func scaledCopy(r []float64, s float64) []float64 {
 	out := make([]float64, len(r))
 	for i, v := range r {

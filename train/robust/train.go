@@ -97,38 +97,48 @@ func (c Config) alpha() float64 {
 	return 1
 }
 
-// params is what SGD updates: views of a model's weights and their
-// gradient function.
+// params is what the optimiser updates: views of a model's weights and
+// the function that attacks a batch (adv.Method "" for none) and returns
+// the attacked batch's mean logistic loss and the gradient of that mean
+// divided by alpha^2. load, when set, runs after every update.
 type params struct {
-	w     [][]float64
-	grad  func(x []float64, rows int, r []float64) (f []float64, g [][]float64)
-	model Model
+	w        [][]float64
+	lossGrad func(x, y []float64, rows int, adv Attack) (loss float64, g [][]float64)
+	load     func()
 }
 
+// netParams trains a Net through its float32 copy (net32).
 func netParams(n *Net) params {
-	return params{w: [][]float64{n.W, n.B}, model: n,
-		grad: func(x []float64, rows int, r []float64) ([]float64, [][]float64) {
-			f, gw, gb := n.paramGrad(x, rows, r)
-			return f, [][]float64{gw, gb}
+	e := newNet32(n)
+	return params{w: [][]float64{n.W, n.B}, load: e.load,
+		lossGrad: func(x, y []float64, rows int, adv Attack) (float64, [][]float64) {
+			loss := e.batchLossGrad(x, y, rows, adv)
+			return loss, [][]float64{e.gw64, e.gb}
 		}}
 }
 
 func linearParams(l *Linear) params {
 	b := []float64{l.B}
-	p := params{w: [][]float64{l.W, b}, model: l}
-	p.grad = func(x []float64, rows int, r []float64) ([]float64, [][]float64) {
-		l.B = b[0]
-		d := len(l.W)
-		f := l.Scores(x, rows)
-		gw := make([]float64, d)
-		gb := 0.0
-		for t := range rows {
-			for i, v := range x[t*d : (t+1)*d] {
-				gw[i] += r[t] * v
-			}
-			gb += r[t]
+	d := len(l.W)
+	p := params{w: [][]float64{l.W, b}, load: func() { l.B = b[0] }}
+	p.lossGrad = func(x, y []float64, rows int, adv Attack) (float64, [][]float64) {
+		if adv.Method != "" {
+			x = adv.Perturb(l, x, y, rows)
 		}
-		return f, [][]float64{gw, {gb}}
+		// The gradient of the mean logistic loss with respect to f is
+		// -y sigma(-y f)/rows.
+		gw := make([]float64, d)
+		gb, loss := 0.0, 0.0
+		for t, v := range l.Scores(x, rows) {
+			m := y[t] * v
+			loss += softplus(-m)
+			r := -y[t] * sigmoid(-m) / float64(rows)
+			for i, xi := range x[t*d : (t+1)*d] {
+				gw[i] += r * xi
+			}
+			gb += r
+		}
+		return loss / float64(rows), [][]float64{gw, {gb}}
 	}
 	return p
 }
@@ -181,8 +191,6 @@ func Train(ctx context.Context, c Config, tr *concept.Dataset) (*Trained, error)
 	perm, pos := rng.Perm(tr.N), 0
 	x := make([]float64, batch*d)
 	y := make([]float64, batch)
-	r := make([]float64, batch)
-	a2 := c.alpha() * c.alpha()
 	logEvery := max(1, c.Steps/10)
 	lossSum, lossN := 0.0, 0
 	for s := range c.Steps {
@@ -198,27 +206,17 @@ func Train(ctx context.Context, c Config, tr *concept.Dataset) (*Trained, error)
 			copy(x[t*d:(t+1)*d], tr.X[i*d:(i+1)*d])
 			y[t] = tr.Y[i]
 		}
-		xb := x
+		adv := Attack{}
 		if c.Adv.Method != "" && s >= c.Warmup {
-			xb = c.Adv.Perturb(p.model, x, y, batch)
+			adv = c.Adv
 		}
-		// The gradient of mean logistic(y f)/alpha^2 with respect to f
-		// is -y sigma(-y f)/(batch alpha^2): one pass for f, one for the
-		// gradient.
-		f := p.model.Scores(xb, batch)
-		loss := 0.0
-		for t, v := range f {
-			m := y[t] * v
-			loss += softplus(-m)
-			r[t] = -y[t] * sigmoid(-m) / (float64(batch) * a2)
-		}
-		lossSum += loss / float64(batch)
+		loss, g := p.lossGrad(x, y, batch, adv)
+		lossSum += loss
 		lossN++
 		if (s+1)%logEvery == 0 {
 			out.Loss = append(out.Loss, lossSum/float64(lossN))
 			lossSum, lossN = 0, 0
 		}
-		_, g := p.grad(xb, batch, r)
 		lr := c.LR
 		if c.Cosine {
 			lr *= (1 + math.Cos(math.Pi*float64(s)/float64(c.Steps))) / 2
@@ -234,9 +232,7 @@ func Train(ctx context.Context, c Config, tr *concept.Dataset) (*Trained, error)
 				}
 			}
 		}
-		if out.Linear != nil {
-			out.Linear.B = p.w[1][0]
-		}
+		p.load()
 	}
 	for _, v := range out.Loss {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
