@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -67,25 +68,41 @@ func TestPurificationPreset(t *testing.T) {
 			t.Errorf("%s: %v", c, err)
 		}
 	}
-	if len(seeds) < 5 || len(p.Cells) != (12+len(linfScalingDims))*5 {
+	if len(seeds) < 5 || len(p.Cells) != (2*8+len(linfScalingDims))*5 {
 		t.Errorf("%d cells over %d seeds", len(p.Cells), len(seeds))
 	}
-	// The scaling cells train and evaluate at l-infinity radius 0.4/sqrt(d).
-	scaling := 0
+	// The l2 sweep at d=100 is evaluated under l2 only, the l-infinity
+	// sweep at d=400 under l-infinity only, trained at 0.4/sqrt(d) = 0.02
+	// on 40,000 points, width 400; the scaling cells train and evaluate
+	// the linear model at l-infinity radius 0.4/sqrt(d).
+	scaling, linf := 0, 0
 	for _, c := range p.Cells {
 		spec, _, err := sparseCodingOf(c.Dataset)
-		if err != nil || spec.D == 100 {
-			continue
+		e, err2 := purificationExperiment(c)
+		if err != nil || err2 != nil {
+			t.Fatalf("%s: %v, %v", c, err, err2)
 		}
-		scaling++
-		e, err := purificationExperiment(c)
 		want := linfScale / math.Sqrt(float64(spec.D))
-		if err != nil || c.Learner != linfScalingLearner || e.Train.Adv.Eps != want || len(e.LInfRadii) != 1 || e.LInfRadii[0] != want {
-			t.Errorf("%s: %v, training radius %v and grid %v, want %v", c, err, e.Train.Adv.Eps, e.LInfRadii, want)
+		switch {
+		case spec.D == 400:
+			linf++
+			if c.N != 40000 || e.Train.Width != 400 || len(e.L2Radii) != 0 || !slices.Contains(e.LInfRadii, 0.02) ||
+				(e.Train.Adv.Method != "" && (e.Train.Adv.Norm != robust.LInf || e.Train.Adv.Eps != 0.02)) {
+				t.Errorf("%s: n %d, width %d, attack %+v, grids %v and %v", c, c.N, e.Train.Width, e.Train.Adv, e.L2Radii, e.LInfRadii)
+			}
+		case c.Learner == linfScalingLearner:
+			scaling++
+			if e.Train.Adv.Eps != want || len(e.LInfRadii) != 1 || e.LInfRadii[0] != want {
+				t.Errorf("%s: training radius %v and grid %v, want %v", c, e.Train.Adv.Eps, e.LInfRadii, want)
+			}
+		default:
+			if spec.D != 100 || len(e.LInfRadii) != 0 || (e.Train.Adv.Method != "" && e.Train.Adv.Norm != robust.L2) {
+				t.Errorf("%s: attack %+v, l-infinity grid %v", c, e.Train.Adv, e.LInfRadii)
+			}
 		}
 	}
-	if scaling != len(linfScalingDims)*5 {
-		t.Errorf("%d scaling cells", scaling)
+	if scaling != len(linfScalingDims)*5 || linf != 8*5 {
+		t.Errorf("%d scaling cells, %d at d=400", scaling, linf)
 	}
 }
 
@@ -124,7 +141,7 @@ func TestPurificationRun(t *testing.T) {
 	}
 	rep := string(b)
 	for _, want := range []string{"### Feature purification", "breaking radius", "robust:poly:2", "mixture ratio at init",
-		"against d", "| 36 | 0.1333 | 0.8 | 2 |", "| 64 | 0.1 | 0.8 | 2 |", "under the worst perturbation, in closed form",
+		"against d", "| 36 | 400 | 0.1333 | 0.8 | 2 |", "| 64 | 400 | 0.1 | 0.8 | 2 |", "under the worst perturbation, in closed form",
 		"purification-robust-l2.png", "purification-mixture.png", "purification-profile.png"} {
 		if !strings.Contains(rep, want) {
 			t.Errorf("report lacks %q", want)
