@@ -90,6 +90,9 @@ func TestPurificationPreset(t *testing.T) {
 				(e.Train.Adv.Method != "" && (e.Train.Adv.Norm != robust.LInf || e.Train.Adv.Eps != 0.02)) {
 				t.Errorf("%s: n %d, width %d, attack %+v, grids %v and %v", c, c.N, e.Train.Width, e.Train.Adv, e.L2Radii, e.LInfRadii)
 			}
+			if steps := map[bool]int{true: linfFGMSteps, false: 3000}[c.Learner == linfFGMLearner]; e.Kind != robust.KindPoly && e.Train.Steps != steps {
+				t.Errorf("%s: %d steps, want %d", c, e.Train.Steps, steps)
+			}
 		case c.Learner == linfScalingLearner:
 			scaling++
 			if e.Train.Adv.Eps != want || len(e.LInfRadii) != 1 || e.LInfRadii[0] != want {
