@@ -3,6 +3,8 @@ package importer
 import (
 	"math"
 	"runtime"
+
+	"github.com/hierlearn/hierlearn/internal/numeric/vec"
 )
 
 // bnPlanes is training-mode BatchNormalization over an input [N, C, ...]
@@ -38,27 +40,18 @@ func (b *bnPlanes) plane(x []float32, i, c int) []float32 {
 	return x[o : o+b.hw]
 }
 
-// channelStats returns channel c's mean and biased variance (two passes,
-// float64 sums).
+// channelStats returns channel c's mean and biased variance (two passes:
+// each plane summed in float32 by vec, the planes' sums in float64).
 func (b *bnPlanes) channelStats(x []float32, c int) (mean, variance float64) {
 	var s float64
 	for i := 0; i < b.n; i++ {
-		var p float32 // a plane's sum in float32 (hw values), the planes' in float64
-		for _, v := range b.plane(x, i, c) {
-			p += v
-		}
-		s += float64(p)
+		s += float64(vec.Sum(b.plane(x, i, c)))
 	}
 	mean = s / float64(b.count())
 	m := float32(mean)
 	var q float64
 	for i := 0; i < b.n; i++ {
-		var p float32
-		for _, v := range b.plane(x, i, c) {
-			d := v - m
-			p += d * d
-		}
-		q += float64(p)
+		q += float64(vec.SumSquaredDeviation(b.plane(x, i, c), m))
 	}
 	return mean, q / float64(b.count())
 }
@@ -87,10 +80,7 @@ func (b *bnPlanes) run(x, y, scale, bias []float32) (mean, inv []float64) {
 			a := float32(float64(scale[c]) * inv[c])
 			sh := float32(float64(bias[c]) - m*float64(scale[c])*inv[c])
 			for i := 0; i < b.n; i++ {
-				yp := b.plane(y, i, c)
-				for j, v := range b.plane(x, i, c) {
-					yp[j] = v*a + sh
-				}
+				vec.Affine(b.plane(y, i, c), b.plane(x, i, c), a, sh)
 			}
 		}
 	})
@@ -109,12 +99,7 @@ func (b *bnPlanes) back(x, gy, scale []float32, st bnStats, gx, gs, gb []float32
 			m := float32(mean[c])
 			var sg, sgx float64 // Σ gy and Σ gy·(x - mean)
 			for i := 0; i < b.n; i++ {
-				xp := b.plane(x, i, c)
-				var p, q float32
-				for j, g := range b.plane(gy, i, c) {
-					p += g
-					q += g * (xp[j] - m)
-				}
+				p, q := vec.SumAndDotDeviation(b.plane(gy, i, c), b.plane(x, i, c), m)
 				sg += float64(p)
 				sgx += float64(q)
 			}
@@ -133,10 +118,7 @@ func (b *bnPlanes) back(x, gy, scale []float32, st bnStats, gx, gs, gb []float32
 			B := float32(-k * inv[c] * inv[c] * sgx / M)
 			C0 := float32(-k * sg / M)
 			for i := 0; i < b.n; i++ {
-				xp, gp := b.plane(x, i, c), b.plane(gx, i, c)
-				for j, g := range b.plane(gy, i, c) {
-					gp[j] += A*g + B*(xp[j]-m) + C0
-				}
+				vec.AddAffineDeviation(b.plane(gx, i, c), b.plane(gy, i, c), b.plane(x, i, c), A, B, m, C0)
 			}
 		}
 	})

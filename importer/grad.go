@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/hierlearn/hierlearn/internal/numeric/vec"
 )
 
 // GradSession runs a Model with a tape and differentiates it. Params are
@@ -200,6 +202,7 @@ func (g *GradSession) planFor(in []*Tensor) (*gradPlan, error) {
 			gp.back[i] = backAlias // a view, whatever the operator
 		} else if s.node.Op == "BatchNormalization" && (g.training || s.node.attrInt("training_mode", 0) != 0) {
 			gp.back[i] = backBatchNormTrain
+			p.steps[i].out = withSavedStats(s.out)
 		} else {
 			gp.back[i] = s.node.def().back
 		}
@@ -371,12 +374,7 @@ func (t *Tape) Backward(seeds map[string]*Tensor) (*Grads, error) {
 		if s.node.fuseRelu {
 			y := c.out[0].F
 			masked = pool.get(len(y))
-			g := c.gout[0]
-			for i, v := range y {
-				if v > 0 {
-					masked[i] = g[i]
-				}
-			}
+			vec.AddWherePositive(masked, c.gout[0], y)
 			c.gout[0] = masked
 		}
 		err := safeBack(fn, c)

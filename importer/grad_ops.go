@@ -3,6 +3,8 @@ package importer
 import (
 	"fmt"
 	"math"
+
+	"github.com/hierlearn/hierlearn/internal/numeric/vec"
 )
 
 // backCtx is one step of the tape seen by its backward function: the
@@ -40,12 +42,8 @@ func backUnary(c *backCtx) error {
 	if gx == nil {
 		return nil
 	}
-	if c.n.Op == "Relu" { // the common case, without the switch per element
-		for i, g := range gy {
-			if x[i] > 0 {
-				gx[i] += g
-			}
-		}
+	if c.n.Op == "Relu" { // the common case, vectorised and without a branch per element
+		vec.AddWherePositive(gx, gy, x)
 		return nil
 	}
 	alpha := c.n.attrFloat("alpha", 0.01)

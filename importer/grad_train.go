@@ -74,7 +74,10 @@ func (g *GradSession) updateRunningStats(gp *gradPlan, ws *workspace) (map[int]b
 		if count < 2 {
 			return nil, fmt.Errorf("importer: node %q (BatchNormalization): training mode needs more than one value per channel, got input %v", n.Name, x.Shape)
 		}
-		mean, inv := bp.stats(x.F)
+		mean, inv, ok := savedBNStats(ws.stepOut[si], bp.c)
+		if !ok {
+			mean, inv = bp.stats(x.F)
+		}
 		all[si] = bnStats{mean, inv}
 		mom := float64(n.attrFloat("momentum", 0.9))
 		for j, name := range n.Inputs[3:5] {
@@ -109,6 +112,9 @@ func buildBatchNormTrain(n *Node, x *info) ([]*info, *kernel, error) {
 	bp := newBNPlanes(x.shape, eps)
 	k := &kernel{run: func(in, o []*Tensor, _ []float32) {
 		mean, inv := bp.run(in[0].F, o[0].F, in[1].F, in[2].F)
+		if len(o) > bnSavedOut {
+			saveBNStats(o[bnSavedOut], mean, inv)
+		}
 		for j := 1; j < min(len(o), 3); j++ {
 			if o[j] == nil || o[j].F == nil {
 				continue
@@ -134,11 +140,57 @@ func backBatchNormTrain(c *backCtx) error {
 	x := c.in[0]
 	bp := newBNPlanes(x.Shape, float64(c.n.attrFloat("epsilon", 1e-5)))
 	var st bnStats
+	var ok bool
 	if c.bn != nil {
 		st = *c.bn
-	} else {
+	} else if st.mean, st.inv, ok = savedBNStats(c.out, bp.c); !ok {
 		st.mean, st.inv = bp.stats(x.F)
 	}
 	bp.back(x.F, c.gout[0], c.in[1].F, st, c.gin[0], c.gin[1], c.gin[2])
 	return nil
+}
+
+// bnSavedOut is the index of the hidden output in which a training-mode
+// BatchNormalization kernel of a grad plan keeps its batch statistics
+// (after the node's three possible outputs; withSavedStats adds it), so
+// that neither the running statistics' update nor the backward pass
+// computes them again. As PyTorch's save_mean and save_invstd, they are
+// kept in float32: the mean, then 1/sqrt(var + eps), per channel.
+const bnSavedOut = 3
+
+// withSavedStats returns a step's output ids with the hidden statistics
+// output appended (absent outputs -1: newWorkspace gives each an unshared
+// empty Tensor).
+func withSavedStats(out []int) []int {
+	ids := append([]int{}, out...)
+	for len(ids) <= bnSavedOut {
+		ids = append(ids, -1)
+	}
+	return ids
+}
+
+// saveBNStats stores the batch statistics in t (allocated on the first
+// run of each workspace).
+func saveBNStats(t *Tensor, mean, inv []float64) {
+	C := len(mean)
+	if len(t.F) != 2*C {
+		t.DType, t.Shape, t.F = Float32, []int{2, C}, make([]float32, 2*C)
+	}
+	for c := range C {
+		t.F[c], t.F[C+c] = float32(mean[c]), float32(inv[c])
+	}
+}
+
+// savedBNStats returns the statistics saveBNStats kept in a step's
+// outputs, if it did, for C channels.
+func savedBNStats(out []*Tensor, C int) (mean, inv []float64, ok bool) {
+	if len(out) <= bnSavedOut || len(out[bnSavedOut].F) != 2*C {
+		return nil, nil, false
+	}
+	f := out[bnSavedOut].F
+	mean, inv = make([]float64, C), make([]float64, C)
+	for c := range C {
+		mean[c], inv[c] = float64(f[c]), float64(f[C+c])
+	}
+	return mean, inv, true
 }
