@@ -22,7 +22,9 @@ import (
 //	dW_t[M, C] += D · P[:, off_t : off_t+cols]ᵀ   (one BLAS GEMM per tap)
 //	dP[C, p]    = Σ_t W_tᵀ · D[:, p - off_t]
 //
-// and dx is the interior of dP. The second is itself a stride-1
+// and dx is the interior of dP. Where the sgemm kernels run, the first
+// is one sgemm.TapDot over all (channel, tap) windows of P instead,
+// which streams D and P once rather than once per tap. The second is itself a stride-1
 // convolution of D (whose margin makes p - off_t = p + off_{taps-1-t} -
 // maxOff non-negative) with the transposed, flipped weights, which
 // sgemm.Shifted computes in one pass (nine BLAS GEMMs on the generic
@@ -74,9 +76,13 @@ func backConvShifted(c *backCtx, w *window) {
 		defer putFloats(buf)
 		P, dP, D := (*buf)[:pSize], (*buf)[pSize:2*pSize], (*buf)[2*pSize:]
 		var dw []float32
+		var wins []int // fast: TapDot's window of each (channel, tap)
 		if gw != nil {
 			dw = make([]float32, taps*M*C)
 			partial[wi] = dw
+			if fast {
+				wins = make([]int, C*taps)
+			}
 		}
 		for b0 := lo; b0 < hi; b0 += cnt {
 			k := min(cnt, hi-b0)
@@ -103,9 +109,18 @@ func backConvShifted(c *backCtx, w *window) {
 						}
 					}
 				}
-				for t := 0; t < taps; t++ {
-					blas32.Gemm(blas.NoTrans, blas.Trans, 1, gen(M, cols, ldd, D[maxOff:]), gen(C, cols, ld, P[offs[t]:]),
-						1, gen(M, C, C, dw[t*M*C:]))
+				if fast {
+					for ch := 0; ch < C; ch++ {
+						for t, o := range offs {
+							wins[ch*taps+t] = ch*ld + o
+						}
+					}
+					sgemm.TapDot(M, cols, D[maxOff:], ldd, P, wins, dw, C*taps)
+				} else {
+					for t := 0; t < taps; t++ {
+						blas32.Gemm(blas.NoTrans, blas.Trans, 1, gen(M, cols, ldd, D[maxOff:]), gen(C, cols, ld, P[offs[t]:]),
+							1, gen(M, C, C, dw[t*M*C:]))
+					}
 				}
 			}
 			if gx == nil {
@@ -136,6 +151,10 @@ func backConvShifted(c *backCtx, w *window) {
 	}
 	for _, dw := range partial {
 		if dw == nil {
+			continue
+		}
+		if fast { // TapDot's dw has gw's layout
+			addTo(gw, dw)
 			continue
 		}
 		for t := 0; t < taps; t++ {

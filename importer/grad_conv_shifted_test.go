@@ -24,6 +24,7 @@ func TestConvBackShiftedMatchesIm2col(t *testing.T) {
 	}{
 		{"3x3 pad 1, one chunk", []int64{4, 3, 8, 8}, []int64{5, 3, 3, 3}, []*onnxpb.AttributeProto{aInts("pads", 1, 1, 1, 1)}, 1 << 21},
 		{"3x3 pad 1, chunks of 2", []int64{5, 3, 8, 8}, []int64{5, 3, 3, 3}, []*onnxpb.AttributeProto{aInts("pads", 1, 1, 1, 1)}, 2 * 8 * 103},
+		{"3x3 pad 1, 16 to 18 channels (whole and partial TapDot tiles)", []int64{3, 16, 8, 8}, []int64{18, 16, 3, 3}, []*onnxpb.AttributeProto{aInts("pads", 1, 1, 1, 1)}, 1 << 21},
 		{"2x3 asymmetric pads, chunks of 1", []int64{3, 2, 6, 5}, []int64{4, 2, 2, 3}, []*onnxpb.AttributeProto{aInts("pads", 0, 2, 1, 0)}, 1},
 	}
 	for _, c := range cases {

@@ -1,0 +1,250 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// TapDot's micro-kernels: c[i·ldc + j] += Σ_{q<k} a[i·lda + q]·b[offs[j] + q]
+// for the tile's rows i and 6 windows j, the sums over q kept in the
+// vector lanes (one accumulator per (i, j)) and reduced horizontally once
+// at the end. One index register (R13, in bytes) walks every row and
+// window.
+
+// REDUCE16(Z, Y, dst) adds the 16 lanes of Z (Y its lower 256 bits) to
+// the float at dst, with Z24-Z25 as scratch.
+#define REDUCE16(Z, Y, dst) \
+	VEXTRACTF32X8 $1, Z, Y24; \
+	VADDPS        Y, Y24, Y24; \
+	VEXTRACTF32X4 $1, Y24, X25; \
+	VADDPS        X25, X24, X24; \
+	VPERMILPS     $0x4e, X24, X25; \
+	VADDPS        X25, X24, X24; \
+	VPERMILPS     $0xb1, X24, X25; \
+	VADDSS        X25, X24, X24; \
+	VADDSS        dst, X24, X24; \
+	VMOVSS        X24, dst
+
+// REDUCE8(Y, X, dst) adds the 8 lanes of Y (X its lower 128 bits) to the
+// float at dst, with Y14-Y15 as scratch.
+#define REDUCE8(Y, X, dst) \
+	VEXTRACTF128 $1, Y, X14; \
+	VADDPS       X, X14, X14; \
+	VPERMILPS    $0x4e, X14, X15; \
+	VADDPS       X15, X14, X14; \
+	VPERMILPS    $0xb1, X14, X15; \
+	VADDSS       X15, X14, X14; \
+	VADDSS       dst, X14, X14; \
+	VMOVSS       X14, dst
+
+// LOADOFFS points AX, BX, DX, R10, R11 and R12 at the 6 windows:
+// b + 4·offs[j] (b in DI, offs in R8).
+#define LOADOFFS \
+	MOVQ 0(R8), AX; \
+	LEAQ (DI)(AX*4), AX; \
+	MOVQ 8(R8), BX; \
+	LEAQ (DI)(BX*4), BX; \
+	MOVQ 16(R8), DX; \
+	LEAQ (DI)(DX*4), DX; \
+	MOVQ 24(R8), R10; \
+	LEAQ (DI)(R10*4), R10; \
+	MOVQ 32(R8), R11; \
+	LEAQ (DI)(R11*4), R11; \
+	MOVQ 40(R8), R12; \
+	LEAQ (DI)(R12*4), R12
+
+// func tapDot4x6(k int, a *float32, lda int, b *float32, offs *int, c *float32, ldc int)
+//
+// The four rows of a in SI, R9, R8 and R15, read at the byte index R13
+// as the windows are; accumulator of row r and window j: Z(6r+j); Z26-Z29
+// the rows, Z30-Z31 the windows.
+TEXT ·tapDot4x6(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	SHLQ $2, CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R9
+	SHLQ $2, R9
+	MOVQ b+24(FP), DI
+	MOVQ offs+32(FP), R8
+	LOADOFFS
+	LEAQ (SI)(R9*1), R9       // row 1
+	MOVQ lda+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R9)(R8*1), R8       // row 2
+	MOVQ lda+16(FP), R13
+	SHLQ $2, R13
+	ADDQ R8, R13              // row 3
+	MOVQ R13, R15
+	XORQ R13, R13
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	CMPQ CX, $0
+	JEQ  reduce
+
+loop:
+	VMOVUPS (SI)(R13*1), Z26
+	VMOVUPS (R9)(R13*1), Z27
+	VMOVUPS (R8)(R13*1), Z28
+	VMOVUPS (R15)(R13*1), Z29
+	VMOVUPS (AX)(R13*1), Z30
+	VFMADD231PS Z30, Z26, Z0
+	VFMADD231PS Z30, Z27, Z6
+	VFMADD231PS Z30, Z28, Z12
+	VFMADD231PS Z30, Z29, Z18
+	VMOVUPS (BX)(R13*1), Z31
+	VFMADD231PS Z31, Z26, Z1
+	VFMADD231PS Z31, Z27, Z7
+	VFMADD231PS Z31, Z28, Z13
+	VFMADD231PS Z31, Z29, Z19
+	VMOVUPS (DX)(R13*1), Z30
+	VFMADD231PS Z30, Z26, Z2
+	VFMADD231PS Z30, Z27, Z8
+	VFMADD231PS Z30, Z28, Z14
+	VFMADD231PS Z30, Z29, Z20
+	VMOVUPS (R10)(R13*1), Z31
+	VFMADD231PS Z31, Z26, Z3
+	VFMADD231PS Z31, Z27, Z9
+	VFMADD231PS Z31, Z28, Z15
+	VFMADD231PS Z31, Z29, Z21
+	VMOVUPS (R11)(R13*1), Z30
+	VFMADD231PS Z30, Z26, Z4
+	VFMADD231PS Z30, Z27, Z10
+	VFMADD231PS Z30, Z28, Z16
+	VFMADD231PS Z30, Z29, Z22
+	VMOVUPS (R12)(R13*1), Z31
+	VFMADD231PS Z31, Z26, Z5
+	VFMADD231PS Z31, Z27, Z11
+	VFMADD231PS Z31, Z28, Z17
+	VFMADD231PS Z31, Z29, Z23
+	ADDQ $64, R13
+	CMPQ R13, CX
+	JLT  loop
+
+reduce:
+	MOVQ c+40(FP), SI
+	MOVQ ldc+48(FP), R9
+	SHLQ $2, R9
+	REDUCE16(Z0, Y0, 0(SI))
+	REDUCE16(Z1, Y1, 4(SI))
+	REDUCE16(Z2, Y2, 8(SI))
+	REDUCE16(Z3, Y3, 12(SI))
+	REDUCE16(Z4, Y4, 16(SI))
+	REDUCE16(Z5, Y5, 20(SI))
+	ADDQ R9, SI
+	REDUCE16(Z6, Y6, 0(SI))
+	REDUCE16(Z7, Y7, 4(SI))
+	REDUCE16(Z8, Y8, 8(SI))
+	REDUCE16(Z9, Y9, 12(SI))
+	REDUCE16(Z10, Y10, 16(SI))
+	REDUCE16(Z11, Y11, 20(SI))
+	ADDQ R9, SI
+	REDUCE16(Z12, Y12, 0(SI))
+	REDUCE16(Z13, Y13, 4(SI))
+	REDUCE16(Z14, Y14, 8(SI))
+	REDUCE16(Z15, Y15, 12(SI))
+	REDUCE16(Z16, Y16, 16(SI))
+	REDUCE16(Z17, Y17, 20(SI))
+	ADDQ R9, SI
+	REDUCE16(Z18, Y18, 0(SI))
+	REDUCE16(Z19, Y19, 4(SI))
+	REDUCE16(Z20, Y20, 8(SI))
+	REDUCE16(Z21, Y21, 12(SI))
+	REDUCE16(Z22, Y22, 16(SI))
+	REDUCE16(Z23, Y23, 20(SI))
+	VZEROUPPER
+	RET
+
+// func tapDot2x6(k int, a *float32, lda int, b *float32, offs *int, c *float32, ldc int)
+//
+// Rows of a in SI and R9, accumulator of row r and window j: Y(6r+j);
+// Y12-Y13 the rows, Y14-Y15 the windows.
+TEXT ·tapDot2x6(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	SHLQ $2, CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R9
+	SHLQ $2, R9
+	LEAQ (SI)(R9*1), R9
+	MOVQ b+24(FP), DI
+	MOVQ offs+32(FP), R8
+	LOADOFFS
+	XORQ R13, R13
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	CMPQ CX, $0
+	JEQ  reduce
+
+loop:
+	VMOVUPS (SI)(R13*1), Y12
+	VMOVUPS (R9)(R13*1), Y13
+	VMOVUPS (AX)(R13*1), Y14
+	VFMADD231PS Y14, Y12, Y0
+	VFMADD231PS Y14, Y13, Y6
+	VMOVUPS (BX)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y13, Y7
+	VMOVUPS (DX)(R13*1), Y14
+	VFMADD231PS Y14, Y12, Y2
+	VFMADD231PS Y14, Y13, Y8
+	VMOVUPS (R10)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y13, Y9
+	VMOVUPS (R11)(R13*1), Y14
+	VFMADD231PS Y14, Y12, Y4
+	VFMADD231PS Y14, Y13, Y10
+	VMOVUPS (R12)(R13*1), Y15
+	VFMADD231PS Y15, Y12, Y5
+	VFMADD231PS Y15, Y13, Y11
+	ADDQ $32, R13
+	CMPQ R13, CX
+	JLT  loop
+
+reduce:
+	MOVQ c+40(FP), SI
+	MOVQ ldc+48(FP), R9
+	SHLQ $2, R9
+	REDUCE8(Y0, X0, 0(SI))
+	REDUCE8(Y1, X1, 4(SI))
+	REDUCE8(Y2, X2, 8(SI))
+	REDUCE8(Y3, X3, 12(SI))
+	REDUCE8(Y4, X4, 16(SI))
+	REDUCE8(Y5, X5, 20(SI))
+	ADDQ R9, SI
+	REDUCE8(Y6, X6, 0(SI))
+	REDUCE8(Y7, X7, 4(SI))
+	REDUCE8(Y8, X8, 8(SI))
+	REDUCE8(Y9, X9, 12(SI))
+	REDUCE8(Y10, X10, 16(SI))
+	REDUCE8(Y11, X11, 20(SI))
+	VZEROUPPER
+	RET
