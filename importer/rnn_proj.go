@@ -63,23 +63,24 @@ func (s *rnnShape) projScratch() int {
 
 // project computes the input projections X·Wᵀ + Wb + Rb of direction d
 // for all time steps into proj (rows as X's, width gates×hidden); GRU's
-// recurrent bias of h stays out under linear_before_reset. With packed
-// weights the rows are split into chunks over workers, each packing its
-// rows of X into pa (projScratch long) and multiplying them by the
-// packed Wᵀ.
+// recurrent bias of h stays out under linear_before_reset. The rows of
+// proj are first set to the biases' sum, then the product is added. With
+// packed weights the rows are split into chunks over workers, each
+// packing its rows of X into pa (projScratch long) and multiplying them
+// by the packed Wᵀ.
 func (s *rnnShape) project(d int, x, w, bias, proj, pa []float32) {
 	rows, gh, K := s.seq*s.batch, s.kind.gates*s.hidden, s.in
-	var wb, rb []float32
-	if bias != nil {
-		wb = bias[d*2*gh : d*2*gh+gh]
-		rb = bias[d*2*gh+gh : (d+1)*2*gh]
-	}
+	sum := s.biasSum(d, bias)
 	if s.wPacked == nil {
+		beta := float32(0)
+		if sum != nil {
+			fillRows(proj[:rows*gh], sum)
+			beta = 1
+		}
 		blas32.Gemm(blas.NoTrans, blas.Trans, 1,
 			blas32.General{Rows: rows, Cols: K, Stride: K, Data: x},
 			blas32.General{Rows: gh, Cols: K, Stride: K, Data: w[d*gh*K : (d+1)*gh*K]},
-			0, blas32.General{Rows: rows, Cols: gh, Stride: gh, Data: proj})
-		s.addBias(proj[:rows*gh], wb, rb)
+			beta, blas32.General{Rows: rows, Cols: gh, Stride: gh, Data: proj})
 		return
 	}
 	wp := s.wPacked[d]
@@ -95,26 +96,36 @@ func (s *rnnShape) project(d int, x, w, bias, proj, pa []float32) {
 	parallel(workers, workers, workers > 1, func(wi, _, _ int) {
 		sp.run(wi*chunks/workers, func(_, c int) {
 			m0, m1 := c*panels/chunks*sgemm.PanelM, min((c+1)*panels/chunks*sgemm.PanelM, rows)
+			if sum != nil {
+				fillRows(proj[m0*gh:m1*gh], sum)
+			}
 			sgemm.PackA(m1-m0, K, x[m0*K:], K, pa[m0*K:])
-			sgemm.Packed(m1-m0, gh, K, pa[m0*K:], wp, proj[m0*gh:], gh, nil, false, false, 0, gh)
-			s.addBias(proj[m0*gh:m1*gh], wb, rb)
+			sgemm.Packed(m1-m0, gh, K, pa[m0*K:], wp, proj[m0*gh:], gh, nil, sum != nil, false, 0, gh)
 		})
 	})
 }
 
-// addBias adds the biases wb and rb (nil: none) to every row of p.
-func (s *rnnShape) addBias(p, wb, rb []float32) {
-	if wb == nil {
-		return
+// biasSum returns Wb + Rb of direction d (Rb's h gate left out under
+// linear_before_reset), or nil without biases.
+func (s *rnnShape) biasSum(d int, bias []float32) []float32 {
+	if bias == nil {
+		return nil
 	}
-	gh := len(wb)
-	for row := 0; row < len(p)/gh; row++ {
-		pr := p[row*gh : (row+1)*gh]
-		for j := range pr {
-			pr[j] += wb[j]
-			if !(s.lbr && j >= 2*s.hidden) {
-				pr[j] += rb[j]
-			}
+	gh := s.kind.gates * s.hidden
+	wb, rb := bias[d*2*gh:d*2*gh+gh], bias[d*2*gh+gh:(d+1)*2*gh]
+	sum := make([]float32, gh)
+	for j := range sum {
+		sum[j] = wb[j]
+		if !(s.lbr && j >= 2*s.hidden) {
+			sum[j] += rb[j]
 		}
+	}
+	return sum
+}
+
+// fillRows sets every row of p (rows of len(row)) to row.
+func fillRows(p, row []float32) {
+	for i := 0; i < len(p); i += len(row) {
+		copy(p[i:i+len(row)], row)
 	}
 }
