@@ -297,8 +297,12 @@ func (s *rnnShape) forward(in, o []*Tensor, scratch []float32, tape *rnnTape) {
 		acts := s.acts[d]
 		rev := s.reverse || d == 1
 		steps := T
-		if s.plainLSTM(d, peep, tape) {
-			s.lstmSteps(d, proj, r, h, cell, tmp, gates, pk, y, lens, rev)
+		if s.plainSteps(d, peep, tape) {
+			var rbh []float32
+			if s.lbr && rb != nil {
+				rbh = rb[2*H : 3*H]
+			}
+			s.stepsRun(d, proj, r, rbh, h, cell, tmp, gates, pk, y, lens, rev)
 			steps = 0
 		}
 		for step := 0; step < steps; step++ {

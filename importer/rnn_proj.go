@@ -35,8 +35,8 @@ func rnnPackedT(n *Node, t *Tensor, d, rows, cols int) []float32 {
 	return v.([]float32)
 }
 
-// packWeights packs Wᵀ (for the input projections) and, for a plain
-// LSTM's steps, Rᵀ of every direction when they are constants and the
+// packWeights packs Wᵀ (for the input projections) and, for the plain
+// steps, Rᵀ of every direction when they are constants and the
 // sgemm kernels may run; otherwise the products go through BLAS.
 func (s *rnnShape) packWeights(n *Node, w, r *info) {
 	if !s.packed {
@@ -47,7 +47,7 @@ func (s *rnnShape) packWeights(n *Node, w, r *info) {
 		if w.c != nil {
 			s.wPacked = append(s.wPacked, rnnPackedT(n, w.c, d, gh, s.in))
 		}
-		if r.c != nil && s.kind.op == "LSTM" && s.hidden%sgemm.PanelN == 0 {
+		if r.c != nil && s.hidden%sgemm.PanelN == 0 {
 			s.rPacked = append(s.rPacked, rnnPackedT(n, r.c, d, gh, s.hidden))
 		}
 	}

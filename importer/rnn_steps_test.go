@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -10,49 +11,69 @@ import (
 	"github.com/hierlearn/hierlearn/internal/onnxpb"
 )
 
-// TestPlainLSTMSteps checks lstmSteps (a plain LSTM's steps, split over
-// workers at hidden 128) against the general step loop, which runs when
-// the node has peepholes: zero peepholes change nothing else. Both
+// TestPlainSteps checks stepsRun (the plain steps of an LSTM, a GRU
+// with linear_before_reset and an RNN, split over two workers where the
+// recurrent product is big enough) against the general step loop, which
+// runs when the node has a clip: one of 1e30 changes nothing else. Both
 // directions, sequence_lens and initial states; batch 1 (matrix-vector
-// products on packed Rᵀ), 3 and 8 (the sgemm kernels on packed Rᵀ).
-func TestPlainLSTMSteps(t *testing.T) {
+// products on packed Rᵀ), 3 and 8 (the sgemm kernels on packed Rᵀ);
+// hidden 8 (BLAS: not a whole panel).
+func TestPlainSteps(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	const T, I = 6, 5
-	for _, c := range []struct{ B, H int }{{1, 128}, {3, 128}, {8, 64}, {2, 8}} {
-		t.Run(fmt.Sprintf("B%d_H%d", c.B, c.H), func(t *testing.T) {
-			r := rand.New(rand.NewPCG(uint64(c.B), uint64(c.H)))
-			x := make([]float32, T*c.B*I)
-			for i := range x {
-				x[i] = float32(r.NormFloat64())
-			}
-			plain := newRNNNet("LSTM", 2, I, c.H, 2)
-			plain.p = nil
-			plain.lens = make([]int64, c.B)
-			for b := range plain.lens {
-				plain.lens[b] = []int64{T, 3, 0}[b%3]
-			}
-			plain.h0 = make([]float32, 2*c.B*c.H)
-			plain.c0 = make([]float32, 2*c.B*c.H)
-			for i := range plain.h0 {
-				plain.h0[i], plain.c0[i] = float32(r.Float64()-0.5), float32(r.Float64()-0.5)
-			}
-			general := *plain
-			general.p = make([]float32, 2*3*c.H)
-			got, err := plain.run(t, x, []int{T, c.B, I})
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := general.run(t, x, []int{T, c.B, I})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, o := range []string{"Y", "Y_h", "Y_c"} {
-				d := maxAbsDiff(got[o].F, want[o].F)
-				t.Logf("%s: max|diff| %.3g", o, d)
-				if d > rnnSelfTol {
-					t.Errorf("%s: max|diff| %.3g > %g", o, d, rnnSelfTol)
+	for _, op := range []string{"LSTM", "GRU", "RNN"} {
+		for _, c := range []struct{ B, H int }{{1, 128}, {1, 256}, {3, 128}, {8, 64}, {2, 8}} {
+			t.Run(fmt.Sprintf("%s/B%d_H%d", op, c.B, c.H), func(t *testing.T) {
+				r := rand.New(rand.NewPCG(uint64(c.B), uint64(c.H)))
+				x := make([]float32, T*c.B*I)
+				for i := range x {
+					x[i] = float32(r.NormFloat64())
 				}
-			}
-		})
+				net := newRNNNet(op, 2, I, c.H, 2)
+				net.p = nil
+				// torch's initialisation, U(±1/√H): newRNNNet's U(±0.5)
+				// makes a wide net chaotic, amplifying the last bits of
+				// its activations step after step.
+				for i := range net.r {
+					net.r[i] *= 2 / float32(math.Sqrt(float64(c.H)))
+				}
+				net.lens = make([]int64, c.B)
+				for b := range net.lens {
+					net.lens[b] = []int64{T, 3, 0}[b%3]
+				}
+				net.h0 = make([]float32, 2*c.B*c.H)
+				for i := range net.h0 {
+					net.h0[i] = float32(r.Float64() - 0.5)
+				}
+				outs := []string{"Y", "Y_h"}
+				if op == "LSTM" {
+					net.c0 = make([]float32, 2*c.B*c.H)
+					for i := range net.c0 {
+						net.c0[i] = float32(r.Float64() - 0.5)
+					}
+					outs = append(outs, "Y_c")
+				}
+				var attrs []*onnxpb.AttributeProto
+				if op == "GRU" {
+					attrs = append(attrs, aInt("linear_before_reset", 1))
+				}
+				got, err := net.run(t, x, []int{T, c.B, I}, attrs...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := net.run(t, x, []int{T, c.B, I}, append(attrs, aFloat("clip", 1e30))...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, o := range outs {
+					d := maxAbsDiff(got[o].F, want[o].F)
+					t.Logf("%s: max|diff| %.3g", o, d)
+					if d > rnnSelfTol {
+						t.Errorf("%s: max|diff| %.3g > %g", o, d, rnnSelfTol)
+					}
+				}
+			})
+		}
 	}
 }
 
