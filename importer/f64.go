@@ -255,11 +255,20 @@ func reduceSumFloat64(n *Node, ins []*info) ([]*info, *kernel, error) {
 	}
 	r := len(x.shape)
 	k := &kernel{run: func(in, o []*Tensor, _ []float32) {
-		sum := make([]float64, numel(out))
-		coord := make([]int, r)
+		// The sums accumulate in the output's bits: no buffer per run
+		// (a kernel may run in several sessions at once).
+		sum := o[0].I
+		clear(sum) // the bits of +0.0
+		var small [8]int
+		coord := small[:0]
+		if r <= len(small) {
+			coord = small[:r]
+		} else {
+			coord = make([]int, r)
+		}
 		oi := 0
 		for _, v := range in[0].I {
-			sum[oi] += f64at(v)
+			sum[oi] = f64bits(f64at(sum[oi]) + f64at(v))
 			for d := r - 1; d >= 0; d-- { // next coordinate, C order
 				coord[d]++
 				oi += ks[d]
@@ -269,9 +278,6 @@ func reduceSumFloat64(n *Node, ins []*info) ([]*info, *kernel, error) {
 				oi -= ks[d] * coord[d]
 				coord[d] = 0
 			}
-		}
-		for i, v := range sum {
-			o[0].I[i] = f64bits(v)
 		}
 	}}
 	return []*info{{dt: Float64, shape: out}}, k, nil
