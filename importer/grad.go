@@ -276,7 +276,18 @@ type Grads struct {
 // returns the gradients with respect to the float inputs and the params.
 // Values absent from the seeds get zero gradient. A Tape may be
 // differentiated any number of times.
-func (t *Tape) Backward(seeds map[string]*Tensor) (*Grads, error) {
+func (t *Tape) Backward(seeds map[string]*Tensor) (*Grads, error) { return t.backward(seeds, true) }
+
+// BackwardParams is Backward for the params alone: the graph inputs are
+// treated as constants, so that nothing is computed only for their
+// gradient (a training step's first convolution skips its input
+// gradient), and Grads.Inputs is empty.
+func (t *Tape) BackwardParams(seeds map[string]*Tensor) (*Grads, error) {
+	return t.backward(seeds, false)
+}
+
+// backward is Backward, with the graph inputs' gradients when inputs.
+func (t *Tape) backward(seeds map[string]*Tensor, inputs bool) (*Grads, error) {
 	if t.ws == nil {
 		return nil, errReleased
 	}
@@ -313,7 +324,7 @@ func (t *Tape) Backward(seeds map[string]*Tensor) (*Grads, error) {
 	// needs[v]: v depends on a differentiable input or param.
 	needs := make([]bool, nv)
 	for i, id := range p.inputs {
-		if p.runtimeIn[i] && p.infos[id].dt == Float32 {
+		if p.runtimeIn[i] && p.infos[id].dt == Float32 && (inputs || i >= t.g.nIn) {
 			needs[id] = true
 		}
 	}
@@ -386,7 +397,7 @@ func (t *Tape) Backward(seeds map[string]*Tensor) (*Grads, error) {
 	}
 	res := &Grads{Inputs: map[string]*Tensor{}, Params: map[string]*Tensor{}}
 	for i, id := range p.inputs {
-		if !p.runtimeIn[i] || p.infos[id].dt != Float32 {
+		if !needs[id] || !p.runtimeIn[i] || p.infos[id].dt != Float32 {
 			continue
 		}
 		g := make([]float32, numel(p.infos[id].shape))

@@ -84,11 +84,19 @@ func backConvShifted(c *backCtx, w *window) {
 				wins = make([]int, C*taps)
 			}
 		}
+		prevK := -1
 		for b0 := lo; b0 < hi; b0 += cnt {
 			k := min(cnt, hi-b0)
 			ld := k * ps
 			cols := (k-1)*ps + OH*Wp
-			clear(D)
+			// D and P are zero off the values copied in, which land in
+			// the same places for every chunk of k images: cleared when
+			// k changes (the buffers come dirty from getFloats).
+			fresh := k != prevK
+			prevK = k
+			if fresh {
+				clear(D)
+			}
 			for j := 0; j < k; j++ {
 				for m := 0; m < M; m++ {
 					src := gy[((b0+j)*M+m)*OH*OW:]
@@ -99,7 +107,9 @@ func backConvShifted(c *backCtx, w *window) {
 				}
 			}
 			if gw != nil {
-				clear(P[:C*ld])
+				if fresh {
+					clear(P[:C*ld])
+				}
 				for j := 0; j < k; j++ {
 					img := x.F[(b0+j)*C*H*W:]
 					for ch := 0; ch < C; ch++ {

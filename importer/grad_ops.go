@@ -31,11 +31,9 @@ func backAlias(c *backCtx) error {
 	return nil
 }
 
-func addTo(dst, src []float32) {
-	for i, v := range src {
-		dst[i] += v
-	}
-}
+// addTo adds src to dst[:len(src)] (vectorised: vec.Add with dst as its
+// first operand).
+func addTo(dst, src []float32) { vec.Add(dst[:len(src)], dst, src) }
 
 func backUnary(c *backCtx) error {
 	gx, gy, x, y := c.gin[0], c.gout[0], c.in[0].F, c.out[0].F

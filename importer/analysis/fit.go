@@ -209,7 +209,7 @@ func (md *Model) step(ds *concept.Dataset, x *importer.Tensor, idx []int, st *op
 	if err != nil {
 		return 0, err
 	}
-	g, err := tape.Backward(map[string]*importer.Tensor{md.Output: seed})
+	g, err := tape.BackwardParams(map[string]*importer.Tensor{md.Output: seed})
 	if err != nil {
 		return 0, fmt.Errorf("analysis: %w", err)
 	}
