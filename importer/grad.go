@@ -29,6 +29,7 @@ type GradSession struct {
 	plans    *planCache[*gradPlan]
 	training bool            // SetTraining
 	running  map[string]bool // running statistics updated in training mode
+	frozenBN map[string]bool // FreezeBatchNorm: nodes kept in inference form in training mode
 }
 
 type gradPlan struct {
@@ -189,7 +190,7 @@ func (g *GradSession) planFor(in []*Tensor) (*gradPlan, error) {
 	}
 	env := defaultEnv
 	if g.training {
-		env = &buildEnv{training: true}
+		env = &buildEnv{training: true, frozenBN: g.frozenBN}
 	}
 	p, err := g.m.buildPlan(in, false, env)
 	if err != nil {
@@ -200,7 +201,7 @@ func (g *GradSession) planFor(in []*Tensor) (*gradPlan, error) {
 	for i, s := range p.steps {
 		if s.k.alias {
 			gp.back[i] = backAlias // a view, whatever the operator
-		} else if s.node.Op == "BatchNormalization" && (g.training || s.node.attrInt("training_mode", 0) != 0) {
+		} else if s.node.Op == "BatchNormalization" && (g.training && !g.frozenBN[s.node.Name] || s.node.attrInt("training_mode", 0) != 0) {
 			gp.back[i] = backBatchNormTrain
 			p.steps[i].out = withSavedStats(s.out)
 		} else {

@@ -65,7 +65,7 @@ func (g *GradSession) updateRunningStats(gp *gradPlan, ws *workspace) (map[int]b
 	all := map[int]bnStats{}
 	for si, s := range gp.p.steps {
 		n := s.node
-		if n.Op != "BatchNormalization" {
+		if n.Op != "BatchNormalization" || g.frozenBN[n.Name] {
 			continue
 		}
 		x := ws.stepIn[si][0]

@@ -438,7 +438,7 @@ func buildBatchNorm(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error
 			return nil, nil, fmt.Errorf("parameter %d has shape %v for %d channels", i, in[i].shape, C)
 		}
 	}
-	if env.training || n.attrInt("training_mode", 0) != 0 {
+	if env.training && !env.frozenBN[n.Name] || n.attrInt("training_mode", 0) != 0 {
 		return buildBatchNormTrain(n, x)
 	}
 	eps := n.attrFloat("epsilon", 1e-5)

@@ -31,7 +31,8 @@ type SessionOptions struct {
 // and inputs: the options of the session it plans for.
 type buildEnv struct {
 	opt      SessionOptions
-	training bool // GradSession.SetTraining: BatchNormalization uses batch statistics
+	training bool            // GradSession.SetTraining: BatchNormalization uses batch statistics
+	frozenBN map[string]bool // GradSession.FreezeBatchNorm: nodes that stay in inference form
 }
 
 // defaultEnv is the environment of load-time builds (constant folding,
