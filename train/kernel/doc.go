@@ -115,4 +115,11 @@
 // predicts f(x) = sum_i alpha_i k(x, c_i) with the centers c_i (training
 // points, or Nystrom landmarks); a random-feature model predicts
 // phi(x) beta with its first-layer weights stored.
+//
+// # Representation similarity
+//
+// LinearCKA (and GramCKA, from two Gram matrices) is the linear centred
+// kernel alignment of two representations of the same examples (Kornblith
+// et al. 2019): how similar the features of a block are at two points of
+// training, invariant to rotations and isotropic scaling.
 package kernel
