@@ -347,4 +347,6 @@ var presets = map[string]Config{
 	"feature-importance": featimpPreset(),
 	// Issue 16: feature purification under adversarial training.
 	"purification": purificationPreset(),
+	// Issue 15: staged training of an imported ResNet on Fashion-MNIST.
+	"real-bfc": realBFCPreset(),
 }

@@ -136,6 +136,11 @@ func writePlots(dir string, rs []Result) (files []string, err error) {
 	if err != nil {
 		return files, err
 	}
+	rb, err := plotRealBFC(dir, gs)
+	files = append(files, rb...)
+	if err != nil {
+		return files, err
+	}
 	return files, nil
 }
 

@@ -66,6 +66,7 @@ func writeReport(w io.Writer, rs []Result, plots []string) {
 		writeDeepnetSweeps(w, byExp[e])
 		writeFeatureImportance(w, byExp[e])
 		writePurification(w, byExp[e])
+		writeRealBFC(w, byExp[e])
 	}
 	if len(plots) > 0 {
 		fmt.Fprintf(w, "## Plots\n\n")

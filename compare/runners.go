@@ -28,6 +28,7 @@ func DefaultRunners() map[string]Runner {
 		"deepnet":   RunnerFunc(runDeepnet),
 		"emulator":  RunnerFunc(runEmulator),
 		"robust":    RunnerFunc(runRobust),
+		"staged":    RunnerFunc(runStaged),
 	}
 }
 

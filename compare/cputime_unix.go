@@ -1,0 +1,16 @@
+//go:build unix
+
+package compare
+
+import "syscall"
+
+// processCPU returns the CPU seconds (user and system) this process has
+// used so far, all threads together; 0 where that is not available.
+func processCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	s := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return s(ru.Utime) + s(ru.Stime)
+}
