@@ -38,6 +38,8 @@ type fitConfig struct {
 	Seed        uint64  `json:"seed"`
 	BN          string  `json:"bn"`
 	Threads     int     `json:"threads"`
+	Stages      string  `json:"stages,omitempty"` // staged training: runStagedFit
+	Mode        string  `json:"mode,omitempty"`
 }
 
 // fitLog is the JSON log `hierlearn fit` writes.
@@ -98,7 +100,21 @@ learning rate of every step, the per-epoch training loss and, with
 --save-batches writes the example indices of every step as int64
 [steps, batch] (.npy; -1 pads a shorter batch), for replaying the run
 elsewhere (tools/fit_ref.py does in PyTorch). Every file is written
-atomically.`,
+atomically.
+
+--stages and --mode train stage by stage (analysis.StagedFit): stages are
+named by ONNX node-name prefixes ("layer1" covers torch.onnx's
+"/layer1/layer1.0/conv1/Conv"), "+" joins the prefixes of one stage and
+"=OUTPUT" names the output trained while that stage is the top one (an
+auxiliary head; without one the stages above stay at their initial
+weights on the way to the model's output). Stage s trains: layerwise,
+stage s alone with the stages below frozen (BatchNormalization running
+statistics included); progressive, every stage up to s; bfc-K, stages
+s-K..s; e2e, every stage on the top output in every stage. Initializers
+under no stage's prefix (a head) train with the output they feed;
+--epochs is per stage, with a fresh optimizer and schedule each stage.
+The log then holds each stage's trained blocks, params, frozen
+BatchNormalization nodes and epochs.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cfg.Model == "" || cfg.Train == "" || out == "" {
@@ -113,6 +129,12 @@ atomically.`,
 			cfg.Threads = runtime.GOMAXPROCS(0)
 			defer oneBLASThread()()
 			t0 := time.Now()
+			if cfg.Stages != "" || cfg.Mode != "" {
+				if cfg.Stages == "" || cfg.Mode == "" {
+					return fmt.Errorf("--stages and --mode go together")
+				}
+				return runStagedFit(cmd.OutOrStdout(), cfg, out, logPath, t0)
+			}
 			m, err := importer.LoadWith(cfg.Model, importer.LoadOptions{NoFold: true})
 			if err != nil {
 				return err
@@ -203,6 +225,8 @@ atomically.`,
 	f.IntVar(&cfg.Batch, "batch", 128, "examples per step")
 	f.Uint64Var(&cfg.Seed, "seed", 1, "batch-order seed")
 	f.StringVar(&cfg.BN, "bn", "train", "BatchNormalization: train (batch statistics, running statistics updated) or frozen")
+	f.StringVar(&cfg.Stages, "stages", "", "staged training: stages from the input up, by node-name prefix, e.g. 'conv1+layer1=head1,layer2,layer3' (+ joins prefixes, =OUTPUT trains that output while the stage is the top one)")
+	f.StringVar(&cfg.Mode, "mode", "", "with --stages: layerwise, progressive, bfc-K or e2e")
 	f.StringVarP(&out, "out", "o", "", "trained .onnx")
 	f.StringVar(&logPath, "log", "", "JSON log of the run (default: OUT.json)")
 	f.StringVar(&saveBt, "save-batches", "", "write every step's example indices here (.npy, int64 [steps, batch])")
