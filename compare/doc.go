@@ -33,7 +33,14 @@
 // (tools/train_emulator.py), imported, every attribution method of
 // importer/analysis scored against the known truth, the
 // model-randomisation check and integrated gradients' completeness, with
-// importance-against-lag and -distance plots.
+// importance-against-lag and -distance plots; "staged:MODE" on
+// Fashion-MNIST (realbfc.go) trains a ResNet exported at random
+// initialisation by tools/export_staged_resnet.py stage by stage in Go
+// (analysis.StagedFit: e2e, layerwise, progressive, bfc-K), with test
+// accuracy after each stage, linear CKA and the feature error of each
+// lower stage between the end of its stage and the end of training, the
+// conjugate kernel in kernel ridge regression and an onnxruntime check
+// (the real-bfc preset).
 // The report (report.md) and the plots (PNG, each with an SVG twin) are
 // built from results.jsonl alone, so a merged set of shards gives the same
 // report as an unsharded run.

@@ -304,7 +304,12 @@
 // (its kernel and backward work on contiguous planes, bn_planes.go; the
 // backward reuses the batch statistics the forward computed), and every Forward updates the running statistics
 // with the node's momentum (unbiased batch variance, as PyTorch does);
-// RunningStats gives them for writing back. A BatchNormalization node
+// RunningStats gives them for writing back. FreezeBatchNorm
+// (grad_freeze.go) keeps named nodes in inference form in training mode,
+// as PyTorch's eval() on a frozen block; MatchPrefix, PrefixInitializers,
+// PrefixOutput and InitializersFeeding (stage.go) find a block's nodes,
+// weights and output by node-name prefix, for staged training
+// (analysis.StagedFit). A BatchNormalization node
 // with training_mode=1 runs the same way in any session, its optional
 // running-statistics outputs following ONNX (biased variance). Dropout
 // with training_mode true draws its mask as ONNX's reference does

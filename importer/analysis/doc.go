@@ -11,7 +11,13 @@
 // Adam, AdamW, weight decay, a cosine schedule, seeded batch order,
 // training-mode BatchNormalization with running statistics, as PyTorch
 // does it; Finetune: Fit with BatchNormalization frozen) of all or
-// selected initializers, with the result written back into the ONNX file.
+// selected initializers, with the result written back into the ONNX file,
+// and staged training (StagedFit: layerwise, progressive, bfc-K and e2e
+// over stages named by node-name prefixes, each with an optional output
+// such as an auxiliary head; the stages not trained keep their
+// BatchNormalization in inference form). Model.Values returns named
+// intermediate tensors of many examples (block features, for
+// train/kernel's LinearCKA).
 //
 //	m, err := importer.LoadWith("model.onnx", importer.LoadOptions{NoFold: true})
 //	md, err := analysis.New(m, "logits", nil)        // output; params nil: none
