@@ -280,13 +280,16 @@
 // Session runs (one implementation of every operator's semantics, no
 // second IR to keep in step), the convolution backward is two BLAS GEMMs
 // per image and group plus col2im (for 2-D stride-1 windows,
-// grad_conv_shifted.go: one BLAS GEMM per tap for the weights and, for
-// the input, a stride-1 convolution of the zero-padded output gradient
+// grad_conv_shifted.go: the weights' gradient as one sgemm.TapDot over
+// every (channel, tap) window of the padded input, one BLAS GEMM per tap
+// on the generic path, and, for the input, a stride-1 convolution of the zero-padded output gradient
 // with the flipped weights through sgemm.Shifted, neither im2col nor
 // col2im), and gorgonia would need custom Ops
 // for half the operators anyway (grouped/dilated Conv, pooling with
 // ceil_mode, Pad modes, Gather...). Session itself is untouched: users who
 // do not need gradients keep its buffer reuse, folding and speed.
+// BackwardParams skips what only the graph inputs' gradient needs (a
+// training step's first convolution computes no input gradient).
 // Backward takes its gradient buffers from a pool kept with the plan
 // (grad_pool.go) and returns each one when its value's producer has
 // run, so a training loop allocates no activation-sized buffers after
@@ -301,8 +304,10 @@
 // as a node, so that the file's own Conv weights and BN parameters are
 // params. SetTraining (grad_train.go) puts a GradSession in PyTorch's
 // train mode: BatchNormalization normalises with the batch's statistics
-// (its kernel and backward work on contiguous planes, bn_planes.go; the
-// backward reuses the batch statistics the forward computed), and every Forward updates the running statistics
+// (its kernel and backward work on contiguous planes with vec's loops,
+// bn_planes.go; the forward keeps the batch statistics in a hidden output
+// that the running-statistics update and the backward reuse), and every
+// Forward updates the running statistics
 // with the node's momentum (unbiased batch variance, as PyTorch does);
 // RunningStats gives them for writing back. FreezeBatchNorm
 // (grad_freeze.go) keeps named nodes in inference form in training mode,

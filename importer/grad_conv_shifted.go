@@ -67,6 +67,11 @@ func backConvShifted(c *backCtx, w *window) {
 	// Images per chunk: buffers of at most shiftedBackFloats floats.
 	cnt := max(1, min(N, shiftedBackFloats/((2*C+M)*ps)))
 	workers := min(runtime.GOMAXPROCS(0), (N+cnt-1)/cnt)
+	// Chunks of equal size where they can be (128 images at most 37 at a
+	// time: 4 of 32, not 3 of 37 and one of 17), so that a worker's
+	// chunks share one layout and its buffers are cleared once.
+	per := (N + workers - 1) / workers
+	cnt = (per + (per+cnt-1)/cnt - 1) / ((per + cnt - 1) / cnt)
 	partial := make([][]float32, workers) // tap-major dW of each worker
 	parallel(workers, N, workers > 1, func(wi, lo, hi int) {
 		ldd := maxOff + cnt*ps + sgemm.PanelN // D's row stride

@@ -647,13 +647,9 @@ func addSame(o, a, b []float32, relu bool) {
 		lo, hi = lo*chunk, min(n, hi*chunk)
 		o, a, b := o[lo:hi], a[lo:hi], b[lo:hi]
 		if relu {
-			for i := range o {
-				o[i] = relu32(a[i] + b[i])
-			}
+			vec.AddReLU(o, a, b) // relu32 of each sum
 			return
 		}
-		for i := range o {
-			o[i] = a[i] + b[i]
-		}
+		vec.Add(o, a, b)
 	})
 }

@@ -20,6 +20,10 @@
 //     paths): one tap over a row. Mul: same-shape products. Scale: a
 //     plane times a scalar (squeeze-and-excitation). Sum: global average
 //     pooling's plane sums.
+//   - SumSquaredDeviation, SumAndDotDeviation, Affine and
+//     AddAffineDeviation: training-mode BatchNormalization's statistics,
+//     normalisation and backward over each plane; AddWherePositive:
+//     ReLU's backward (a NaN input passes no gradient).
 //   - Sigmoid, SiLU (x·Sigmoid(x)), GeluErf, HardSigmoid (HardSwish with
 //     swish) and ReLU: MobileNetV3 and EfficientNet activations, applied
 //     by the convolutions they are fused into; NaN stays NaN (ReLU clears
