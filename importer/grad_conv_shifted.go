@@ -75,7 +75,7 @@ func backConvShifted(c *backCtx, w *window) {
 	partial := make([][]float32, workers) // tap-major dW of each worker
 	parallel(workers, N, workers > 1, func(wi, lo, hi int) {
 		ldd := maxOff + cnt*ps + sgemm.PanelN // D's row stride
-		pSize := C * cnt * ps
+		pSize := C*cnt*ps + tapDotSlack
 		dSize := sgemm.ShiftedSpan(M, offs, ldd, cnt*ps)
 		buf := getFloats(2*pSize + dSize)
 		defer putFloats(buf)
@@ -113,7 +113,7 @@ func backConvShifted(c *backCtx, w *window) {
 			}
 			if gw != nil {
 				if fresh {
-					clear(P[:C*ld])
+					clear(P[:C*ld+tapDotSlack])
 				}
 				for j := 0; j < k; j++ {
 					img := x.F[(b0+j)*C*H*W:]
@@ -130,7 +130,10 @@ func backConvShifted(c *backCtx, w *window) {
 							wins[ch*taps+t] = ch*ld + o
 						}
 					}
-					sgemm.TapDot(M, cols, D[maxOff:], ldd, P, wins, dw, C*taps)
+					// cols rounded up to whole vectors, so that TapDot has
+					// no scalar tail: D is zero there (junk columns, then
+					// the row's margin) and P has the slack to read.
+					sgemm.TapDot(M, (cols+tapDotSlack-1)/tapDotSlack*tapDotSlack, D[maxOff:], ldd, P, wins, dw, C*taps)
 				} else {
 					for t := 0; t < taps; t++ {
 						blas32.Gemm(blas.NoTrans, blas.Trans, 1, gen(M, cols, ldd, D[maxOff:]), gen(C, cols, ld, P[offs[t]:]),
@@ -184,13 +187,22 @@ func backConvShifted(c *backCtx, w *window) {
 	}
 }
 
+// tapDotSlack is the vector width TapDot's columns are rounded up to
+// (the AVX-512 kernel's 16 lanes, a multiple of the AVX2 kernel's 8),
+// and the zeroed floats P has past its last channel for it.
+const tapDotSlack = 16
+
 // gradConvIm2col forces backConv's im2col path everywhere (tests compare
 // the two).
 var gradConvIm2col bool
 
 // shiftedBackFloats bounds the scratch of one backConvShifted worker (a
-// variable so that tests can make several chunks of a small batch).
-var shiftedBackFloats = 1 << 21
+// variable so that tests can make several chunks of a small batch). 2 MiB
+// chunks keep the row stride of D, which sgemm.Shifted's k loop crosses
+// for every tap and channel, short: BenchmarkFitStepResNet20 -cpu 1 (AMD
+// EPYC Zen 4, load 3) spent 4.4 CPU-s of 10 steps in backConvShifted
+// with 8 MiB, 3.9 with 2 MiB, 4.0 with 1 MiB.
+var shiftedBackFloats = 1 << 19
 
 // floatPools hold scratch slices by size class: pool i has capacity
 // 1<<i floats.
