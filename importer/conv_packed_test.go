@@ -234,10 +234,10 @@ func TestBalancedChunk(t *testing.T) {
 // TestPointwiseInPlace: a 1x1 convolution whose input is an intermediate
 // value (read in place from the planner's buffer, through its slack)
 // matches a direct computation, at batch 1 and 3, with a residual; on
-// 8×9 outputs and on 7×7 and 5×10, whose last 1 or 2 columns gemvColumn
-// computes.
+// 8×9 outputs, on 7×7 and 5×10, whose last 1 or 2 columns gemvColumn
+// computes, and on 1×1, whose one column it computes at batch 1.
 func TestPointwiseInPlace(t *testing.T) {
-	for _, hw := range [][2]int{{8, 9}, {7, 7}, {5, 10}} {
+	for _, hw := range [][2]int{{8, 9}, {7, 7}, {5, 10}, {1, 1}} {
 		t.Run(fmt.Sprintf("%dx%d", hw[0], hw[1]), func(t *testing.T) { testPointwiseInPlace(t, hw[0], hw[1]) })
 	}
 }
