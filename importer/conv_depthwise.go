@@ -13,8 +13,12 @@ func (w *window) depthwiseSuits(g, C, M int) bool {
 
 // depthwiseConv computes a depthwise convolution: output channel m of
 // image n is input channel m/(M/C) correlated with its own kh×kw filter,
-// plus the bias, then the activation act. Undilated convolutions with
-// strides 1×1 or 2×2 run on phase planes (phasePlanes); the others
+// plus the bias, then the activation act. Where vec.Transpose16 is fast
+// (AVX-512) the convolution runs on blocks of 16 interleaved channels
+// (chanBlocks: measured 1.3-3x faster than phase planes on
+// mobilenet_v3_large's layers, most on the small planes). Otherwise
+// undilated convolutions with strides 1×1 or 2×2 run on phase planes
+// (phasePlanes); the others
 // accumulate each output row by one vec.Axpy per tap over the valid columns; with stride 2 the input row
 // is first split into its even and odd columns so that every tap reads
 // contiguously. Planes (image, channel) are split over the worker pool.
@@ -33,6 +37,9 @@ func depthwiseConv(w *window, N, C, M int, act activation, workers int) *kernel 
 	}
 	planes := N * M
 	big := planes*OH*OW*KH*KW >= 1<<15
+	if vec.Transpose16Fast() {
+		return newChanBlocks(w).kernel(N, C, M, act, workers, big)
+	}
 	if pp := newPhasePlanes(w); pp != nil {
 		return pp.kernel(N, C, M, act, workers, big)
 	}

@@ -52,7 +52,8 @@ func naiveDepthwise(x []float32, N, C, H, W int, f []float32, M, KH, KW int, b [
 // TestDepthwiseConvMatchesReference checks depthwiseConv against
 // naiveDepthwise over kernel sizes 1-5, strides 1-3, dilations, symmetric
 // and asymmetric pads, channel multipliers, bias and ReLU, on one thread
-// and on two workers (which must agree bit for bit).
+// and on two workers (which must agree bit for bit), through the kernel
+// depthwiseConv picks and through chanBlocks on every kernel path.
 func TestDepthwiseConvMatchesReference(t *testing.T) {
 	cases := []convCase{
 		// N, C, H, W, M (multiple of C), KH, KW, strides, dilations, pads before, pads after
@@ -67,6 +68,13 @@ func TestDepthwiseConvMatchesReference(t *testing.T) {
 		{1, 6, 9, 9, 6, 3, 3, [2]int{2, 1}, [2]int{1, 2}, [2]int{0, 0}, [2]int{0, 0}, true, false, false},      // mixed strides, no pads
 		{2, 4, 6, 6, 4, 1, 1, [2]int{2, 2}, [2]int{1, 1}, [2]int{0, 0}, [2]int{0, 0}, true, true, false},       // 1x1 strided
 		{1, 2, 5, 5, 2, 5, 5, [2]int{2, 2}, [2]int{1, 1}, [2]int{4, 4}, [2]int{4, 4}, true, true, false},       // pads wider than the kernel's reach
+		// Blocks of 16 channels: a partial last block, rows wider than
+		// one 16-wide tile, a multiplier across blocks, bands of rows.
+		{2, 40, 9, 17, 40, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, false, false},
+		{1, 20, 10, 10, 40, 3, 3, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, true, true, false},
+		{1, 24, 33, 20, 24, 5, 5, [2]int{2, 2}, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, false, true, false},
+		{1, 16, 40, 40, 16, 3, 3, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, [2]int{2, 2}, true, false, false},
+		{1, 32, 7, 7, 32, 5, 5, [2]int{1, 1}, [2]int{1, 1}, [2]int{2, 2}, [2]int{2, 2}, true, true, false},
 	}
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, c := range cases {
@@ -94,9 +102,16 @@ func TestDepthwiseConvMatchesReference(t *testing.T) {
 			if b != nil {
 				in = append(in, &Tensor{DType: Float32, Shape: []int{c.M}, F: b})
 			}
-			var first []float32
-			for _, workers := range []int{1, max(2, runtime.GOMAXPROCS(0))} {
+			firsts := map[bool][]float32{} // by kernel
+			for _, run := range []struct {
+				workers int
+				blocks  bool
+			}{{1, false}, {max(2, runtime.GOMAXPROCS(0)), false}, {1, true}, {2, true}} {
+				workers := run.workers
 				k := depthwiseConv(w, c.N, c.C, c.M, reluIf(c.relu), workers)
+				if run.blocks {
+					k = newChanBlocks(w).kernel(c.N, c.C, c.M, reluIf(c.relu), workers, true)
+				}
 				got := &Tensor{DType: Float32, Shape: []int{c.N, c.M, OH, OW}, F: make([]float32, len(want))}
 				k.run(in, []*Tensor{got}, make([]float32, k.scratch))
 				scale := 0.0
@@ -108,12 +123,12 @@ func TestDepthwiseConvMatchesReference(t *testing.T) {
 						t.Fatalf("workers %d, element %d: got %v, want %v (scale %.3g)", workers, i, got.F[i], want[i], scale)
 					}
 				}
-				if first == nil {
-					first = got.F
+				if first := firsts[run.blocks]; first == nil {
+					firsts[run.blocks] = got.F
 				} else {
 					for i := range first {
 						if first[i] != got.F[i] {
-							t.Fatalf("element %d: %v on one worker, %v on %d", i, first[i], got.F[i], workers)
+							t.Fatalf("element %d: %v on one worker, %v on %d (blocks %v)", i, first[i], got.F[i], workers, run.blocks)
 						}
 					}
 				}
