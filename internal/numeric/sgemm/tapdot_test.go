@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/hierlearn/hierlearn/internal/numeric/cpupath"
 )
 
 // tapDotTol bounds |TapDot - float64 reference| relative to Σ|a·b| of
@@ -16,7 +18,17 @@ const tapDotTol = 3e-6
 // vector, of a block and across blocks (tapDotBlock made small), offsets
 // in any order, and c accumulated into (row stride above the window
 // count).
-func TestTapDot(t *testing.T) { onEachPath(t, testTapDot) }
+func TestTapDot(t *testing.T) {
+	onEachPath(t, testTapDot)
+	t.Run("generic", func(t *testing.T) { // plain Go loops
+		prev := cpupath.Active()
+		defer cpupath.Set(prev)
+		if err := cpupath.Set(cpupath.Generic); err != nil {
+			t.Fatal(err)
+		}
+		testTapDot(t)
+	})
+}
 
 func testTapDot(t *testing.T) {
 	prev := tapDotBlock
