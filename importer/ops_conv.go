@@ -253,6 +253,8 @@ func buildConv(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 		conv := packedConv
 		pointwise := false
 		switch {
+		case !env.opt.NoShiftedConv && env.winograd() && w.winogradSuits(C, M):
+			conv = winogradConv
 		case !env.opt.NoShiftedConv && w.shiftable() && (w.outSize() >= minShiftedOut || N == 1):
 			conv = shiftedPackedConv
 		case !env.opt.NoShiftedConv && w.phaseSuits():

@@ -18,6 +18,11 @@ type SessionOptions struct {
 	// NoShiftedConv turns off the im2col-free convolutions (shifted,
 	// phase and pointwise): every convolution uses im2col and a GEMM.
 	NoShiftedConv bool
+	// NoWinograd turns off Winograd F(4×4, 3×3) for 3×3 stride-1
+	// convolutions (so does HIERLEARN_WINOGRAD=0 in the environment):
+	// they run as shifted GEMMs, summing the same products in another
+	// order.
+	NoWinograd bool
 	// NoSplitGemm lets a multi-threaded BLAS parallelise each product
 	// itself instead of splitting its columns over GOMAXPROCS goroutines
 	// that each call a single-threaded BLAS. The default degrades
