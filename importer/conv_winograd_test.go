@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/hierlearn/hierlearn/internal/onnxpb"
 )
 
 // Winograd F(4×4, 3×3) against naiveConv over shapes whose tiles do not
@@ -24,11 +26,11 @@ func TestWinogradConvMatchesDirectConvolution(t *testing.T) {
 		{5, 16, 8, 8, 24, 3, 3, one, one, one, one, true, true, true},
 		{2, 9, 15, 14, 12, 3, 3, one, one, one, one, true, false, true},
 		{1, 130, 14, 14, 136, 3, 3, one, one, one, one, true, true, true}, // two K blocks of sgemm
-		{9, 6, 7, 7, 8, 3, 3, one, one, one, one, false, true, false},    // many blocks
+		{9, 6, 7, 7, 8, 3, 3, one, one, one, one, false, true, false},     // many blocks
 	}
 	r := rand.New(rand.NewPCG(3, 18))
-	defer func(c, t int) { minWinogradChannels, minWinogradTiles = c, t }(minWinogradChannels, minWinogradTiles)
-	minWinogradChannels, minWinogradTiles = 0, 0
+	defer func(c int, f float64) { minWinogradChannels, maxWinogradWork = c, f }(minWinogradChannels, maxWinogradWork)
+	minWinogradChannels, maxWinogradWork = 0, 1e9
 	defer func(v float64) { convCaseTol = v }(convCaseTol)
 	convCaseTol = winogradTol
 	for _, opt := range []SessionOptions{{}, {NoWinograd: true}} {
@@ -48,27 +50,80 @@ func TestWinogradConvMatchesDirectConvolution(t *testing.T) {
 const winogradTol = 1e-3
 
 // The planner routes only 3×3 stride-1 convolutions with enough channels
-// and tiles to winogradConv.
+// and enough tiles to winogradConv.
 func TestWinogradSuits(t *testing.T) {
-	win := func(h, w, k, s, d int) *window {
-		return &window{in: [3]int{1, h, w}, out: [3]int{1, (h-d*(k-1)-1)/s + 1 + 2, (w-d*(k-1)-1)/s + 1 + 2},
-			k: [3]int{1, k, k}, s: [3]int{1, s, s}, d: [3]int{1, d, d}}
+	win := func(hw, k, s, d int) *window {
+		o := (hw+2-d*(k-1)-1)/s + 1
+		return &window{in: [3]int{1, hw, hw}, out: [3]int{1, o, o},
+			k: [3]int{1, k, k}, s: [3]int{1, s, s}, d: [3]int{1, d, d}, pb: [3]int{0, 1, 1}, pe: [3]int{0, 1, 1}}
 	}
 	for _, c := range []struct {
-		w    *window
-		C, M int
-		want bool
+		w       *window
+		N, C, M int
+		want    bool
 	}{
-		{win(14, 14, 3, 1, 1), 256, 256, true},
-		{win(28, 28, 3, 1, 1), 128, 128, true},
-		{win(56, 56, 3, 1, 1), 64, 64, false},   // too few channels
-		{win(7, 7, 3, 1, 1), 512, 512, false},   // too few tiles
-		{win(14, 14, 3, 2, 1), 256, 256, false}, // strided
-		{win(14, 14, 3, 1, 2), 256, 256, false}, // dilated
-		{win(14, 14, 5, 1, 1), 256, 256, false}, // 5×5
+		{win(28, 3, 1, 1), 1, 128, 128, true},
+		{win(56, 3, 1, 1), 8, 128, 128, true},
+		{win(14, 3, 1, 1), 8, 256, 256, true},
+		{win(7, 3, 1, 1), 8, 512, 512, true},   // 8 images of 2×3 tile columns: 48 for 392 pixels
+		{win(14, 3, 1, 1), 1, 256, 256, false}, // 4×5 tile columns, rounded to 32, for 196 pixels
+		{win(7, 3, 1, 1), 1, 512, 512, false},  // 6 tile columns, rounded to 16, for 49 pixels
+		{win(28, 3, 1, 1), 1, 32, 128, false},  // too few channels
+		{win(28, 3, 2, 1), 1, 128, 128, false}, // strided
+		{win(28, 3, 1, 2), 1, 128, 128, false}, // dilated
+		{win(28, 5, 1, 1), 1, 128, 128, false}, // 5×5
 	} {
-		if got := c.w.winogradSuits(c.C, c.M); got != c.want {
-			t.Errorf("%+v C=%d M=%d: %v, want %v", *c.w, c.C, c.M, got, c.want)
+		if got := c.w.winogradSuits(c.N, c.C, c.M); got != c.want {
+			t.Errorf("%+v N=%d C=%d M=%d: %v, want %v", *c.w, c.N, c.C, c.M, got, c.want)
+		}
+	}
+}
+
+// BenchmarkWinogradConv times one 3×3 stride-1 convolution with bias and
+// ReLU (the shapes of resnet18's and ResNet-20's stages) through
+// winogradConv and through the shifted GEMMs:
+// go test -run X -bench WinogradConv -cpu 1 ./importer/
+func BenchmarkWinogradConv(b *testing.B) {
+	defer func(c int, f float64) { minWinogradChannels, maxWinogradWork = c, f }(minWinogradChannels, maxWinogradWork)
+	minWinogradChannels, maxWinogradWork = 0, 1e9
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, s := range []struct{ N, C, HW int }{
+		{1, 64, 56}, {1, 128, 28}, {1, 256, 14}, {1, 512, 7},
+		{8, 64, 56}, {8, 128, 28}, {8, 256, 14}, {8, 512, 7},
+		{1, 16, 32}, {1, 32, 16}, {1, 64, 8}, {8, 16, 32}, {8, 32, 16}, {8, 64, 8},
+	} {
+		x := gridValues(r, s.N*s.C*s.HW*s.HW, -1, 1, true)
+		w := gridValues(r, s.C*s.C*9, -1, 1, true)
+		bias := gridValues(r, s.C, -1, 1, true)
+		conv := node("Conv", []string{"x", "w", "b"}, []string{"z"}, aInts("pads", 1, 1, 1, 1))
+		m, err := LoadBytes(model(13, []*onnxpb.NodeProto{conv, node("Relu", []string{"z"}, []string{"y"})},
+			[]*onnxpb.TensorProto{floatInit("w", w, int64(s.C), int64(s.C), 3, 3), floatInit("b", bias, int64(s.C))},
+			[]*onnxpb.ValueInfoProto{vinfo("x", onnxpb.TensorProto_FLOAT, -1, int64(s.C), int64(s.HW), int64(s.HW))},
+			[]*onnxpb.ValueInfoProto{vinfo("y", onnxpb.TensorProto_FLOAT, -1, int64(s.C), int64(s.HW), int64(s.HW))}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		feeds := map[string]*Tensor{"x": {DType: Float32, Shape: []int{s.N, s.C, s.HW, s.HW}, F: x}}
+		for _, off := range []bool{false, true} {
+			name := "winograd"
+			if off {
+				name = "shifted"
+			}
+			b.Run(fmt.Sprintf("b%d_c%d_%dx%d_%s", s.N, s.C, s.HW, s.HW, name), func(b *testing.B) {
+				sess := NewSessionWith(m, SessionOptions{NoWinograd: off})
+				if _, err := sess.Run(feeds); err != nil {
+					b.Fatal(err)
+				}
+				cpu0 := processCPU()
+				for b.Loop() {
+					if _, err := sess.Run(feeds); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric((processCPU()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
+				flops := 2 * 9 * float64(s.N*s.C*s.C*s.HW*s.HW)
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
 		}
 	}
 }

@@ -253,7 +253,7 @@ func buildConv(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 		conv := packedConv
 		pointwise := false
 		switch {
-		case !env.opt.NoShiftedConv && env.winograd() && w.winogradSuits(C, M):
+		case !env.opt.NoShiftedConv && env.winograd() && w.winogradSuits(N, C, M):
 			conv = winogradConv
 		case !env.opt.NoShiftedConv && w.shiftable() && (w.outSize() >= minShiftedOut || N == 1):
 			conv = shiftedPackedConv
