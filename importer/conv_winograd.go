@@ -138,134 +138,6 @@ type winoTaps struct {
 	offs []int
 }
 
-// winoPlan is the geometry of a Winograd convolution and its transforms
-// as vector operations over all tiles of an image at once.
-//
-// The input plane of each channel (zero-padded) is split into 16 phase
-// planes D[a·4+b][ty][tx] = x[4ty+a-pt][4tx+b-pl] of (th+1)×(tw+1)
-// values, so that pixel (i, j) of the input tile of every output tile
-// (ty, tx) is one phase plane shifted by (i/4)·(tw+1) + j/4: each element
-// ξ of the transformed tiles Bᵀ d B is a vec.Taps over the phase planes,
-// producing a row of L = th·(tw+1) tiles (one junk tile per row of
-// tiles, tx = tw). The rows of all channels and images form the B operand
-// of 36 sgemm.Shifted products (read in place, one tap), whose rows (the
-// output channels) are again vec.Taps'd into the 16 pixels of each 4×4
-// output tile, then interleaved into the output with the residual and
-// ReLU.
-type winoPlan struct {
-	C, H, W, M, OH, OW, pt, pl int
-	th, tw, tw1, pl1, L        int          // tiles, tiles per row with the junk one, phase plane, tiles per image
-	inH, inV                   [36]winoTaps // the input transform: over each tile's rows, then columns
-	outV                       [24]winoTaps // the output transform: over columns, then rows
-	outH                       [16]winoTaps
-}
-
-func newWinoPlan(w *window, C, M int) *winoPlan {
-	p := &winoPlan{C: C, H: w.in[1], W: w.in[2], M: M, OH: w.out[1], OW: w.out[2], pt: w.pb[1], pl: w.pb[2]}
-	p.th, p.tw = (p.OH+3)/4, (p.OW+3)/4
-	p.tw1 = p.tw + 1
-	p.pl1 = (p.th + 1) * p.tw1
-	p.L = p.th * p.tw1
-	for i := 0; i < 6; i++ {
-		for s := 0; s < 6; s++ {
-			h, v := &p.inH[i*6+s], &p.inV[i*6+s] // h: (d B)[i][s]; v: (Bᵀ d B)[i][s]
-			for j := 0; j < 6; j++ {
-				if c := winoBT[s][j]; c != 0 {
-					h.w = append(h.w, c)
-					h.offs = append(h.offs, (i%4*4+j%4)*p.pl1+i/4*p.tw1+j/4)
-				}
-				if c := winoBT[i][j]; c != 0 {
-					v.w = append(v.w, c)
-					v.offs = append(v.offs, (j*6+s)*p.L)
-				}
-			}
-		}
-	}
-	for q := 0; q < 4; q++ {
-		for j := 0; j < 6; j++ { // (Aᵀ s)[q][j], over the columns
-			t := &p.outV[q*6+j]
-			for i := 0; i < 6; i++ {
-				if c := winoAT[q][i]; c != 0 {
-					t.w = append(t.w, c)
-					t.offs = append(t.offs, i*6+j) // times the stride of ξ: outTaps
-				}
-			}
-		}
-		for r := 0; r < 4; r++ { // (Aᵀ s A)[q][r], over the rows of Aᵀ s
-			t := &p.outH[q*4+r]
-			for j := 0; j < 6; j++ {
-				if c := winoAT[r][j]; c != 0 {
-					t.w = append(t.w, c)
-					t.offs = append(t.offs, (q*6+j)*p.L)
-				}
-			}
-		}
-	}
-	return p
-}
-
-// outTaps scales the first output transform's offsets to products whose
-// element ξ of a tile is at ξ·xs.
-func (p *winoPlan) outTaps(xs int) {
-	for k := range p.outV {
-		for t := range p.outV[k].offs {
-			p.outV[k].offs[t] *= xs
-		}
-	}
-}
-
-// phases writes the 16 phase planes of one input plane x (H×W) into d.
-func (p *winoPlan) phases(x, d []float32) {
-	for a := 0; a < 4; a++ {
-		for ty := 0; ty <= p.th; ty++ {
-			iy := 4*ty + a - p.pt
-			for b := 0; b < 4; b++ {
-				row := d[(a*4+b)*p.pl1+ty*p.tw1 : (a*4+b)*p.pl1+(ty+1)*p.tw1]
-				if iy < 0 || iy >= p.H {
-					clear(row)
-					continue
-				}
-				src := x[iy*p.W : (iy+1)*p.W]
-				for tx := range row {
-					ix := 4*tx + b - p.pl
-					v := float32(0)
-					if ix >= 0 && ix < p.W {
-						v = src[ix]
-					}
-					row[tx] = v
-				}
-			}
-		}
-	}
-}
-
-// store interleaves the 16 transformed output planes y (pixel (q, r) of
-// tile (ty, tx) at y[(q·4+r)·L + ty·(tw+1) + tx]) into the OH×OW plane
-// dst, adding the residual plane res (nil for none), then ReLU.
-func (p *winoPlan) store(y, dst, res []float32, relu bool) {
-	for oh := 0; oh < p.OH; oh++ {
-		ty, q := oh/4, oh%4
-		d := dst[oh*p.OW : (oh+1)*p.OW]
-		var rr []float32
-		if res != nil {
-			rr = res[oh*p.OW : (oh+1)*p.OW]
-		}
-		for r := 0; r < 4; r++ {
-			src := y[(q*4+r)*p.L+ty*p.tw1:]
-			for ow := r; ow < p.OW; ow += 4 {
-				v := src[ow/4]
-				if rr != nil {
-					v += rr[ow]
-				}
-				if relu {
-					v = relu32(v)
-				}
-				d[ow] = v
-			}
-		}
-	}
-}
-
 // winogradChunk is how many of N images winogradConv stacks along the
 // columns of its products, given L tile columns per image.
 func winogradChunk(N, L int) int {
@@ -279,6 +151,140 @@ func winogradChunk(N, L int) int {
 // while their tiles (with the junk ones) number fewer than this.
 const winogradStack = 256
 
+// winoPlan is the geometry of a Winograd convolution over a chunk of
+// cnt images, and its transforms as vector operations (vec.Taps) over
+// all tiles of all images of the chunk at once, one channel at a time.
+//
+// Tiles are numbered image by image, row by row, each row of tiles with
+// one junk tile at its end (tx = tw): L = th·(tw+1) per image, S =
+// cnt·L in a chunk. The input plane of a channel (zero-padded) is
+// gathered into 24 planes D[i·4+b][tile] = x[4ty+i-pt][4tx+b-pl] (i <
+// 6, b < 4), so that pixel (i, j) of the input tile of every output tile
+// is plane i·4 + j%4 shifted by j/4 (into the junk tile at a row's end).
+// The rows of (d B) and then of Bᵀ d B are sums of those planes, the
+// latter written as row c of the 36 B operands of sgemm.Shifted (read in
+// place, one tap). The products' rows (the output channels) are summed
+// the same way into Aᵀ s and the 16 pixels of each 4×4 output tile, then
+// interleaved into the output with the residual and ReLU.
+type winoPlan struct {
+	C, H, W, M, OH, OW, pt, pl int
+	th, tw, tw1, L, cnt, S     int          // tiles, tiles per row with the junk one, per image, images, per chunk
+	inH, inV                   [36]winoTaps // the input transform: over each tile's rows, then columns
+	outV                       [24]winoTaps // the output transform: over columns, then rows
+	outH                       [16]winoTaps
+}
+
+// newWinoPlan plans chunks of up to cnt images whose products have
+// element ξ of a tile at ξ·xs (xs: the stride of the 36 products).
+func newWinoPlan(w *window, C, M, cnt, xs int) *winoPlan {
+	p := &winoPlan{C: C, H: w.in[1], W: w.in[2], M: M, OH: w.out[1], OW: w.out[2], pt: w.pb[1], pl: w.pb[2], cnt: cnt}
+	p.th, p.tw = (p.OH+3)/4, (p.OW+3)/4
+	p.tw1 = p.tw + 1
+	p.L = p.th * p.tw1
+	p.S = cnt * p.L
+	ds := p.dStride()
+	for i := 0; i < 6; i++ {
+		for s := 0; s < 6; s++ {
+			h, v := &p.inH[i*6+s], &p.inV[i*6+s] // h: (d B)[i][s]; v: (Bᵀ d B)[i][s]
+			for j := 0; j < 6; j++ {
+				if c := winoBT[s][j]; c != 0 {
+					h.w = append(h.w, c)
+					h.offs = append(h.offs, (i*4+j%4)*ds+j/4)
+				}
+				if c := winoBT[i][j]; c != 0 {
+					v.w = append(v.w, c)
+					v.offs = append(v.offs, (j*6+s)*p.S)
+				}
+			}
+		}
+	}
+	for q := 0; q < 4; q++ {
+		for j := 0; j < 6; j++ { // (Aᵀ s)[q][j], over the columns
+			t := &p.outV[q*6+j]
+			for i := 0; i < 6; i++ {
+				if c := winoAT[q][i]; c != 0 {
+					t.w = append(t.w, c)
+					t.offs = append(t.offs, (i*6+j)*xs)
+				}
+			}
+		}
+		for r := 0; r < 4; r++ { // (Aᵀ s A)[q][r], over the rows of Aᵀ s
+			t := &p.outH[q*4+r]
+			for j := 0; j < 6; j++ {
+				if c := winoAT[r][j]; c != 0 {
+					t.w = append(t.w, c)
+					t.offs = append(t.offs, (q*6+j)*p.S)
+				}
+			}
+		}
+	}
+	return p
+}
+
+// dStride is the stride of the gathered planes D: a chunk's tiles and
+// one more, read by the last shifted tap.
+func (p *winoPlan) dStride() int { return p.S + 1 }
+
+// scratch is the per-worker scratch of the transforms: D and (d B) for
+// the input, Aᵀ s and the output pixels for the output.
+func (p *winoPlan) scratch() int { return max(24*p.dStride()+36*p.S, 40*p.S) }
+
+// gather writes the 24 planes D of channel c of the cnt images x
+// (N×C×H×W, from image b0) into d.
+func (p *winoPlan) gather(x []float32, b0, cnt, c int, d []float32) {
+	ds, plane := p.dStride(), p.H*p.W
+	for j := 0; j < cnt; j++ {
+		img := x[((b0+j)*p.C+c)*plane : ((b0+j)*p.C+c+1)*plane]
+		for i := 0; i < 6; i++ {
+			for b := 0; b < 4; b++ {
+				pl := d[(i*4+b)*ds+j*p.L : (i*4+b)*ds+(j+1)*p.L]
+				// Columns tx with 0 <= 4tx+b-pl < W.
+				lo := max(0, (p.pl-b+3)/4)
+				hi := min(p.tw1, (p.W-1+p.pl-b)/4+1)
+				for ty := 0; ty < p.th; ty++ {
+					row := pl[ty*p.tw1 : (ty+1)*p.tw1]
+					iy := 4*ty + i - p.pt
+					if iy < 0 || iy >= p.H || lo >= hi {
+						clear(row)
+						continue
+					}
+					clear(row[:lo])
+					clear(row[hi:])
+					src := img[iy*p.W+4*lo+b-p.pl:]
+					for tx := lo; tx < hi; tx++ {
+						row[tx] = src[4*(tx-lo)]
+					}
+				}
+			}
+		}
+	}
+}
+
+// store interleaves the 16 transformed output planes y (pixel (q, r) of
+// tile (ty, tx) of image j at y[(q·4+r)·S + j·L + ty·(tw+1) + tx]) of
+// image j into the OH×OW plane dst, adding the residual plane res (nil
+// for none), then ReLU.
+func (p *winoPlan) store(y []float32, j int, dst, res []float32, relu bool) {
+	for oh := 0; oh < p.OH; oh++ {
+		ty, q := oh/4, oh%4
+		d := dst[oh*p.OW : (oh+1)*p.OW]
+		for r := 0; r < 4; r++ {
+			src := y[(q*4+r)*p.S+j*p.L+ty*p.tw1:]
+			for ow := r; ow < p.OW; ow += 4 {
+				d[ow] = src[ow/4]
+			}
+		}
+		switch {
+		case res != nil && relu:
+			vec.AddReLU(d, d, res[oh*p.OW:(oh+1)*p.OW])
+		case res != nil:
+			vec.Add(d, d, res[oh*p.OW:(oh+1)*p.OW])
+		case relu:
+			vec.ReLU(d, d)
+		}
+	}
+}
+
 // winogradConv computes a 3×3 stride-1 convolution (any padding) by
 // Winograd F(4×4, 3×3) (see winoPlan), with bias, an optional residual
 // (input 3, added before the ReLU) and ReLU applied as the output tiles
@@ -286,45 +292,42 @@ const winogradStack = 256
 // are split over the workers, or within a chunk the channels, the 36
 // products and the output channels are.
 func winogradConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu, res bool, workers int) *kernel {
-	p := newWinoPlan(w, C, M)
+	th, tw := (w.out[1]+3)/4, (w.out[2]+3)/4
+	nb := balancedChunk(N, winogradChunk(N, th*(tw+1)), workers)
+	nc := wholePanels(nb * th * (tw + 1)) // row stride of the products' operands
+	os := M * nc                          // one ξ of the products
+	p := newWinoPlan(w, C, M, nb, os)
 	u := winogradWeights(n, wt, M, C)
 	us := sgemm.PackedASize(M, C)
 	var bv []float32
 	if bias != nil {
 		bv = bias.c.F
 	}
-	nb := balancedChunk(N, winogradChunk(N, p.L), workers)
-	nc := wholePanels(nb * p.L) // columns of the products
 	zero := []int{0}
 	vs := sgemm.ShiftedSpan(C, zero, nc, nc) // one ξ of the transformed input
-	os := M * nc                             // one ξ of the products
-	p.outTaps(os)
 	wk := max(1, min(workers, numCPU))
-	dsz, ysz := 16*p.pl1+36*p.L, 40*p.L
-	per := 36*vs + 36*os + wk*max(dsz, ysz)
-	plane, oplane := p.H*p.W, p.OH*p.OW
+	ts := p.scratch()
+	per := 36*vs + 36*os + wk*ts
+	oplane := p.OH * p.OW
 	return &kernel{scratch: chunkScratch(N, nb, workers, per), run: func(in, o []*Tensor, sc []float32) {
 		src, dst, resid := in[0].F, o[0].F, residualOf(in)
 		chunked(N, nb, workers, per, sc, func(b0, cnt int, sc []float32, workers int) {
 			V, P := sc[:36*vs], sc[36*vs:36*vs+36*os]
 			tmp := sc[36*vs+36*os:]
-			big := 36*C*M*cnt*p.L >= minSplitMACs
+			S := p.S // the full chunk's: a shorter last chunk computes junk past cnt·L
+			big := 36*C*M*S >= minSplitMACs
 			parallel(workers, C, big, func(wi, c0, c1 int) {
-				d := tmp[wi*max(dsz, ysz):][:16*p.pl1]
-				h := tmp[wi*max(dsz, ysz)+16*p.pl1:][:36*p.L]
+				d := tmp[wi*ts:][:24*p.dStride()]
+				h := tmp[wi*ts+24*p.dStride():][:36*S]
 				for c := c0; c < c1; c++ {
-					for j := 0; j < cnt; j++ {
-						img := (b0+j)*C + c
-						p.phases(src[img*plane:(img+1)*plane], d)
-						for x := range p.inH {
-							t := &p.inH[x]
-							vec.Taps(h[x*p.L:(x+1)*p.L], 0, t.w, t.offs, d)
-						}
-						for x := range p.inV {
-							t := &p.inV[x]
-							o := x*vs + c*nc + j*p.L
-							vec.Taps(V[o:o+p.L], 0, t.w, t.offs, h)
-						}
+					p.gather(src, b0, cnt, c, d)
+					for x := range p.inH {
+						t := &p.inH[x]
+						vec.Taps(h[x*S:(x+1)*S], 0, t.w, t.offs, d)
+					}
+					for x := range p.inV {
+						t := &p.inV[x]
+						vec.Taps(V[x*vs+c*nc:x*vs+c*nc+S], 0, t.w, t.offs, h)
 					}
 				}
 			})
@@ -334,29 +337,29 @@ func winogradConv(n *Node, w *window, N, C, M int, wt *Tensor, bias *info, relu,
 				}
 			})
 			parallel(workers, M, big, func(wi, m0, m1 int) {
-				t24 := tmp[wi*max(dsz, ysz):][:24*p.L]
-				y := tmp[wi*max(dsz, ysz)+24*p.L:][:16*p.L]
+				t24 := tmp[wi*ts:][:24*S]
+				y := tmp[wi*ts+24*S:][:16*S]
 				for m := m0; m < m1; m++ {
 					b := float32(0)
 					if bv != nil {
 						b = bv[m]
 					}
+					x := P[m*nc:]
+					for k := range p.outV {
+						t := &p.outV[k]
+						vec.Taps(t24[k*S:(k+1)*S], 0, t.w, t.offs, x)
+					}
+					for k := range p.outH {
+						t := &p.outH[k]
+						vec.Taps(y[k*S:(k+1)*S], b, t.w, t.offs, t24)
+					}
 					for j := 0; j < cnt; j++ {
-						x := P[m*nc+j*p.L:]
-						for k := range p.outV {
-							t := &p.outV[k]
-							vec.Taps(t24[k*p.L:(k+1)*p.L], 0, t.w, t.offs, x)
-						}
-						for k := range p.outH {
-							t := &p.outH[k]
-							vec.Taps(y[k*p.L:(k+1)*p.L], b, t.w, t.offs, t24)
-						}
 						img := (b0+j)*M + m
 						var r []float32
 						if resid != nil {
 							r = resid[img*oplane : (img+1)*oplane]
 						}
-						p.store(y, dst[img*oplane:(img+1)*oplane], r, relu)
+						p.store(y, j, dst[img*oplane:(img+1)*oplane], r, relu)
 					}
 				}
 			})
