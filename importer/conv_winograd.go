@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"math"
 	"os"
 
 	"github.com/hierlearn/hierlearn/internal/numeric/sgemm"
@@ -26,36 +27,48 @@ import (
 // rounding in the transforms costs about a digit against the direct
 // convolution (see winogradTol in the tests).
 
-// minWinogradChannels: convolutions with fewer input or output channels
-// go through sgemm.Shifted instead. The transforms (plain Go, about 10
-// floating-point operations per pixel and channel each way) cost as
-// much as the 6.75 multiply-adds per pixel and channel pair they save
-// when there are 64 channels; at 128 and more the saving wins. A
-// variable so that tests can route small convolutions here.
-var minWinogradChannels = 128
+// winogradWork returns the most multiply-adds, as a fraction of the
+// direct convolution's, at which winogradConv pays off when the smaller
+// of the input and output channel counts is k: the transforms cost per
+// channel, the products per channel pair, so with fewer channels the
+// products must shrink more. Measured on a 2-core AMD EPYC (Zen 4), one
+// thread, CPU time against the shifted GEMMs: 0.66-0.75x at 128-512
+// channels with a work fraction of 0.29-0.49 (0.61x at 512 channels on
+// 8 images of 7×7), 0.8-0.97x at 64 channels on 56×56 (0.27-0.29), but
+// 1.4x at 64 channels on 8×8 (0.38), 1.05x at 256 channels on one
+// 14×14 image (0.65), and 3-4x slower at 16 and 32 channels.
+func winogradWork(k int) float64 {
+	switch {
+	case winogradAlways:
+		return math.Inf(1)
+	case k >= 128:
+		return 0.5
+	case k >= 64:
+		return 0.3
+	}
+	return 0
+}
 
-// maxWinogradWork is the most multiply-adds winogradSuits accepts, as
-// a fraction of the direct convolution's; a variable so that the tests
-// can route every convolution through winogradConv.
-var maxWinogradWork = 0.5
+// winogradAlways routes every 3×3 stride-1 convolution through
+// winogradConv (for the tests).
+var winogradAlways = false
 
 // winogradSuits reports whether a convolution of N images with C input
 // and M output channels goes through winogradConv: 2-D, 3×3, stride 1,
-// dilation 1, enough channels, and products that multiply-add at most
-// half as much as the direct convolution's 9 per output pixel and
-// channel pair (36 per tile column, counting each row's junk tile and
-// the columns rounded up to the micro-kernels' 16: resnet18's 14×14
-// stage at batch 1 takes 36·32 for 196 pixels, no gain).
+// dilation 1, and products that multiply-add at most winogradWork of
+// the direct convolution's 9 per output pixel and channel pair (36 per
+// tile column, counting each row's junk tile and the columns rounded up
+// to the micro-kernels' 16: resnet18's 14×14 stage at batch 1 takes
+// 36·32 for 196 pixels, 0.65).
 func (w *window) winogradSuits(N, C, M int) bool {
-	if w.in[0] != 1 || w.k[0] != 1 || w.k[1] != 3 || w.k[2] != 3 || w.s[1] != 1 || w.s[2] != 1 || w.d[1] != 1 || w.d[2] != 1 ||
-		C < minWinogradChannels || M < minWinogradChannels {
+	if w.in[0] != 1 || w.k[0] != 1 || w.k[1] != 3 || w.k[2] != 3 || w.s[1] != 1 || w.s[2] != 1 || w.d[1] != 1 || w.d[2] != 1 {
 		return false
 	}
 	OH, OW := w.out[1], w.out[2]
 	L := (OH + 3) / 4 * ((OW+3)/4 + 1)
 	nb := winogradChunk(N, L)
 	cols := (nb*L + 15) &^ 15
-	return float64(36*cols) <= maxWinogradWork*float64(9*nb*OH*OW)
+	return float64(36*cols) <= winogradWork(min(C, M))*float64(9*nb*OH*OW)
 }
 
 // winogradEnvOff is HIERLEARN_WINOGRAD=0, read once at start-up.

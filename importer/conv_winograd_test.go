@@ -29,8 +29,8 @@ func TestWinogradConvMatchesDirectConvolution(t *testing.T) {
 		{9, 6, 7, 7, 8, 3, 3, one, one, one, one, false, true, false},     // many blocks
 	}
 	r := rand.New(rand.NewPCG(3, 18))
-	defer func(c int, f float64) { minWinogradChannels, maxWinogradWork = c, f }(minWinogradChannels, maxWinogradWork)
-	minWinogradChannels, maxWinogradWork = 0, 1e9
+	defer func(a bool) { winogradAlways = a }(winogradAlways)
+	winogradAlways = true
 	defer func(v float64) { convCaseTol = v }(convCaseTol)
 	convCaseTol = winogradTol
 	for _, opt := range []SessionOptions{{}, {NoWinograd: true}} {
@@ -84,8 +84,8 @@ func TestWinogradSuits(t *testing.T) {
 // winogradConv and through the shifted GEMMs:
 // go test -run X -bench WinogradConv -cpu 1 ./importer/
 func BenchmarkWinogradConv(b *testing.B) {
-	defer func(c int, f float64) { minWinogradChannels, maxWinogradWork = c, f }(minWinogradChannels, maxWinogradWork)
-	minWinogradChannels, maxWinogradWork = 0, 1e9
+	defer func(a bool) { winogradAlways = a }(winogradAlways)
+	winogradAlways = true
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, s := range []struct{ N, C, HW int }{
 		{1, 64, 56}, {1, 128, 28}, {1, 256, 14}, {1, 512, 7},
