@@ -188,9 +188,12 @@ func (g *GradSession) planFor(in []*Tensor) (*gradPlan, error) {
 	if gp, ok := g.plans.get(key); ok {
 		return gp, nil
 	}
-	env := defaultEnv
+	// No Winograd on a tape: its rounding (about 1e-5 of a layer's
+	// scale) moves values near a ReLU's kink across it, and the gradient
+	// of a folded resnet18 then strays 1% from torch's.
+	env := &buildEnv{opt: SessionOptions{NoWinograd: true}}
 	if g.training {
-		env = &buildEnv{training: true, frozenBN: g.frozenBN}
+		env.training, env.frozenBN = true, g.frozenBN
 	}
 	p, err := g.m.buildPlan(in, false, env)
 	if err != nil {
