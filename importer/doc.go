@@ -180,6 +180,17 @@
 //     shifted view of P (no im2col, output written once, with the padded
 //     width, then copied out). Images are not stacked: measured, the
 //     longer row stride cost more than the wider product gained;
+//   - 3x3 stride-1 convolutions with enough channels and output pixels
+//     (64 channels on 56x56, 128 and more down to 28x28 at batch 1 or
+//     7x7 on 8 images; see winogradWork) run by Winograd F(4x4, 3x3)
+//     (conv_winograd.go): the input is gathered into 24 planes per
+//     channel in which every tap of every 6x6 input tile is a shifted
+//     view, both transforms are vec.Taps calls over all tiles of a chunk
+//     of images at once, and the 36 products (weights transformed and
+//     packed once) run on sgemm.Shifted: about a quarter of the
+//     multiply-adds, about a digit of float32 accuracy lost (1e-5 of the
+//     output scale on resnet18). SessionOptions.NoWinograd or
+//     HIERLEARN_WINOGRAD=0 turn it off; gradient tapes never use it;
 //   - stride-2, undilated convolutions with a kernel bigger than 1x1
 //     (resnet18's 7x7 stem, the downsampling 3x3 convs): the padded input
 //     is scattered once into four phase images per channel (even/odd rows
