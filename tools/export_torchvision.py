@@ -74,6 +74,7 @@ class UNet(nn.Module):
 
 # name: (constructor, input size)
 MODELS = {
+    "mobilenet_v2": (lambda: M.mobilenet_v2(weights=None), 224),
     "mobilenet_v3_small": (lambda: M.mobilenet_v3_small(weights=None), 224),
     "mobilenet_v3_large": (lambda: M.mobilenet_v3_large(weights=None), 224),
     "efficientnet_b0": (lambda: M.efficientnet_b0(weights=None), 224),

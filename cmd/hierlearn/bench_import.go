@@ -39,7 +39,7 @@ an all-ones attention mask and token_type_ids. lstm
 (tools/export_recurrent.py: embedding 128 wide, two LSTM layers of hidden
 256, linear to 32 tags, random weights) runs at sequence length 128.
 vit_b_16 and swin_t (tools/export_vit.py: torchvision's, random weights)
-run on 224x224 images. mobilenet_v3_small, mobilenet_v3_large and
+run on 224x224 images. mobilenet_v2, mobilenet_v3_small, mobilenet_v3_large and
 efficientnet_b0 (tools/export_torchvision.py: depthwise convolutions,
 HardSwish, SiLU; random weights, opset 17 whatever --opset says) run on
 224x224 images.
@@ -70,7 +70,7 @@ machine are noisy: run it alone.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&cfg.Models, "models", []string{"resnet18", "resnet20a", "resnet20b"}, "models (tools/export_resnets.py names, or bert-tiny, bert-base, lstm, vit_b_16, swin_t, mobilenet_v3_small, mobilenet_v3_large, efficientnet_b0)")
+	f.StringSliceVar(&cfg.Models, "models", []string{"resnet18", "resnet20a", "resnet20b"}, "models (tools/export_resnets.py names, or bert-tiny, bert-base, lstm, vit_b_16, swin_t, mobilenet_v2, mobilenet_v3_small, mobilenet_v3_large, efficientnet_b0)")
 	f.IntVar(&cfg.Opset, "opset", 13, "export opset")
 	f.StringVar(&cfg.BN, "bn", "folded", "folded or kept")
 	f.IntSliceVar(&cfg.Threads, "thread-counts", []int{1, 2}, "thread counts to compare at")

@@ -4,7 +4,7 @@ import "slices"
 
 // benchTorchvisionModels are the tools/export_torchvision.py models that
 // bench import times (depthwise convolutions, HardSwish, SiLU).
-var benchTorchvisionModels = []string{"mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0"}
+var benchTorchvisionModels = []string{"mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0"}
 
 // isTorchvisionModel reports whether a bench model name is one of
 // benchTorchvisionModels (224x224 images, exported at opset 17 whatever
