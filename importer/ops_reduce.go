@@ -3,6 +3,8 @@ package importer
 import (
 	"fmt"
 	"math"
+
+	"github.com/hierlearn/hierlearn/internal/numeric/vec"
 )
 
 // buildReduce handles the Reduce* operators (axes as an attribute, or as
@@ -267,46 +269,64 @@ func buildSoftmax(logOut bool) buildFn {
 		if err != nil {
 			return nil, nil, err
 		}
-		// One exp32 per element, stored and then scaled: math.Exp in
-		// float64, twice per element, was a tenth of a BERT run.
+		// One exponential per element, stored and then scaled: math.Exp
+		// in float64, twice per element, was a tenth of a BERT run.
+		// Rows along the last axis (attention's) take the vectorised
+		// e^-|x| of vec on x less its maximum; the rows are split over
+		// the workers.
+		workers := env.workers()
 		k := &kernel{run: func(in, o []*Tensor, _ []float32) {
 			src, dst := in[0].F, o[0].F
-			for b := 0; b < outer; b++ {
-				for j := 0; j < inner; j++ {
-					base := b*length*inner + j
-					m := float32(math.Inf(-1))
-					for t := 0; t < length; t++ {
-						m = max(m, src[base+t*inner])
-					}
-					if math.IsInf(float64(m), 0) || m != m { // all -Inf, +Inf or NaN: as math.Exp would
-						m64 := float64(m)
-						for t := 0; t < length; t++ {
-							dst[base+t*inner] = float32(math.Exp(float64(src[base+t*inner]) - m64))
-						}
-					} else {
-						for t := 0; t < length; t++ {
-							dst[base+t*inner] = exp32(src[base+t*inner] - m)
-						}
-					}
-					s := 0.0
-					for t := 0; t < length; t++ {
-						s += float64(dst[base+t*inner])
-					}
-					if logOut {
-						ls := float32(math.Log(s))
-						for t := 0; t < length; t++ {
-							dst[base+t*inner] = src[base+t*inner] - m - ls
-						}
-					} else {
-						r := float32(1 / s)
-						for t := 0; t < length; t++ {
-							dst[base+t*inner] *= r
-						}
+			parallel(workers, outer, outer*length*inner >= minSplitCopy, func(_, lo, hi int) {
+				for b := lo; b < hi; b++ {
+					for j := 0; j < inner; j++ {
+						softmaxRow(src, dst, b*length*inner+j, length, inner, logOut)
 					}
 				}
-			}
+			})
 		}}
 		return []*info{{dt: Float32, shape: x.shape}}, k, nil
+	}
+}
+
+// softmaxRow computes the softmax (or log-softmax) of the length values
+// of src from base, inner apart, into dst.
+func softmaxRow(src, dst []float32, base, length, inner int, logOut bool) {
+	m := float32(math.Inf(-1))
+	for t := 0; t < length; t++ {
+		m = max(m, src[base+t*inner])
+	}
+	switch {
+	case math.IsInf(float64(m), 0) || m != m: // all -Inf, +Inf or NaN: as math.Exp would
+		m64 := float64(m)
+		for t := 0; t < length; t++ {
+			dst[base+t*inner] = float32(math.Exp(float64(src[base+t*inner]) - m64))
+		}
+	case inner == 1:
+		row := dst[base : base+length]
+		for t, v := range src[base : base+length] {
+			row[t] = v - m
+		}
+		vec.ExpNegAbs(row, row)
+	default:
+		for t := 0; t < length; t++ {
+			dst[base+t*inner] = exp32(src[base+t*inner] - m)
+		}
+	}
+	s := 0.0
+	for t := 0; t < length; t++ {
+		s += float64(dst[base+t*inner])
+	}
+	if logOut {
+		ls := float32(math.Log(s))
+		for t := 0; t < length; t++ {
+			dst[base+t*inner] = src[base+t*inner] - m - ls
+		}
+		return
+	}
+	r := float32(1 / s)
+	for t := 0; t < length; t++ {
+		dst[base+t*inner] *= r
 	}
 }
 

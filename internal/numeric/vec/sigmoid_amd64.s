@@ -20,7 +20,8 @@ GLOBL sigc<>(SB), RODATA|NOPTR, $48
 // func sigmoidAVX2(dst, src *float32, n int, silu int)
 //
 // dst[i] = 1/(1+e^-x) for x = src[i], i < n (a multiple of 8), times x
-// when silu (rounded once more, as x*Sigmoid(x) in two steps), as
+// when silu is 1 (rounded once more, as x*Sigmoid(x) in two steps), or
+// e^-|x| itself when silu is 2 (ExpNegAbs), as
 // importer's sigmoid32: e = e^-|x| (never overflows; clamped at e^-87.33),
 // through t = -|x| = n·ln2 + r, |r| <= ln2/2, e^r by a degree-6
 // polynomial (FMA), 2^n built in the exponent bits; then 1/(1+e) where
@@ -65,6 +66,12 @@ loop:
 	VPADDD  Y15, Y2, Y2     // n + 127
 	VPSLLD  $23, Y2, Y2     // 2^n
 	VMULPS  Y2, Y3, Y3      // e = e^t
+	CMPQ    BX, $2
+	JNE     sigmoid
+	VMOVUPS Y3, (DI)        // mode 2: e^-|x|
+	JMP     next
+
+sigmoid:
 	VADDPS  Y14, Y3, Y1     // 1 + e
 	VDIVPS  Y1, Y14, Y2     // 1/(1+e): x >= 0
 	VMULPS  Y2, Y3, Y3      // e/(1+e): x < 0
@@ -75,6 +82,8 @@ loop:
 
 store:
 	VMOVUPS Y2, (DI)
+
+next:
 	ADDQ    $32, SI
 	ADDQ    $32, DI
 	SUBQ    $8, CX

@@ -39,7 +39,8 @@ func window3s2AVX2(dst, src *float32, n int)
 func deinterleaveAVX2(even, odd, src *float32, n int)
 
 // sigmoidAVX2 sets dst[i] = 1/(1+e^-src[i]) for i < n, n a multiple of 8,
-// times src[i] when silu is 1 (sigmoid_amd64.s).
+// times src[i] when silu is 1, or e^-|src[i]| when silu is 2
+// (sigmoid_amd64.s).
 //
 //go:noescape
 func sigmoidAVX2(dst, src *float32, n int, silu int)
