@@ -10,17 +10,22 @@ import (
 // Path is an instruction set the kernels can run on.
 type Path int32
 
-// The kernel paths, slowest first.
+// The kernel paths: generic (plain Go, every platform), amd64's slowest
+// first, then arm64's. At most one architecture's paths run on a CPU.
 const (
 	Generic Path = iota
 	AVX2
 	AVX512
+	NEON
 )
 
 // EnvVar is the environment variable that forces a path.
 const EnvVar = "HIERLEARN_KERNEL"
 
-var names = [...]string{Generic: "generic", AVX2: "avx2", AVX512: "avx512"}
+var names = [...]string{Generic: "generic", AVX2: "avx2", AVX512: "avx512", NEON: "neon"}
+
+// bestFirst orders all paths from the fastest to generic.
+var bestFirst = [...]Path{AVX512, AVX2, NEON, Generic}
 
 // String returns the path's name as HIERLEARN_KERNEL spells it.
 func (p Path) String() string {
@@ -30,7 +35,7 @@ func (p Path) String() string {
 	return names[p]
 }
 
-// Parse returns the path named s (avx512, avx2 or generic).
+// Parse returns the path named s (avx512, avx2, neon or generic).
 func Parse(s string) (Path, error) {
 	for p, n := range names {
 		if s == n {
@@ -43,7 +48,7 @@ func Parse(s string) (Path, error) {
 // Supported lists the paths this CPU and build can run, best first.
 func Supported() []Path {
 	var ps []Path
-	for p := AVX512; p >= Generic; p-- {
+	for _, p := range bestFirst {
 		if Supports(p) {
 			ps = append(ps, p)
 		}
@@ -60,14 +65,16 @@ func Supports(p Path) bool {
 		return hasAVX2FMA
 	case AVX512:
 		return hasAVX512
+	case NEON:
+		return hasNEON
 	}
 	return false
 }
 
-// Built reports whether this build has path p's kernels at all (only the
-// generic path on other architectures or with the purego tag), whatever
-// the CPU.
-func Built(p Path) bool { return p == Generic || (built && p >= Generic && p <= AVX512) }
+// Built reports whether this build has path p's kernels at all (amd64's
+// paths on amd64, neon on arm64, only generic on other architectures or
+// with the purego tag), whatever the CPU.
+func Built(p Path) bool { return p == Generic || built(p) }
 
 // Best is the fastest path this CPU and build support.
 func Best() Path { return Supported()[0] }

@@ -16,6 +16,7 @@ func TestFromEnv(t *testing.T) {
 		{"generic", Generic, ""},
 		{"avx2", AVX2, ""},
 		{"avx512", AVX512, ""},
+		{"neon", NEON, ""},
 		{"AVX2", Best(), "unknown kernel path"},
 		{"sse", Best(), "unknown kernel path"},
 	} {
@@ -41,7 +42,7 @@ func TestFromEnv(t *testing.T) {
 func TestSet(t *testing.T) {
 	prev := Active()
 	defer Set(prev)
-	for _, p := range []Path{Generic, AVX2, AVX512} {
+	for _, p := range []Path{Generic, AVX2, AVX512, NEON} {
 		before := Active()
 		err := Set(p)
 		switch {
@@ -57,7 +58,7 @@ func TestSet(t *testing.T) {
 }
 
 func TestParseString(t *testing.T) {
-	for _, p := range []Path{Generic, AVX2, AVX512} {
+	for _, p := range []Path{Generic, AVX2, AVX512, NEON} {
 		if q, err := Parse(p.String()); err != nil || q != p {
 			t.Errorf("Parse(%q) = %v, %v", p, q, err)
 		}

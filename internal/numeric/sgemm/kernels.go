@@ -2,6 +2,7 @@ package sgemm
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/hierlearn/hierlearn/internal/numeric/cpupath"
 )
@@ -66,3 +67,9 @@ func colTiles(n0, n1 int, ts []shiftTile) []colTile {
 // kernels returns the micro-kernels of the active path (cpupath.Active),
 // or nil on the generic path.
 func kernels() *kernelSet { return kernelsFor(cpupath.Active()) }
+
+// zeroOffset is the single tap offset of a packed B panel.
+var zeroOffset = [1]int{0}
+
+// at returns p advanced by i floats.
+func at(p *float32, i int) *float32 { return (*float32)(unsafe.Add(unsafe.Pointer(p), 4*i)) }

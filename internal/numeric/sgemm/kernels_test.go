@@ -6,13 +6,15 @@ import (
 )
 
 // TestColTiles: the tiles cover [n0, n1) in order, only the last reaches
-// past n1 and by less than PanelN (ShiftedSpan's margin); with the
-// AVX-512 widths they are the tiles Shifted used before the cost model
-// (48 wide, the rest by the fewest 32- and 48-wide tiles).
+// past n1 and by less than PanelN (ShiftedSpan's margin), on each path's
+// widths (neon's as in sgemm_arm64.go); with the AVX-512 widths they are
+// the tiles Shifted used before the cost model (48 wide, the rest by the
+// fewest 32- and 48-wide tiles).
 func TestColTiles(t *testing.T) {
 	noop := func(int, *int, int, *float32, *float32, int, *float32, int, *float32, int, *float32) {}
 	avx512 := []shiftTile{{48, 48, noop}, {32, 32, noop}}
 	avx2 := []shiftTile{{48, 48, noop}, {24, 24, noop}, {16, 20, noop}}
+	neon := []shiftTile{{12, 12, noop}, {8, 9, noop}}
 	// The rule of the AVX-512 path before the cost model.
 	oldRule := func(n0, n1 int) (ws []int) {
 		for c0 := n0; c0 < n1; {
@@ -28,7 +30,7 @@ func TestColTiles(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		ts   []shiftTile
-	}{{"avx512", avx512}, {"avx2", avx2}} {
+	}{{"avx512", avx512}, {"avx2", avx2}, {"neon", neon}} {
 		for n := 1; n <= 400; n++ {
 			n0 := 32 * (n % 3)
 			n1 := n0 + n

@@ -8,7 +8,7 @@ import (
 )
 
 // kernelPaths are the paths with micro-kernels.
-var kernelPaths = []cpupath.Path{cpupath.AVX512, cpupath.AVX2}
+var kernelPaths = []cpupath.Path{cpupath.AVX512, cpupath.AVX2, cpupath.NEON}
 
 // onEachPath runs f as a subtest on every kernel path, forced with
 // cpupath.Set; paths this build lacks are skipped, and so are paths this

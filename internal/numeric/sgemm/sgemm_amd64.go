@@ -2,11 +2,7 @@
 
 package sgemm
 
-import (
-	"unsafe"
-
-	"github.com/hierlearn/hierlearn/internal/numeric/cpupath"
-)
+import "github.com/hierlearn/hierlearn/internal/numeric/cpupath"
 
 // sgemmKernel8x32 is the AVX-512 micro-kernel (sgemm_amd64.s).
 //
@@ -63,9 +59,6 @@ func kernelsFor(p cpupath.Path) *kernelSet {
 	return nil
 }
 
-// zeroOffset is the single tap offset of a packed B panel.
-var zeroOffset = [1]int{0}
-
 // avx2Shift8x16, avx2Shift8x24 and avx2Shift8x48 are sgemmShift8x32 on
 // AVX2 for 16, 24 and 48 columns: rows 0-3 and 4-7 of the A panel, each
 // by 4×16 or 4×24 tiles.
@@ -109,6 +102,3 @@ func rowPart(kern shiftKernel, r, j int, taps int, offs *int, ch int, a, b *floa
 	}
 	kern(taps, offs, ch, at(a, r), at(b, j), ldb, at(c, r*ldc+j), ldc, bias, flags, add)
 }
-
-// at returns p advanced by i floats.
-func at(p *float32, i int) *float32 { return (*float32)(unsafe.Add(unsafe.Pointer(p), 4*i)) }
