@@ -10,8 +10,9 @@ import (
 )
 
 // kernel is one path's micro-kernel and block sizes: run computes
-// C[mr×nr] += A·B over k from packed panels (see dgemm_amd64.s); kc, mc
-// and nc are the depth, height and width of the packed blocks.
+// C[mr×nr] += A·B over k from packed panels (see dgemm_amd64.s and
+// dgemm_arm64.s); kc, mc and nc are the depth, height and width of the
+// packed blocks.
 type kernel struct {
 	mr, nr     int
 	kc, mc, nc int
@@ -27,7 +28,7 @@ const maxTile = 8 * 24
 const minParallel = 1 << 20
 
 // Available reports whether Gemm can run: the active kernel path
-// (cpupath.Active) is avx512 or avx2.
+// (cpupath.Active) is avx512, avx2 or neon.
 func Available() bool { return kernelFor(cpupath.Active()) != nil }
 
 // Gemm computes C = alpha·op(A)·op(B) + beta·C with gonum's Dgemm

@@ -23,7 +23,7 @@ const tolerance = 1e-14
 func onEachPath(t *testing.T, f func(t *testing.T)) {
 	prev := cpupath.Active()
 	defer cpupath.Set(prev)
-	for _, p := range []cpupath.Path{cpupath.AVX512, cpupath.AVX2} {
+	for _, p := range []cpupath.Path{cpupath.AVX512, cpupath.AVX2, cpupath.NEON} {
 		t.Run(p.String(), func(t *testing.T) {
 			testutil.KernelPath(t, p)
 			f(t)
@@ -204,7 +204,7 @@ func BenchmarkGemm(b *testing.B) {
 			b.ReportMetric(2*float64(n*n*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		}
 		prev := cpupath.Active()
-		for _, p := range []cpupath.Path{cpupath.AVX512, cpupath.AVX2} {
+		for _, p := range []cpupath.Path{cpupath.AVX512, cpupath.AVX2, cpupath.NEON} {
 			b.Run(fmt.Sprintf("%s/n=%d", p, n), func(b *testing.B) {
 				if err := cpupath.Set(p); err != nil {
 					b.Skip(err)

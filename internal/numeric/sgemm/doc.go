@@ -1,6 +1,6 @@
 // Package sgemm is a float32 matrix product for convolutions, with
-// AVX-512 and AVX2+FMA micro-kernels written in Go assembly (no cgo, so
-// the pure-Go build gets it too):
+// AVX-512, AVX2+FMA and arm64 NEON micro-kernels written in Go assembly
+// (no cgo, so the pure-Go build gets it too):
 //
 //	C (M×N, row-major) = A (M×K) · B (K×N) [+ bias per row] [+ C], then
 //	optionally ReLU.
@@ -38,7 +38,7 @@
 //
 // Narrow is for products with only a few columns (C = A·B with
 // B k×8, zero-padded): four rows of A at a time, one broadcast per row
-// and k, the B row shared (AVX2+FMA on both paths). The pure-Go build's
+// and k, the B row shared (AVX2+FMA on both amd64 paths). The pure-Go build's
 // BLAS (internal/numeric) runs the HNet's products (3 to 20 columns from
 // a batch of 512) on it.
 //
@@ -56,8 +56,15 @@
 // on AVX2 and 96-110 on AVX-512; alone, the 4×24 kernel reaches 105
 // GFLOP/s, the 4×16 one (Packed's, and the narrow tiles) 85.
 //
+// The NEON kernels (arm64: 32 vector registers of 4 floats) compute
+// 8×12 and 8×8 tiles (24 and 16 accumulators) from the same packed
+// panels, one by-element FMLA per accumulator and k; Packed's 8×32 tile
+// is 12+12+8 columns, Shifted's tiles are 12 or 8 wide. They are tested
+// under qemu-aarch64; no arm64 CPU has timed them yet.
+//
 // The kernel path is chosen at start-up by internal/numeric/cpupath
-// (HIERLEARN_KERNEL=avx512|avx2|generic forces one). Available reports
-// whether the kernels can run (the avx512 or avx2 path: amd64, not built
-// with the purego tag); on the generic path callers use BLAS.
+// (HIERLEARN_KERNEL=avx512|avx2|neon|generic forces one). Available
+// reports whether the kernels can run (the avx512 or avx2 path on amd64,
+// neon on arm64, not built with the purego tag); on the generic path
+// callers use BLAS.
 package sgemm

@@ -7,8 +7,8 @@ const (
 )
 
 // Available reports whether Packed and Shifted can run: the active
-// kernel path (cpupath.Active) is avx512 or avx2. On the generic path
-// callers use BLAS instead.
+// kernel path (cpupath.Active) is avx512, avx2 or neon. On the generic
+// path callers use BLAS instead.
 func Available() bool { return kernels() != nil }
 
 // PackedASize is the length of the packed form of an M×K matrix.
