@@ -1,7 +1,9 @@
 // Package vec holds the element-wise float32 loops of the importer's
 // kernels that Go compiles poorly, written with AVX2 on amd64 (8 lanes),
-// used on the avx2 and avx512 kernel paths (internal/numeric/cpupath;
-// plain Go on the generic path, elsewhere or with the purego tag):
+// used on the avx2 and avx512 kernel paths (internal/numeric/cpupath),
+// and for Axpy and Taps with NEON on arm64 (4 lanes, the neon path);
+// plain Go on the generic path, for the other loops on neon, and with
+// the purego tag:
 //
 //   - Max, Max3 and MaxWindow3Stride2: the inner loops of max pooling,
 //     which Go compiles to a dozen scalar instructions per element (its
@@ -15,7 +17,7 @@
 //     connection. The ReLU clears every value whose sign bit is set (as
 //     the importer's scalar ReLU does: -0 and negative NaNs become +0).
 //   - Taps (AVX-512 with masked tails on the avx512 path, AVX2 on the
-//     avx2 path): every tap of a depthwise convolution over a plane, the
+//     avx2 path, NEON on neon): every tap of a depthwise convolution over a plane, the
 //     sums kept in registers. Axpy (fused multiply-add on the vector
 //     paths): one tap over a row. Mul: same-shape products. Scale: a
 //     plane times a scalar (squeeze-and-excitation). Sum: global average

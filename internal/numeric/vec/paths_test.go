@@ -14,7 +14,7 @@ import (
 func onEachPath(t *testing.T, f func(t *testing.T)) {
 	prev := cpupath.Active()
 	defer cpupath.Set(prev)
-	for _, p := range []cpupath.Path{cpupath.AVX512, cpupath.AVX2, cpupath.Generic} {
+	for _, p := range []cpupath.Path{cpupath.AVX512, cpupath.AVX2, cpupath.NEON, cpupath.Generic} {
 		t.Run(p.String(), func(t *testing.T) {
 			testutil.KernelPath(t, p)
 			f(t)

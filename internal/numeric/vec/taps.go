@@ -5,7 +5,7 @@ package vec
 // output vector kept in registers across the taps (one store per output
 // instead of one load and store per tap, as Axpy tap by tap costs). The
 // taps are summed in order, each by a fused multiply-add on the vector
-// paths (AVX-512 with a masked tail, AVX2), by a product and a sum
+// paths (AVX-512 with a masked tail, AVX2, NEON), by a product and a sum
 // elsewhere. w and offs have one entry per tap; every offset must be >= 0
 // and x at least max(offs)+len(dst) long. dst must not overlap x.
 func Taps(dst []float32, bias float32, w []float32, offs []int, x []float32) {
@@ -35,6 +35,9 @@ func Taps(dst []float32, bias float32, w []float32, offs []int, x []float32) {
 	case useAVX2() && n >= 8:
 		i = n &^ 7
 		tapsAVX2(&dst[0], i, bias, &w[0], &offs[0], len(w), &x[0])
+	case useNEON() && n >= 4:
+		i = n &^ 3
+		tapsNEON(&dst[0], i, bias, &w[0], &offs[0], len(w), &x[0])
 	}
 	for ; i < n; i++ {
 		s := bias

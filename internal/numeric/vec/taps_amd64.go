@@ -6,7 +6,7 @@ import "github.com/hierlearn/hierlearn/internal/numeric/cpupath"
 
 // useAVX512 reports whether the AVX-512 loops run: on the avx512 kernel
 // path (cpupath.Active).
-func useAVX512() bool { return cpupath.Active() >= cpupath.AVX512 }
+func useAVX512() bool { return cpupath.Active() == cpupath.AVX512 }
 
 // tapsAVX512 is Taps for n > 0 outputs and taps > 0 taps, the last
 // n%16 outputs by masked loads and stores (taps_amd64.s).

@@ -6,7 +6,7 @@ import "github.com/hierlearn/hierlearn/internal/numeric/cpupath"
 
 // useAVX2 reports whether the AVX2 loops run: on the avx2 and avx512
 // kernel paths (cpupath.Active).
-func useAVX2() bool { return cpupath.Active() >= cpupath.AVX2 }
+func useAVX2() bool { p := cpupath.Active(); return p == cpupath.AVX2 || p == cpupath.AVX512 }
 
 // maxAVX2 sets dst[i] = max(a[i], b[i]) for i < n, n a multiple of 8
 // (vec_amd64.s).
