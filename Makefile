@@ -8,7 +8,7 @@ GOFLAGS_TAGS := $(if $(TAGS),-tags $(TAGS),)
 # Two cores here: one test binary at a time keeps memory and timings sane.
 TESTFLAGS ?= -p 1 -count=1 -timeout 60m
 
-.PHONY: all build setup setup-demo demo test test-short test-long test-arm64 cross vet bench bench-train bench-bfc bench-kernel bench-import bench-grad fuzz generate clean
+.PHONY: all build setup setup-demo demo test test-short test-long test-arm64 test-arm64-short cross vet bench bench-train bench-bfc bench-kernel bench-import bench-grad fuzz generate clean
 
 all: build
 
@@ -47,6 +47,9 @@ test: setup vet cross
 	HIERLEARN_KERNEL=avx2 $(GO) test $(GOFLAGS_TAGS) -count=1 -timeout 20m \
 		-run 'TestEnvHonoured|TestConvKernels|TestPointwise|TestDepthwise|TestFuseActivations|TestGemmConstantB|TestMaxPool|TestResNetsMatchOnnxruntime' \
 		./internal/numeric/cpupath/ ./importer/
+	# linux/arm64 under qemu-user: the NEON kernels and a representative
+	# subset of the importer (a few minutes; make test-arm64 runs it all).
+	$(MAKE) test-arm64-short
 
 # The tree builds without cgo for the platforms users run (pure-Go
 # kernels there), and vets on 32-bit 386 (int is 32 bits: constants and
@@ -58,13 +61,28 @@ cross:
 	GOARCH=386 CGO_ENABLED=0 $(GO) vet ./...
 
 # The numerics and the importer on linux/arm64 under qemu-user (Debian's
-# qemu-user-static or qemu-user): the generic kernel path in pure Go, with
-# the reference tools (python, onnxruntime-node) run natively. Slow: an
-# emulated ResNet takes minutes.
+# qemu-user-static or qemu-user): the neon kernel path (NEON Go assembly),
+# with the reference tools (python, onnxruntime-node) run natively. Slow:
+# an emulated ResNet-20 takes half a minute, resnet50 many.
 QEMU_ARM64 ?= $(shell command -v qemu-aarch64-static || command -v qemu-aarch64)
+ARM64_TEST := GOARCH=arm64 CGO_ENABLED=0 $(GO) test -exec $(QEMU_ARM64) -count=1
 test-arm64:
 	@if [ -z "$(QEMU_ARM64)" ]; then echo "test-arm64: no qemu-aarch64(-static): apt-get install qemu-user-static" >&2; exit 1; fi
-	GOARCH=arm64 CGO_ENABLED=0 $(GO) test -exec $(QEMU_ARM64) -count=1 -timeout 120m ./internal/numeric/... ./importer/...
+	$(ARM64_TEST) -timeout 120m ./internal/numeric/... ./importer/...
+
+# make test's part of test-arm64: the numerics on the neon path (their
+# kernel tests also on generic) and on the forced generic path, then the
+# importer's convolution, GEMM, pooling and ONNX node tests and one
+# ResNet-20 against onnxruntime on neon. Without qemu it fails under
+# CI=true and is skipped otherwise.
+ARM64_IMPORTER_RUN := TestEnvHonoured|TestConvKernels|TestPointwise|TestDepthwise|TestVectorConv|TestFuseActivations|TestGemmConstantB|TestMatMulPaths|TestMaxPool|TestConvBackShifted|TestConvBatchNormFolding|TestTinyCNNMatchesTorch|TestONNXNodeTests|TestResNetsMatchOnnxruntime/resnet20b_op13_kept
+test-arm64-short:
+	@if [ -z "$(QEMU_ARM64)" ]; then \
+		if [ "$$CI" = true ]; then echo "test-arm64-short: CI=true and no qemu-aarch64(-static): apt-get install qemu-user-static" >&2; exit 1; fi; \
+		echo "test-arm64-short: skipped, no qemu-aarch64(-static) (apt-get install qemu-user-static)" >&2; exit 0; fi
+	HIERLEARN_KERNEL=neon $(ARM64_TEST) -timeout 20m ./internal/numeric/...
+	HIERLEARN_KERNEL=generic $(ARM64_TEST) -timeout 20m ./internal/numeric/...
+	HIERLEARN_KERNEL=neon $(ARM64_TEST) -short -timeout 30m -run '$(ARM64_IMPORTER_RUN)' ./internal/numeric/cpupath/ ./importer/
 
 test-short:
 	$(GO) test $(GOFLAGS_TAGS) -short ./...

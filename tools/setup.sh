@@ -32,6 +32,11 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# qemu-user: make test runs the arm64 (neon) kernels under qemu-aarch64;
+# either Debian package provides it.
+if [ "$mode" = full ] && ! command -v qemu-aarch64-static >/dev/null && ! command -v qemu-aarch64 >/dev/null; then
+  missing+=(qemu-user-static)
+fi
 
 failed=()
 if [ ${#missing[@]} -gt 0 ]; then

@@ -45,8 +45,9 @@ HardSwish, SiLU; random weights, opset 17 whatever --opset says) run on
 224x224 images.
 Half of our timed runs come before onnxruntime's and half after, so that a
 machine drifting over the minute biases neither side. --path runs our
-executor on one kernel path (avx512, avx2 or generic, as
-HIERLEARN_KERNEL would; generic runs convolutions through BLAS), so that
+executor on one kernel path (avx512, avx2 or generic on amd64; neon or
+generic on arm64, as HIERLEARN_KERNEL would; generic runs convolutions
+through BLAS), so that
 every path can be measured on one machine; onnxruntime keeps its own
 kernels. Timings on a shared
 machine are noisy: run it alone.`,
@@ -77,7 +78,7 @@ machine are noisy: run it alone.`,
 	f.IntSliceVar(&cfg.Batches, "batches", []int{1, 8}, "batch sizes")
 	f.IntVar(&cfg.Repeat, "repeat", 10, "timed runs per engine and setting, at least (fast models get 0.3 s of runs, up to 200)")
 	f.IntVar(&cfg.Warmup, "warmup", 2, "untimed warm-up runs")
-	f.StringVar(&cfg.Path, "path", "", "kernel path of our executor: avx512, avx2 or generic (default: HIERLEARN_KERNEL, else the best this CPU runs)")
+	f.StringVar(&cfg.Path, "path", "", "kernel path of our executor: avx512, avx2, neon or generic (default: HIERLEARN_KERNEL, else the best this CPU runs)")
 	f.BoolVar(&cfg.OnnxGo, "onnx-go", true, "also time onnx-go v0.5.0 at batch 1")
 	f.StringVarP(&out, "out", "o", "", "also write the report as JSON")
 	return cmd

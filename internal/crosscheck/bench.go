@@ -28,7 +28,7 @@ type BenchConfig struct {
 	Repeat  int  // timed runs per engine and setting, at least (onnx-go: at most 3)
 	Warmup  int  // untimed runs first
 	OnnxGo  bool // also time onnx-go v0.5.0 (batch 1 only: it is slow)
-	// Path is the kernel path to run on (avx512, avx2 or generic: see
+	// Path is the kernel path to run on (avx512, avx2, neon or generic: see
 	// internal/numeric/cpupath); "" keeps the active one.
 	Path string `json:",omitempty"`
 }
