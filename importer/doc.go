@@ -204,12 +204,17 @@
 //     every float buffer of a workspace has sgemm.PanelN zeroed floats of
 //     slack for the kernel's whole-tile reads);
 //   - depthwise convolutions (group = input channels, any channel
-//     multiplier; MobileNet, EfficientNet), on every path: undilated ones
-//     with strides 1x1 or 2x2 copy each input plane into its zero-padded
-//     phase images, and one vec.Taps call sums every tap over the plane
-//     with the sums kept in registers (computed as wide as the phase
-//     image, then copied out); others sum taps row by row
-//     (conv_depthwise.go, conv_depthwise_planes.go);
+//     multiplier; MobileNet, EfficientNet), on every path. On the avx512
+//     path they run on blocks of 16 channels: vec.Transpose16 interleaves
+//     the block's planes into one zero-padded image of 16 floats a pixel,
+//     one vec.Taps16 call sums every tap of an output row (16 per-channel
+//     weights a multiply-add) and the activated row is transposed back
+//     (conv_depthwise_blocks.go). Elsewhere undilated ones with strides
+//     1x1 or 2x2 copy each input plane into its zero-padded phase images,
+//     and one vec.Taps call sums every tap over the plane with the sums
+//     kept in registers (computed as wide as the phase image, then copied
+//     out); others sum taps row by row (conv_depthwise.go,
+//     conv_depthwise_planes.go);
 //   - 1x1 convolutions over a single pixel (squeeze-and-excitation):
 //     one vec.Axpy per input channel over the transposed weights
 //     (conv_vector.go);

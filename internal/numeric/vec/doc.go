@@ -22,6 +22,10 @@
 //     paths): one tap over a row. Mul: same-shape products. Scale: a
 //     plane times a scalar (squeeze-and-excitation). Sum: global average
 //     pooling's plane sums.
+//   - Taps16 (AVX-512, AVX2): every tap of a depthwise convolution over
+//     an output row of 16 interleaved channels, a vector of 16 weights a
+//     tap; Transpose16 (AVX-512 register shuffles, a loop elsewhere):
+//     a tile of up to 16x16, between planes and interleaved channels.
 //   - SumSquaredDeviation, SumAndDotDeviation, Affine and
 //     AddAffineDeviation: training-mode BatchNormalization's statistics,
 //     normalisation and backward over each plane; AddWherePositive:
