@@ -95,7 +95,8 @@
 // ArgMax/ArgMin, OneHot), layout (Tile, DepthToSpace, Trilu, CumSum, ...),
 // the normalisations (ops_norm.go), the losses, Resize, ConvTranspose,
 // LpPool, LRN, Attention and the recurrent LSTM, GRU and RNN (ops_rnn.go,
-// backward through time in grad_rnn.go). Shapes are fixed when a plan is built, so an
+// the plain nodes' steps in rnn_steps.go, backward through time in
+// grad_rnn.go). Shapes are fixed when a plan is built, so an
 // input that sets an output's shape (Resize's scales, Range's bounds,
 // TopK's K) must be known then: a constant, a value computed from shapes,
 // or computed from small graph inputs (at most 64 elements, at most one

@@ -36,6 +36,11 @@
 // (BenchmarkTapDot, BenchmarkTapDot64), where OpenBLAS's nine GEMMs ran
 // the fit benchmark's weight gradients at about 32 (CPU time, under load).
 //
+// PackedRow is Packed for a single row of A (an LSTM step at batch 1):
+// x·B over the packed B panels, several rows of B per turn into separate
+// accumulators (AVX-512 and AVX2+FMA; Go on other platforms with
+// micro-kernels).
+//
 // Narrow is for products with only a few columns (C = A·B with
 // B k×8, zero-padded): four rows of A at a time, one broadcast per row
 // and k, the B row shared (AVX2+FMA on both amd64 paths). The pure-Go build's

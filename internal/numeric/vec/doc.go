@@ -30,6 +30,7 @@
 //     AddAffineDeviation: training-mode BatchNormalization's statistics,
 //     normalisation and backward over each plane; AddWherePositive:
 //     ReLU's backward (a NaN input passes no gradient).
+//   - ExpNegAbs (e^-|x|, Sigmoid's loop): a softmax's exponentials.
 //   - Sigmoid, SiLU (x·Sigmoid(x)), GeluErf, HardSigmoid (HardSwish with
 //     swish) and ReLU: MobileNetV3 and EfficientNet activations, applied
 //     by the convolutions they are fused into; NaN stays NaN (ReLU clears
