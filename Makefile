@@ -72,10 +72,11 @@ test-arm64:
 
 # make test's part of test-arm64: the numerics on the neon path (their
 # kernel tests also on generic) and on the forced generic path, then the
-# importer's convolution, GEMM, pooling and ONNX node tests and one
-# ResNet-20 against onnxruntime on neon. Without qemu it fails under
-# CI=true and is skipped otherwise.
-ARM64_IMPORTER_RUN := TestEnvHonoured|TestConvKernels|TestPointwise|TestDepthwise|TestVectorConv|TestFuseActivations|TestGemmConstantB|TestMatMulPaths|TestMaxPool|TestConvBackShifted|TestConvBatchNormFolding|TestTinyCNNMatchesTorch|TestONNXNodeTests|TestResNetsMatchOnnxruntime/resnet20b_op13_kept
+# importer's convolution, GEMM, pooling, recurrent-step and ONNX node
+# tests and one ResNet-20 against onnxruntime on neon (3.3 CPU-minutes
+# with the arm64 builds). Without qemu it fails under CI=true and is
+# skipped otherwise.
+ARM64_IMPORTER_RUN := TestEnvHonoured|TestConvKernels|TestPointwise|TestDepthwise|TestVectorConv|TestFuseActivations|TestGemmConstantB|TestMatMulPaths|TestMaxPool|TestConvBackShifted|TestConvBatchNormFolding|TestTinyCNNMatchesTorch|TestONNXNodeTests|TestPlainSteps|TestLSTMPackedMatchesBLAS|TestResNetsMatchOnnxruntime/resnet20b_op13_kept
 test-arm64-short:
 	@if [ -z "$(QEMU_ARM64)" ]; then \
 		if [ "$$CI" = true ]; then echo "test-arm64-short: CI=true and no qemu-aarch64(-static): apt-get install qemu-user-static" >&2; exit 1; fi; \
