@@ -4,12 +4,12 @@ import "github.com/hierlearn/hierlearn/internal/numeric/vec"
 
 // activation is an element-wise function that a convolution applies to
 // its output as it stores it: the HardSwish, HardSigmoid, Sigmoid,
-// SiLU (Sigmoid and Mul of the same value) or Relu node that followed it,
-// merged into it at plan time (fuseActivations). The zero value is the
-// identity.
+// SiLU (Sigmoid and Mul of the same value), Clip (with constant limits:
+// ReLU6) or Relu node that followed it, merged into it at plan time
+// (fuseActivations). The zero value is the identity.
 type activation struct {
-	op          string // "", "Relu", "HardSigmoid", "HardSwish", "Sigmoid" or "SiLU"
-	alpha, beta float32
+	op          string  // "", "Relu", "HardSigmoid", "HardSwish", "Sigmoid", "SiLU" or "Clip"
+	alpha, beta float32 // HardSigmoid's; Clip's lower and upper limit
 }
 
 // reluIf is the ReLU activation when relu, else the identity.
@@ -22,7 +22,8 @@ func reluIf(relu bool) activation {
 
 // apply sets dst = a(src); dst and src have the same length and may be
 // the same slice. The results are those of the operators' own kernels
-// (vec.HardSigmoid, vec.Sigmoid, vec.SiLU as Sigmoid then Mul, relu32).
+// (vec.HardSigmoid, vec.Sigmoid, vec.SiLU as Sigmoid then Mul, vec.Clip,
+// relu32).
 func (a activation) apply(dst, src []float32) {
 	switch a.op {
 	case "Relu":
@@ -35,6 +36,8 @@ func (a activation) apply(dst, src []float32) {
 		vec.Sigmoid(dst, src)
 	case "SiLU":
 		vec.SiLU(dst, src)
+	case "Clip":
+		vec.Clip(dst, src, a.alpha, a.beta)
 	default:
 		copy(dst, src)
 	}

@@ -393,15 +393,7 @@ func buildClip(n *Node, in []*info, env *buildEnv) ([]*info, *kernel, error) {
 		if hasHi {
 			h = in[2].F[0]
 		}
-		for i, v := range in[0].F {
-			if v < l {
-				v = l
-			}
-			if v > h {
-				v = h
-			}
-			out[0].F[i] = v
-		}
+		vec.Clip(out[0].F, in[0].F, l, h)
 	}}
 	for _, i := range []int{1, 2} {
 		if x := input(in, i); x != nil && numel(x.shape) != 1 {

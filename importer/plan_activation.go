@@ -1,9 +1,12 @@
 package importer
 
+import "math"
+
 // fuseActivations merges into a convolution step the activation that
 // follows it, when the convolution's kernel offers an activated form, it
 // applies no ReLU of its own, and nothing else reads its output: a
-// HardSwish, HardSigmoid or Sigmoid node reading it, or SiLU, written by
+// HardSwish, HardSigmoid, Sigmoid or Clip (constant limits: ReLU6) node
+// reading it, or SiLU, written by
 // exporters as Sigmoid(x) and Mul(x, Sigmoid(x)) (x then has exactly
 // those two readers and the sigmoid only the Mul). The convolution
 // applies the activation as it stores its output (depthwise and 1x1
@@ -22,7 +25,8 @@ func (p *plan) fuseActivations() {
 	}
 	drop := make([]bool, len(p.steps))
 	for j, s := range p.steps {
-		if drop[j] || len(s.in) != 1 || len(s.out) != 1 || s.in[0] < 0 || s.out[0] < 0 {
+		if drop[j] || len(s.in) == 0 || len(s.out) != 1 || s.in[0] < 0 || s.out[0] < 0 ||
+			(len(s.in) != 1 && s.node.Op != "Clip") {
 			continue
 		}
 		x, out := s.in[0], s.out[0]
@@ -33,6 +37,11 @@ func (p *plan) fuseActivations() {
 			a = activation{op: "HardSwish"}
 		case "HardSigmoid":
 			a = activation{op: "HardSigmoid", alpha: s.node.attrFloat("alpha", 0.2), beta: s.node.attrFloat("beta", 0.5)}
+		case "Clip":
+			var ok bool
+			if a, ok = p.clipActivation(s); !ok {
+				continue
+			}
 		case "Sigmoid":
 			a = activation{op: "Sigmoid"}
 			if m := reader[out]; uses[x] == 2 && uses[out] == 1 && p.isProduct(m, x, out) {
@@ -60,6 +69,26 @@ func (p *plan) fuseActivations() {
 		}
 	}
 	p.dropSteps(drop)
+}
+
+// clipActivation is Clip step s as an activation, when its limits are
+// attributes (before opset 11) or absent or constant float32 scalars.
+func (p *plan) clipActivation(s step) (activation, bool) {
+	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
+	if s.node.Opset < 11 {
+		lo, hi = s.node.attrFloat("min", lo), s.node.attrFloat("max", hi)
+	}
+	for i, lim := range []*float32{&lo, &hi} {
+		if i+1 >= len(s.in) || s.in[i+1] < 0 {
+			continue
+		}
+		c := p.infos[s.in[i+1]].c
+		if c == nil || c.DType != Float32 || len(c.F) != 1 {
+			return activation{}, false
+		}
+		*lim = c.F[0]
+	}
+	return activation{op: "Clip", alpha: lo, beta: hi}, true
 }
 
 // isProduct reports whether step m is a Mul of values x and y (either

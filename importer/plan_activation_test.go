@@ -15,8 +15,8 @@ import (
 // node ran them in the vector body; measured 1-2 ulp (1.2e-7).
 const fuseTol = 1e-6
 
-// TestFuseActivations checks that HardSwish, HardSigmoid, Sigmoid and
-// SiLU (Sigmoid and Mul) after a convolution are merged into it on every
+// TestFuseActivations checks that HardSwish, HardSigmoid, Sigmoid, Clip
+// with constant limits and SiLU (Sigmoid and Mul) after a convolution are merged into it on every
 // convolution kernel (1x1 at batch 1 and 2, depthwise, 3x3, 1x1 over one
 // pixel, BLAS im2col), and that the fused plan's output matches the
 // unfused one's to within fuseTol; and that an activation whose input has
@@ -39,12 +39,17 @@ func TestFuseActivations(t *testing.T) {
 	acts := []struct {
 		name  string
 		nodes []*onnxpb.NodeProto
+		inits []*onnxpb.TensorProto // the activation's constants
 	}{
-		{"HardSwish", []*onnxpb.NodeProto{node("HardSwish", []string{"c"}, []string{"y"})}},
-		{"HardSigmoid", []*onnxpb.NodeProto{node("HardSigmoid", []string{"c"}, []string{"y"}, aFloat("alpha", 0.3), aFloat("beta", 0.4))}},
-		{"Sigmoid", []*onnxpb.NodeProto{node("Sigmoid", []string{"c"}, []string{"y"})}},
-		{"SiLU", []*onnxpb.NodeProto{node("Sigmoid", []string{"c"}, []string{"s"}), node("Mul", []string{"c", "s"}, []string{"y"})}},
-		{"SiLU, operands swapped", []*onnxpb.NodeProto{node("Sigmoid", []string{"c"}, []string{"s"}), node("Mul", []string{"s", "c"}, []string{"y"})}},
+		{"HardSwish", []*onnxpb.NodeProto{node("HardSwish", []string{"c"}, []string{"y"})}, nil},
+		{"HardSigmoid", []*onnxpb.NodeProto{node("HardSigmoid", []string{"c"}, []string{"y"}, aFloat("alpha", 0.3), aFloat("beta", 0.4))}, nil},
+		{"Sigmoid", []*onnxpb.NodeProto{node("Sigmoid", []string{"c"}, []string{"y"})}, nil},
+		{"SiLU", []*onnxpb.NodeProto{node("Sigmoid", []string{"c"}, []string{"s"}), node("Mul", []string{"c", "s"}, []string{"y"})}, nil},
+		{"SiLU, operands swapped", []*onnxpb.NodeProto{node("Sigmoid", []string{"c"}, []string{"s"}), node("Mul", []string{"s", "c"}, []string{"y"})}, nil},
+		{"Clip (ReLU6)", []*onnxpb.NodeProto{node("Clip", []string{"c", "lo", "hi"}, []string{"y"})},
+			[]*onnxpb.TensorProto{floatInit("lo", []float32{0}), floatInit("hi", []float32{0.5})}},
+		{"Clip, upper limit only", []*onnxpb.NodeProto{node("Clip", []string{"c", "", "hi"}, []string{"y"})},
+			[]*onnxpb.TensorProto{floatInit("hi", []float32{-0.25})}},
 	}
 	for _, c := range convs {
 		for _, a := range acts {
@@ -55,6 +60,7 @@ func TestFuseActivations(t *testing.T) {
 				inits := []*onnxpb.TensorProto{
 					floatInit("w", randF(r, c.M*c.C/c.g*c.K*c.K), int64(c.M), int64(c.C/c.g), int64(c.K), int64(c.K)),
 					floatInit("b", randF(r, c.M), int64(c.M))}
+				inits = append(inits, a.inits...)
 				b := model(17, nodes, inits, []*onnxpb.ValueInfoProto{vinfo("x", onnxpb.TensorProto_FLOAT, -1, int64(c.C), int64(c.H), int64(c.H))},
 					[]*onnxpb.ValueInfoProto{vinfo("y", onnxpb.TensorProto_FLOAT, -1, int64(c.M), int64(c.H), int64(c.H))})
 				x := &Tensor{DType: Float32, Shape: []int{c.N, c.C, c.H, c.H}, F: randF(r, c.N*c.C*c.H*c.H)}

@@ -31,6 +31,7 @@ var torchvisionModels = []struct {
 	size  int
 	short bool
 }{
+	{"mobilenet_v2", 224, true}, // ReLU6 (Clip) fused into its convolutions
 	{"mobilenet_v3_small", 224, true},
 	{"shufflenet_v2_x1_0", 224, true},
 	{"unet", 64, true},
