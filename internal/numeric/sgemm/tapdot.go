@@ -1,7 +1,5 @@
 package sgemm
 
-import "unsafe"
-
 // tapDotKernel adds to c[i·ldc + j] the dot products Σ_{q<k} a[i·lda +
 // q]·b[offs[j] + q] for i < its rows and j < tapDotCols, k a multiple of
 // its lanes (lda, ldc and offs in floats).
@@ -64,7 +62,7 @@ func TapDot(m, k int, a []float32, lda int, b []float32, offs []int, c []float32
 		kk := min(tapDotBlock, kv-k0)
 		for i0 := 0; i0 < m; i0 += ks.rows {
 			for j0 := 0; j0 < n; j0 += tapDotCols {
-				tapDotTile(ks, m, n, kk, i0, j0, ptrAt(&a[0], k0), lda, ptrAt(&b[0], k0), offs, c, ldc)
+				tapDotTile(ks, m, n, kk, i0, j0, at(&a[0], k0), lda, at(&b[0], k0), offs, c, ldc)
 			}
 		}
 	}
@@ -84,7 +82,7 @@ func TapDot(m, k int, a []float32, lda int, b []float32, offs []int, c []float32
 // either reaches past m or n (repeating the last row or window, whose
 // extra sums are dropped).
 func tapDotTile(ks *tapDotSet, m, n, k, i0, j0 int, a *float32, lda int, b *float32, offs []int, c []float32, ldc int) {
-	ap := ptrAt(a, i0*lda)
+	ap := at(a, i0*lda)
 	if i0+ks.rows <= m && j0+tapDotCols <= n {
 		ks.kern(k, ap, lda, b, &offs[j0], &c[i0*ldc+j0], ldc)
 		return
@@ -99,12 +97,9 @@ func tapDotTile(ks *tapDotSet, m, n, k, i0, j0 int, a *float32, lda int, b *floa
 		// One row at a time (lda 0: every kernel row is row i0+r), so
 		// that no row past m is read.
 		clear(tile[:])
-		ks.kern(k, ptrAt(ap, r*lda), 0, b, &o[0], &tile[0], tapDotCols)
+		ks.kern(k, at(ap, r*lda), 0, b, &o[0], &tile[0], tapDotCols)
 		for j := 0; j < min(tapDotCols, n-j0); j++ {
 			c[(i0+r)*ldc+j0+j] += tile[j]
 		}
 	}
 }
-
-// ptrAt returns p advanced by i floats.
-func ptrAt(p *float32, i int) *float32 { return (*float32)(unsafe.Add(unsafe.Pointer(p), 4*i)) }
